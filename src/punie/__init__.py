@@ -1,0 +1,3 @@
+"""punie: serve, benchmark, train, evaluate and journal a local coding-agent model on mlx-lm."""
+
+__version__ = "0.1.0"

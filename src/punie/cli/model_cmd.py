@@ -1,0 +1,37 @@
+"""`punie model prepare | list`."""
+
+from __future__ import annotations
+
+import typer
+
+from punie.cli import ui
+from punie.runtime.models import DEFAULT_MODEL, EMBEDDED, resolve_model
+from punie.runtime.paths import models_dir
+from punie.runtime.prepare import prepared_models
+
+app = typer.Typer(help="Prepare and list models.", no_args_is_help=True)
+
+
+@app.command("prepare")
+def prepare(
+    model: str = typer.Argument(DEFAULT_MODEL, help="Embedded model alias."),
+) -> None:
+    """Convert the embedded GGUF into MLX directories (4-bit to serve, float32 to train)."""
+    if model not in EMBEDDED:
+        raise typer.BadParameter(f"{model!r} is not an embedded alias ({', '.join(EMBEDDED)})")
+    for purpose in ("serve", "train"):
+        resolved = resolve_model(model, purpose, progress=ui.step)  # type: ignore[arg-type]
+        ui.result(f"{model} {resolved.variant}: {resolved.path}")
+
+
+@app.command("list")
+def list_models() -> None:
+    """Show prepared models with their size and variant."""
+    rows = [
+        (alias, variant, f"{size / 1e6:.0f} MB", str(path))
+        for alias, variant, path, size in prepared_models(models_dir())
+    ]
+    if not rows:
+        ui.info(f"no prepared models in {models_dir()} (run `punie model prepare`)")
+        return
+    ui.table("Prepared models", ("alias", "variant", "size", "path"), rows)

@@ -1,0 +1,36 @@
+"""Errors a user can act on: the CLI prints their message on one line and exits with `exit_code`."""
+
+from __future__ import annotations
+
+
+class PunieError(Exception):
+    """A failure with a message meant for the user, not a traceback."""
+
+    exit_code: int = 1
+
+    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+        super().__init__(message)
+        if exit_code is not None:
+            self.exit_code = exit_code
+
+
+class UsageError(PunieError):
+    """Bad input from the user (argument, file, config): exit code 2."""
+
+    exit_code = 2
+
+
+class ModelNotAvailableError(UsageError):
+    """A model name that cannot be resolved on this machine without a network."""
+
+
+class ServerStartError(PunieError):
+    """The managed mlx_lm.server did not become ready."""
+
+
+class PortInUseError(UsageError):
+    """The requested port is already bound by another process."""
+
+
+class AdapterError(UsageError):
+    """An adapter directory that is missing, incomplete or built for another model."""

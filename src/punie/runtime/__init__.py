@@ -1,0 +1,1 @@
+"""Runtime: where models live, how child engine processes are started, watched and stopped."""

@@ -1,0 +1,94 @@
+"""Start, watch and stop child engine processes, so none outlives its parent.
+
+Each child gets its own process group (so a signal reaches its whole tree, and the terminal's
+Ctrl-C reaches only the parent, which then stops the child in order) and, on Linux, a
+parent-death signal: if the Python parent dies, even by SIGKILL, the kernel kills the child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+import psutil
+
+PR_SET_PDEATHSIG = 1
+
+
+def _parent_death_guard(parent_pid: int) -> Callable[[], None] | None:
+    """A preexec hook that asks the kernel to SIGKILL the child when the parent dies (Linux)."""
+    if sys.platform != "linux":
+        return None
+
+    def guard() -> None:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent_pid:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return guard
+
+
+async def spawn(
+    command: Sequence[str], env: Mapping[str, str], log_path: Path, cwd: Path | None = None
+) -> asyncio.subprocess.Process:
+    """Start `command` in its own process group, output appended to `log_path`."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        return await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=log,
+            stderr=asyncio.subprocess.STDOUT,
+            env=dict(env),
+            cwd=str(cwd) if cwd else None,
+            start_new_session=True,
+            preexec_fn=_parent_death_guard(os.getpid()),
+        )
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) -> int | None:
+    """SIGTERM the child's process group, then SIGKILL what is left after `timeout` seconds.
+
+    Safe to call more than once and on a child that already exited. Returns the exit code.
+    """
+    if proc.returncode is not None:
+        return proc.returncode
+    strays = _descendants(proc.pid)
+    _signal_group(proc.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.wait(), timeout)
+    except TimeoutError:
+        _signal_group(proc.pid, signal.SIGKILL)
+        await proc.wait()
+    for stray in strays:  # children that left the group still die with it
+        with contextlib.suppress(psutil.NoSuchProcess):
+            stray.kill()
+    return proc.returncode
+
+
+def tail(path: Path, lines: int = 20) -> str:
+    """The last `lines` lines of a log file ('' when it does not exist)."""
+    try:
+        data = path.read_bytes()[-64_000:]
+    except OSError:
+        return ""
+    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])

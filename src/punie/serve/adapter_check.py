@@ -1,0 +1,97 @@
+"""Check an adapter directory against its base model before a server is started with it.
+
+Some mlx-lm releases have silently ignored `--adapter-path`; a server that quietly serves the base
+model makes every adapter look useless. So: the directory must hold `adapter_config.json` and
+`adapters.safetensors`, and every LoRA matrix must fit a layer and projection of the base model.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+from pathlib import Path
+from typing import Any
+
+from punie.errors import AdapterError
+
+LORA_KEY = re.compile(r"^(?:model\.)?layers\.(\d+)\.(.+)\.(lora_a|lora_b)$")
+
+
+def read_safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name -> shape, from a safetensors file's JSON header (no weights are loaded)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(8)
+        if len(raw) != 8:
+            raise ValueError("file too short for a safetensors header")
+        (size,) = struct.unpack("<Q", raw)
+        if size > 100_000_000:
+            raise ValueError("implausible safetensors header size")
+        header = json.loads(handle.read(size))
+    return {k: tuple(v["shape"]) for k, v in header.items() if k != "__metadata__"}
+
+
+def projection_dims(config: dict[str, Any]) -> dict[str, tuple[int, int]]:
+    """Pure: (input, output) size of each linear layer in a llama-like block."""
+    hidden = int(config["hidden_size"])
+    heads = int(config["num_attention_heads"])
+    head_dim = int(config.get("head_dim") or hidden // heads)
+    kv = int(config.get("num_key_value_heads") or heads) * head_dim
+    inter = int(config.get("intermediate_size", 0))
+    return {
+        "self_attn.q_proj": (hidden, heads * head_dim),
+        "self_attn.k_proj": (hidden, kv),
+        "self_attn.v_proj": (hidden, kv),
+        "self_attn.o_proj": (heads * head_dim, hidden),
+        "mlp.gate_proj": (hidden, inter),
+        "mlp.up_proj": (hidden, inter),
+        "mlp.down_proj": (inter, hidden),
+    }
+
+
+def adapter_mismatches(shapes: dict[str, tuple[int, ...]], config: dict[str, Any]) -> list[str]:
+    """Pure: each LoRA matrix that does not fit the base model described by `config`."""
+    problems = []
+    layers = int(config.get("num_hidden_layers", 0))
+    dims = projection_dims(config) if "hidden_size" in config else {}
+    for name, shape in sorted(shapes.items()):
+        match = LORA_KEY.match(name)
+        if not match:
+            continue
+        layer, module, which = int(match[1]), match[2], match[3]
+        if layers and layer >= layers:
+            problems.append(f"{name}: layer {layer} but the model has {layers} layers")
+            continue
+        if module in dims and len(shape) == 2:
+            in_dim, out_dim = dims[module]
+            got = shape[0] if which == "lora_a" else shape[1]
+            want = in_dim if which == "lora_a" else out_dim
+            if got != want:
+                problems.append(f"{name}: shape {shape} does not fit {module} ({in_dim}->{out_dim})")
+    return problems
+
+
+def check_adapter(adapter_dir: Path, model_dir: Path) -> None:
+    """Raise `AdapterError` unless `adapter_dir` is a LoRA adapter for the model in `model_dir`."""
+    if not adapter_dir.is_dir():
+        raise AdapterError(f"adapter directory not found: {adapter_dir}")
+    config_file = adapter_dir / "adapter_config.json"
+    weights = adapter_dir / "adapters.safetensors"
+    for needed in (config_file, weights):
+        if not needed.is_file():
+            raise AdapterError(f"{adapter_dir} is not an adapter: {needed.name} is missing")
+    try:
+        json.loads(config_file.read_text())
+        shapes = read_safetensors_shapes(weights)
+    except (ValueError, OSError) as exc:
+        raise AdapterError(f"{adapter_dir}: unreadable adapter ({exc})") from exc
+    if not any(LORA_KEY.match(k) for k in shapes) and not shapes:
+        raise AdapterError(f"{weights}: holds no adapter weights")
+    model_config = json.loads((model_dir / "config.json").read_text())
+    problems = adapter_mismatches(shapes, model_config)
+    if problems:
+        shown = "; ".join(problems[:3])
+        raise AdapterError(
+            f"adapter {adapter_dir} does not match model {model_dir} "
+            f"({len(problems)} mismatched matrices): {shown}"
+        )
