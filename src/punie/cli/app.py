@@ -1,4 +1,4 @@
-"""The `punie` Typer app and its entry point, which turns `PunieError` into one line + exit code."""
+"""The `punie` Typer app and its entry point: errors become one line and an exit code."""
 
 from __future__ import annotations
 
@@ -22,12 +22,29 @@ app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
 
 
+def _usage_line(exc: typer.TyperException) -> str:
+    ctx = getattr(exc, "ctx", None)
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    if ctx is not None:
+        return f"{message} (try '{ctx.command_path} --help')"
+    return message
+
+
 def main(argv: list[str] | None = None) -> None:
+    """Run the CLI. Usage and input errors exit 2 with one line; no traceback reaches the user."""
     try:
-        app(args=argv, prog_name="punie")
+        code = app(args=argv, prog_name="punie", standalone_mode=False)
+    except typer.TyperException as exc:  # typer's (vendored) click errors
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            ui.result(ctx.get_help())
+            sys.exit(0)
+        ui.error(_usage_line(exc))
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     except PunieError as exc:
         ui.error(str(exc))
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, typer.Abort):
         ui.error("interrupted")
         sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

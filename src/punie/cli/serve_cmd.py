@@ -43,7 +43,7 @@ async def serve_until_stopped(server: ServerProcess, timeout: float) -> int:
 def serve(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
     adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter directory."),
-    port: int = typer.Option(DEFAULT_PORT, "--port", min=0, max=65535, help="0 picks a free port."),
+    port: int = typer.Option(DEFAULT_PORT, "--port", help="0 picks a free port (0-65535)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds to wait for readiness."),
 ) -> None:

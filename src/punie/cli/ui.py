@@ -20,12 +20,12 @@ def info(message: str) -> None:
 
 
 def warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}")
+    err.print(f"[yellow]warning:[/yellow] {message}", soft_wrap=True)
 
 
 def error(message: str) -> None:
-    err.print("[bold red]error:[/bold red] ", end="")
-    err.print(message, highlight=False, markup=False)
+    err.print("[bold red]error:[/bold red] ", end="", soft_wrap=True)
+    err.print(message, highlight=False, markup=False, soft_wrap=True)
 
 
 def result(message: str) -> None:

