@@ -12,11 +12,11 @@ err = Console(stderr=True)
 
 
 def step(message: str) -> None:
-    err.print(f"[cyan]›[/cyan] {message}")
+    err.print(f"[cyan]›[/cyan] {message}", soft_wrap=True)
 
 
 def info(message: str) -> None:
-    err.print(message)
+    err.print(message, soft_wrap=True)
 
 
 def warn(message: str) -> None:
@@ -29,7 +29,8 @@ def error(message: str) -> None:
 
 
 def result(message: str) -> None:
-    out.print(message, highlight=False)
+    out.print(message, highlight=False, soft_wrap=True)
+    out.file.flush()  # results reach a pipe (`punie serve | tee`) as they happen
 
 
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
