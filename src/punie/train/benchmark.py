@@ -1,0 +1,162 @@
+"""Training-speed benchmark (seed Phase 12.4): `run_training_benchmark` -> `BenchmarkResult`."""
+
+from __future__ import annotations
+
+import dataclasses
+import statistics
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from punie.data.dummy import create_dummy_dataset
+from punie.runtime.blas import BlasChoice, find_blas
+from punie.runtime.models import resolve_model
+from punie.train.child_runner import EventHandler, run_training_child
+from punie.train.verdict import Thresholds, Verdict, verdict
+
+__all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
+
+DEFAULT_DATA_DIR = Path("data/benchmark")
+
+
+@dataclass(frozen=True)
+class BenchmarkResult:
+    """One training-speed measurement. The seed's five fields come first.
+
+    `seconds_per_iter` is the median over the timed iterations (warm-up excluded);
+    `total_seconds` is the training loop's wall time, all iterations, validation and model load
+    excluded (`load_seconds` holds the load). `peak_memory_gb` is MLX's own peak;
+    `peak_rss_gb` is the child process tree's peak resident memory, sampled from outside.
+    """
+
+    model_path: str
+    seconds_per_iter: float
+    total_seconds: float
+    num_iters: int
+    peak_memory_gb: float | None
+    tokens_per_second: float = 0.0
+    load_seconds: float = 0.0
+    warmup_iters: int = 0
+    min_seconds_per_iter: float = 0.0
+    max_seconds_per_iter: float = 0.0
+    peak_rss_gb: float = 0.0
+    batch_size: int = 0
+    num_layers: int = 0
+    lora_rank: int = 0
+    max_seq_length: int = 0
+    model_dir: str = ""
+    variant: str = ""
+    device: str = ""
+    blas: str = ""
+    mlx_version: str = ""
+    mlx_lm_version: str = ""
+    trainable_parameters: int = 0
+    iteration_seconds: tuple[float, ...] = ()
+    verdict: Verdict | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> dict[str, Any]:
+    iters = opts["num_iters"]
+    return {
+        "model": str(model_dir),
+        "dtype": opts.get("dtype"),
+        "lora_args": {
+            "data": str(data_dir),
+            "adapter_path": str(adapter_dir),
+            "iters": iters,
+            "batch_size": opts["batch_size"],
+            "num_layers": opts["num_layers"],
+            "max_seq_length": opts["max_seq_length"],
+            "learning_rate": 1e-5,
+            "steps_per_report": 1,
+            "steps_per_eval": iters + 1,  # the trainer still validates at the first and last step
+            "val_batches": 1,
+            "save_every": iters + 1,
+            "seed": 0,
+            "lora_parameters": {"rank": opts["lora_rank"], "dropout": 0.0, "scale": 20.0},
+        },
+    }
+
+
+async def run_training_benchmark(
+    model_path: str,
+    num_iters: int = 10,
+    *,
+    data_dir: Path | None = None,
+    batch_size: int = 4,
+    num_layers: int = 8,
+    lora_rank: int = 8,
+    max_seq_length: int = 512,
+    warmup_iters: int = 2,
+    quantized_base: bool = False,
+    blas: BlasChoice | None = None,
+    thresholds: Thresholds = Thresholds(),
+    on_event: EventHandler | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BenchmarkResult:
+    """Train a LoRA adapter for `num_iters` iterations in a child process and time it.
+
+    `model_path` is an alias, an MLX directory or a cached hub id. The embedded alias trains its
+    float32 variant (the 4-bit one with `quantized_base=True`). Without `data_dir`, the seed's
+    `data/benchmark` is used when it exists, else a dummy dataset in a temporary directory.
+    """
+    if num_iters < 1:
+        raise ValueError("num_iters must be at least 1")
+    resolved = resolve_model(model_path, "serve" if quantized_base else "train", progress=progress)
+    blas = find_blas() if blas is None else blas
+    warmup = min(warmup_iters, num_iters - 1)
+    with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
+        work = Path(tmp)
+        if data_dir is None:
+            data_dir = DEFAULT_DATA_DIR if (DEFAULT_DATA_DIR / "train.jsonl").is_file() else work / "data"
+            if data_dir == work / "data":
+                create_dummy_dataset(data_dir, num_examples=max(batch_size, 5))
+        spec = _spec(
+            resolved.path,
+            data_dir,
+            work / "adapter",
+            num_iters=num_iters,
+            batch_size=batch_size,
+            num_layers=num_layers,
+            lora_rank=lora_rank,
+            max_seq_length=max_seq_length,
+        )
+        run = await run_training_child(spec, work, blas=blas, on_event=on_event)
+    summary = run.summary
+    per_iter = tuple(report.seconds_per_iter for report in summary.train)
+    timed = per_iter[warmup:] or per_iter
+    timed_reports = summary.train[warmup:] or summary.train
+    tokens = sum(r.tokens_per_second * r.seconds_per_iter for r in timed_reports)
+    median = statistics.median(timed)
+    load = summary.load_seconds or 0.0
+    return BenchmarkResult(
+        model_path=model_path,
+        seconds_per_iter=median,
+        total_seconds=sum(per_iter),
+        num_iters=num_iters,
+        peak_memory_gb=summary.peak_memory_gb,
+        tokens_per_second=tokens / sum(timed),
+        load_seconds=load,
+        warmup_iters=warmup,
+        min_seconds_per_iter=min(timed),
+        max_seconds_per_iter=max(timed),
+        peak_rss_gb=run.peak_rss_gb,
+        batch_size=batch_size,
+        num_layers=num_layers,
+        lora_rank=lora_rank,
+        max_seq_length=max_seq_length,
+        model_dir=str(resolved.path),
+        variant=resolved.variant or "",
+        device=summary.device,
+        blas=blas.name,
+        mlx_version=summary.mlx,
+        mlx_lm_version=summary.mlx_lm,
+        trainable_parameters=summary.trainable_parameters or 0,
+        iteration_seconds=per_iter,
+        verdict=verdict(median, load, thresholds),
+    )

@@ -1,0 +1,92 @@
+"""Runs inside the training child process: mlx-lm's own `train_model` with our callback.
+
+`mlx_lm.lora.run()` replaces any callback it is given, so this calls `mlx_lm.lora.train_model`
+directly (which keeps it) after loading the model and data the way `mlx_lm.lora` does. Every
+report is appended to the events file as one JSON line as soon as it happens, so the parent
+shows live progress and a crash loses at most the step in flight.
+
+Usage: python -m punie.train.child SPEC.json
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import types
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+
+class EventWriter:
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+
+    def emit(self, event: str, **fields: Any) -> None:
+        self.handle.write(json.dumps({"event": event, "time": time.time(), **fields}) + "\n")
+        self.handle.flush()
+
+
+def _callback(writer: EventWriter) -> Any:
+    from mlx_lm.tuner.callbacks import TrainingCallback
+
+    class Reporter(TrainingCallback):  # type: ignore[misc]
+        def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
+            writer.emit("train", **{k: float(v) for k, v in train_info.items()})
+
+        def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
+            writer.emit("val", **{k: float(v) for k, v in val_info.items()})
+
+    return Reporter()
+
+
+def run(spec: dict[str, Any], writer: EventWriter) -> None:
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+    from mlx_lm.lora import CONFIG_DEFAULTS, train_model
+    from mlx_lm.tuner.datasets import load_dataset
+    from mlx_lm.utils import load
+
+    writer.emit(
+        "start",
+        device=str(mx.default_device()),
+        mlx=metadata.version("mlx"),
+        mlx_lm=metadata.version("mlx-lm"),
+    )
+    started = time.perf_counter()
+    model, tokenizer = load(spec["model"])
+    if spec.get("dtype"):
+        model.set_dtype(getattr(mx, spec["dtype"]))
+    writer.emit("loaded", seconds=time.perf_counter() - started)
+
+    args = types.SimpleNamespace(**{**CONFIG_DEFAULTS, **spec["lora_args"]})
+    args.model = spec["model"]
+    args.train, args.test = True, False
+    train_set, valid_set, _ = load_dataset(args, tokenizer)
+    writer.emit("data", train=len(train_set), valid=len(valid_set))
+
+    begun = time.perf_counter()
+    train_model(args, model, train_set, valid_set, _callback(writer))
+    trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
+    writer.emit(
+        "done",
+        train_seconds=time.perf_counter() - begun,
+        trainable_parameters=int(trainable),
+        peak_memory_gb=mx.get_peak_memory() / 1e9,
+    )
+
+
+def main() -> None:
+    spec = json.loads(Path(sys.argv[1]).read_text())
+    with open(spec["events_path"], "a", encoding="utf-8") as handle:
+        writer = EventWriter(handle)
+        try:
+            run(spec, writer)
+        except Exception as exc:
+            writer.emit("error", message=f"{type(exc).__name__}: {exc}")
+            raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""The async shell around the training child: start it, stream its events, watch its memory."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from punie.errors import PunieError
+from punie.runtime.blas import BlasChoice
+from punie.runtime.child_env import child_env
+from punie.runtime.supervise import spawn, stop_process
+from punie.serve.readiness import log_excerpt
+from punie.train.events import ChildSummary, parse_event, summarize
+
+EventHandler = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class ChildRun:
+    summary: ChildSummary
+    exit_code: int
+    wall_seconds: float
+    peak_rss_gb: float
+    command: tuple[str, ...]
+    log_path: Path
+    events_path: Path
+
+
+def tree_rss_bytes(pid: int) -> int:
+    """Resident memory of a process and all its descendants."""
+    try:
+        root = psutil.Process(pid)
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for proc in procs:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += proc.memory_info().rss
+    return total
+
+
+class _EventTail:
+    """Reads complete new lines from the events file as the child appends them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.events: list[dict[str, Any]] = []
+
+    def poll(self, handler: EventHandler | None) -> None:
+        try:
+            with open(self.path, encoding="utf-8") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+        except FileNotFoundError:
+            return
+        complete = chunk[: chunk.rfind("\n") + 1]
+        self.offset += len(complete.encode("utf-8"))
+        for line in complete.splitlines():
+            event = parse_event(line)
+            if event is not None:
+                self.events.append(event)
+                if handler:
+                    handler(event)
+
+
+def training_command(spec_path: Path) -> list[str]:
+    return [sys.executable, "-m", "punie.train.child", str(spec_path)]
+
+
+async def run_training_child(
+    spec: dict[str, Any],
+    workdir: Path,
+    blas: BlasChoice | None = None,
+    on_event: EventHandler | None = None,
+    poll_seconds: float = 0.1,
+) -> ChildRun:
+    """Run one training child to the end; raise PunieError (with its log) when it fails."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    events_path = Path(spec.get("events_path") or workdir / "events.jsonl")
+    events_path.unlink(missing_ok=True)
+    spec = {**spec, "events_path": str(events_path)}
+    spec_path = workdir / "child-spec.json"
+    spec_path.write_text(json.dumps(spec, indent=2))
+    log_path = workdir / "train.log"
+    command = training_command(spec_path)
+    tail = _EventTail(events_path)
+    started = time.perf_counter()
+    proc = await spawn(command, child_env(blas), log_path)
+    peak = 0
+    try:
+        while proc.returncode is None:
+            peak = max(peak, tree_rss_bytes(proc.pid))
+            tail.poll(on_event)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(proc.wait(), poll_seconds)
+    finally:
+        await stop_process(proc)
+    tail.poll(on_event)
+    summary = summarize(tail.events)
+    run = ChildRun(
+        summary=summary,
+        exit_code=proc.returncode if proc.returncode is not None else -1,
+        wall_seconds=time.perf_counter() - started,
+        peak_rss_gb=peak / 1e9,
+        command=tuple(command),
+        log_path=log_path,
+        events_path=events_path,
+    )
+    if run.exit_code != 0 or not summary.finished:
+        detail = summary.error or log_excerpt(log_path, 12)
+        raise PunieError(f"training child failed (exit {run.exit_code}, log: {log_path}): {detail}")
+    return run

@@ -1,0 +1,101 @@
+"""Pure parsing of the training child's event lines (JSON, one per line)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """One `on_train_loss_report` from mlx-lm's trainer."""
+
+    iteration: int
+    train_loss: float
+    learning_rate: float
+    iterations_per_second: float
+    tokens_per_second: float
+    trained_tokens: float
+    peak_memory_gb: float
+
+    @property
+    def seconds_per_iter(self) -> float:
+        return 1.0 / self.iterations_per_second if self.iterations_per_second else float("inf")
+
+
+@dataclass(frozen=True)
+class ValReport:
+    iteration: int
+    val_loss: float
+    val_time: float
+
+
+@dataclass(frozen=True)
+class ChildSummary:
+    """Everything the child reported, in order."""
+
+    device: str = ""
+    mlx: str = ""
+    mlx_lm: str = ""
+    load_seconds: float | None = None
+    train_seconds: float | None = None
+    trainable_parameters: int | None = None
+    peak_memory_gb: float | None = None
+    train: tuple[TrainReport, ...] = ()
+    val: tuple[ValReport, ...] = ()
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.train_seconds is not None
+
+
+def parse_event(line: str) -> dict[str, Any] | None:
+    """One event, or None for a blank or partly written line."""
+    line = line.strip()
+    if not line:
+        return None
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) and "event" in event else None
+
+
+def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
+    fields: dict[str, Any] = {}
+    train: list[TrainReport] = []
+    val: list[ValReport] = []
+    for event in events:
+        kind = event["event"]
+        if kind == "start":
+            fields.update(
+                device=event.get("device", ""), mlx=event.get("mlx", ""), mlx_lm=event.get("mlx_lm", "")
+            )
+        elif kind == "loaded":
+            fields["load_seconds"] = float(event["seconds"])
+        elif kind == "train":
+            train.append(
+                TrainReport(
+                    iteration=int(event["iteration"]),
+                    train_loss=float(event["train_loss"]),
+                    learning_rate=float(event.get("learning_rate", 0.0)),
+                    iterations_per_second=float(event["iterations_per_second"]),
+                    tokens_per_second=float(event["tokens_per_second"]),
+                    trained_tokens=float(event.get("trained_tokens", 0.0)),
+                    peak_memory_gb=float(event.get("peak_memory", 0.0)),
+                )
+            )
+        elif kind == "val":
+            val.append(ValReport(int(event["iteration"]), float(event["val_loss"]), float(event["val_time"])))
+        elif kind == "done":
+            fields.update(
+                train_seconds=float(event["train_seconds"]),
+                trainable_parameters=int(event["trainable_parameters"]),
+                peak_memory_gb=float(event["peak_memory_gb"]),
+            )
+        elif kind == "error":
+            fields["error"] = str(event.get("message", "unknown error"))
+    return ChildSummary(train=tuple(train), val=tuple(val), **fields)
