@@ -55,7 +55,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         mlx_lm=metadata.version("mlx-lm"),
     )
     started = time.perf_counter()
-    model, tokenizer = load(spec["model"])
+    loaded: Any = load(spec["model"])
+    model, tokenizer = loaded[0], loaded[1]
     if spec.get("dtype"):
         model.set_dtype(getattr(mx, spec["dtype"]))
     writer.emit("loaded", seconds=time.perf_counter() - started)
@@ -68,7 +69,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
     begun = time.perf_counter()
     train_model(args, model, train_set, valid_set, _callback(writer))
-    trainable = sum(v.size for _, v in tree_flatten(model.trainable_parameters()))
+    flat: Any = tree_flatten(model.trainable_parameters())
+    trainable = sum(value.size for _, value in flat)
     writer.emit(
         "done",
         train_seconds=time.perf_counter() - begun,
