@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from types import TracebackType
+
 
 class PunieError(Exception):
     """A failure with a message meant for the user, not a traceback."""
@@ -34,3 +37,20 @@ class PortInUseError(UsageError):
 
 class AdapterError(UsageError):
     """An adapter directory that is missing, incomplete or built for another model."""
+
+
+def _punie_excepthook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    if isinstance(value, PunieError):
+        print(f"error: {value}", file=sys.stderr)
+    else:
+        sys.__excepthook__(kind, value, tb)
+
+
+def install_excepthook() -> None:
+    """Show an uncaught `PunieError` as one line (scripts, `python -c`), not a traceback.
+
+    Only replaces Python's default hook, so IPython, pytest and the like keep theirs; the exit
+    code of an uncaught exception stays non-zero.
+    """
+    if sys.excepthook is sys.__excepthook__:
+        sys.excepthook = _punie_excepthook

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+
+from contextlib import contextmanager
+from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 out = Console()
@@ -40,3 +44,39 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> 
     for row in rows:
         grid.add_row(*row)
     out.print(grid)
+
+
+def json_result(text: str) -> None:
+    """Machine-readable output: plain stdout, no markup or wrapping."""
+    print(text, flush=True)
+
+
+@contextmanager
+def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A live bar (on stderr) fed by training-child events; yields the event handler."""
+    progress = Progress(
+        TextColumn("[cyan]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = progress.add_task(label, total=total, status="loading model")
+
+    def on_event(event: dict[str, Any]) -> None:
+        kind = event["event"]
+        if kind == "loaded":
+            progress.update(task, status=f"model loaded in {event['seconds']:.1f} s")
+        elif kind == "train":
+            progress.update(
+                task,
+                completed=int(event["iteration"]),
+                status=f"loss {event['train_loss']:.3f}  {event['tokens_per_second']:.0f} tok/s",
+            )
+        elif kind == "val":
+            progress.update(task, status=f"val loss {event['val_loss']:.3f}")
+
+    with progress:
+        yield on_event

@@ -54,6 +54,7 @@ class BenchmarkResult:
     mlx_lm_version: str = ""
     trainable_parameters: int = 0
     iteration_seconds: tuple[float, ...] = ()
+    repeats: int = 1
     verdict: Verdict | None = None
 
     def to_dict(self) -> dict[str, Any]:

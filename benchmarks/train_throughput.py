@@ -1,0 +1,141 @@
+"""LoRA training throughput, side by side in one run: raw mlx_lm.lora vs punie vs torch + peft.
+
+Same model (the embedded SmolLM2-135M, float32), same data, same LoRA settings (rank, scale, all
+seven projections of the last N layers), same batch and sequence limit. Prints tokens/s for each
+and the ratios. Run from the repo root:
+
+    uv run python benchmarks/train_throughput.py [--iters 10] [--peer-python /path/to/python]
+
+Variants:
+- raw mlx_lm.lora, as installed: `python -m mlx_lm lora` with the environment as it comes (on
+  Linux the mlx-cpu wheel's reference BLAS). Few iterations: it is very slow.
+- raw mlx_lm.lora, punie's environment: the same command with punie's child environment
+  (optimized BLAS preloaded): isolates what the wrapper itself costs.
+- punie: `run_training_benchmark`, i.e. the training child punie uses for `punie train`.
+- torch + peft (the peer): `benchmarks/peer_torch_lora.py`, in this Python when torch, transformers,
+  peft and gguf import, else in `--peer-python`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from punie.runtime.blas import REFERENCE, find_blas
+from punie.runtime.child_env import build_child_env
+from punie.runtime.models import EMBEDDED, resolve_model
+from punie.runtime.prepare import gguf_path
+from punie.training.benchmark import create_dummy_dataset, run_training_benchmark
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ROW = re.compile(r"^\s*(\d+)\s+([\d.]+)\s*\S*\s+([\d.]+)\s+[\d.]+k?\s*$")
+
+
+def parse_lora_rows(text: str) -> list[float]:
+    """tok/s of each training row in mlx_lm.lora 0.32's table output (val rows skipped)."""
+    rates = []
+    for line in ANSI.sub("", text).splitlines():
+        match = ROW.match(line)
+        if match and "val" not in line:
+            rates.append(float(match[3]))
+    return rates
+
+
+def raw_lora(model: Path, data: Path, env: dict[str, str], iters: int, opts: argparse.Namespace) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Path(tmp) / "lora.yaml"
+        cfg.write_text(f"lora_parameters:\n  rank: {opts.rank}\n  scale: 20.0\n  dropout: 0.0\n")
+        cmd = [
+            sys.executable, "-m", "mlx_lm", "lora", "--model", str(model), "--train", "--data", str(data),
+            "--iters", str(iters), "--batch-size", str(opts.batch_size), "--num-layers", str(opts.num_layers),
+            "--max-seq-length", str(opts.max_seq_length), "--steps-per-report", "1",
+            "--steps-per-eval", str(iters + 1), "--val-batches", "1", "--save-every", str(iters + 1),
+            "--adapter-path", str(Path(tmp) / "adapter"), "-c", str(cfg),
+        ]  # fmt: skip
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    rates = parse_lora_rows(out)[opts.warmup :]
+    if not rates:
+        raise RuntimeError(f"could not read tok/s from mlx_lm.lora output:\n{out[-2000:]}")
+    return statistics.median(rates)
+
+
+def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
+    python = opts.peer_python
+    if python is None:
+        wanted = ("torch", "transformers", "peft", "gguf")
+        if not all(importlib.util.find_spec(name) for name in wanted):
+            return None
+        python = sys.executable
+    gguf = gguf_path(EMBEDDED["smollm2-135m"])
+    cmd = [
+        python, str(Path(__file__).with_name("peer_torch_lora.py")), "--gguf-dir", str(gguf.parent),
+        "--gguf-file", gguf.name, "--tokenizer-dir", str(resolve_model("smollm2-135m", "train").path),
+        "--data", str(data), "--iters", str(opts.iters), "--warmup", str(opts.warmup),
+        "--batch-size", str(opts.batch_size), "--num-layers", str(opts.num_layers), "--rank", str(opts.rank),
+        "--max-seq-length", str(opts.max_seq_length),
+    ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iters", type=int, default=10)
+    parser.add_argument("--reference-iters", type=int, default=3, help="iterations for the slow as-installed run")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--num-layers", type=int, default=8)
+    parser.add_argument("--rank", type=int, default=8)
+    parser.add_argument("--max-seq-length", type=int, default=512)
+    parser.add_argument("--examples", type=int, default=16)
+    parser.add_argument("--skip-reference", action="store_true", help="skip raw mlx_lm.lora as installed")
+    parser.add_argument("--peer-python", help="a Python with torch, transformers, peft and gguf")
+    opts = parser.parse_args()
+
+    model = resolve_model("smollm2-135m", "train").path
+    results: list[tuple[str, float]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        create_dummy_dataset(data, num_examples=opts.examples)
+        if not opts.skip_reference:
+            env = build_child_env(os.environ, REFERENCE)
+            ref_opts = argparse.Namespace(**{**vars(opts), "warmup": min(opts.warmup, opts.reference_iters - 1)})
+            results.append(("raw mlx_lm.lora, as installed", raw_lora(model, data, env, opts.reference_iters, ref_opts)))
+            print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
+        env = build_child_env(os.environ, find_blas())
+        results.append(("raw mlx_lm.lora, punie's environment", raw_lora(model, data, env, opts.iters, opts)))
+        print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
+        ours = asyncio.run(
+            run_training_benchmark(
+                "smollm2-135m", opts.iters, data_dir=data, batch_size=opts.batch_size, num_layers=opts.num_layers,
+                lora_rank=opts.rank, max_seq_length=opts.max_seq_length, warmup_iters=opts.warmup,
+            )
+        )  # fmt: skip
+        results.append(("punie", ours.tokens_per_second))
+        print(f"punie: {ours.tokens_per_second:.1f} tok/s ({ours.blas})", flush=True)
+        peer_result = peer(data, opts)
+        if peer_result:
+            results.append((f"torch {peer_result.get('torch', '')} + peft (peer)", peer_result["tokens_per_second"]))
+            print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
+        else:
+            print("torch + peft: skipped (install the bench-peers extra or pass --peer-python)")
+    punie_rate = ours.tokens_per_second
+    print(f"\nSmolLM2-135M fp32, LoRA rank {opts.rank} on all projections of the last {opts.num_layers} layers, "
+          f"batch {opts.batch_size}, max seq {opts.max_seq_length}, {opts.iters} iters ({opts.warmup} warm-up)")  # fmt: skip
+    print(f"{'variant':44} {'tok/s':>9} {'punie / variant':>16}")
+    for name, rate in results:
+        print(f"{name:44} {rate:9.1f} {punie_rate / rate:15.2f}x")
+
+
+if __name__ == "__main__":
+    main()

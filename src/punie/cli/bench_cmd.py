@@ -1,0 +1,120 @@
+"""`punie bench train`: training speed with a decision verdict."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import typer
+
+from punie.cli import ui
+from punie.errors import UsageError
+from punie.runtime.blas import REFERENCE, find_blas
+from punie.runtime.models import DEFAULT_MODEL
+from punie.train.bench_compare import combine_repeats, ratio_rows
+from punie.train.benchmark import BenchmarkResult, run_training_benchmark
+from punie.train.verdict import Thresholds
+
+app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
+
+
+def _show(result: BenchmarkResult) -> None:
+    spread = f"{result.min_seconds_per_iter:.2f} / {result.seconds_per_iter:.2f} / {result.max_seconds_per_iter:.2f}"
+    rows = [
+        ("model", f"{result.model_path} ({result.variant or 'as given'}: {result.model_dir})"),
+        ("device / BLAS", f"{result.device} / {result.blas}"),
+        ("mlx / mlx-lm", f"{result.mlx_version} / {result.mlx_lm_version}"),
+        (
+            "LoRA setup",
+            f"rank {result.lora_rank}, {result.num_layers} layers, batch {result.batch_size}, "
+            f"max seq {result.max_seq_length}, {result.trainable_parameters:,} trainable params",
+        ),
+        (
+            "iterations",
+            f"{result.num_iters} x {result.repeats} run(s), {result.warmup_iters} warm-up excluded each",
+        ),
+        ("model load", f"{result.load_seconds:.2f} s (not in s/iter)"),
+        ("s/iter min / median / max", spread),
+        ("tokens/s", f"{result.tokens_per_second:.1f}"),
+        ("training loop total", f"{result.total_seconds:.1f} s"),
+        (
+            "peak memory: MLX / process RSS",
+            f"{result.peak_memory_gb or 0:.2f} GB / {result.peak_rss_gb:.2f} GB",
+        ),
+    ]
+    ui.table("Training benchmark", ("measure", "value"), rows)
+    if result.verdict:
+        v = result.verdict
+        ui.result(
+            f"verdict: [bold]{v.decision.upper()}[/bold] — {v.reason} "
+            f"({v.seconds_per_iter:.2f} s/iter; 100 iters ≈ {v.projected_100_min:.1f} min, "
+            f"1000 iters ≈ {v.projected_1000_min:.1f} min)"
+        )
+
+
+async def _measure(label: str, repeat: int, json_out: bool, **kwargs: object) -> BenchmarkResult:
+    results = []
+    for index in range(repeat):
+        name = label if repeat == 1 else f"{label} ({index + 1}/{repeat})"
+        with ui.training_progress(int(kwargs["num_iters"]), name) as on_event:  # type: ignore[call-overload]
+            results.append(await run_training_benchmark(on_event=on_event, progress=ui.step, **kwargs))  # type: ignore[arg-type]
+    return combine_repeats(results, kwargs["thresholds"])  # type: ignore[arg-type]
+
+
+@app.command("train")
+def bench_train(
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
+    iters: int = typer.Option(10, "--iters", help="Training iterations per run."),
+    batch_size: int = typer.Option(4, "--batch-size"),
+    num_layers: int = typer.Option(8, "--num-layers", help="Layers that get LoRA adapters."),
+    rank: int = typer.Option(8, "--rank", help="LoRA rank."),
+    max_seq_length: int = typer.Option(512, "--max-seq-length"),
+    warmup: int = typer.Option(2, "--warmup", help="Iterations excluded from timing."),
+    repeat: int = typer.Option(1, "--repeat", help="Runs to combine (median over all timed iterations)."),
+    data: Path | None = typer.Option(
+        None, "--data", help="Dataset dir (default: data/benchmark or a dummy set)."
+    ),
+    compare: bool = typer.Option(
+        False, "--compare", help="Also run with the reference BLAS and on the 4-bit base; print ratios."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="Print the BenchmarkResult as JSON on stdout."),
+    proceed_max: float = typer.Option(
+        5.0, "--proceed-max", help="s/iter up to which the verdict is proceed."
+    ),
+    usable_max: float = typer.Option(30.0, "--usable-max", help="s/iter up to which it is usable."),
+    pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
+) -> None:
+    """Time LoRA training on this machine and say whether it is fast enough to iterate."""
+    for name, value in (("--iters", iters), ("--batch-size", batch_size), ("--num-layers", num_layers),
+                        ("--rank", rank), ("--max-seq-length", max_seq_length), ("--repeat", repeat)):  # fmt: skip
+        if value < 1:
+            raise UsageError(f"{name} must be at least 1, got {value}")
+    if data is not None and not (data / "train.jsonl").is_file():
+        raise UsageError(f"{data}: no train.jsonl in this dataset directory")
+    try:
+        thresholds = Thresholds(proceed_max, usable_max, pivot_above)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    common = dict(
+        model_path=model, num_iters=iters, data_dir=data, batch_size=batch_size, num_layers=num_layers,
+        lora_rank=rank, max_seq_length=max_seq_length, warmup_iters=warmup, thresholds=thresholds,
+    )  # fmt: skip
+    result = asyncio.run(_measure("punie (tuned)", repeat, json_out, blas=find_blas(), **common))
+    if not compare:
+        ui.json_result(json.dumps(result.to_dict(), indent=2)) if json_out else _show(result)
+        return
+    named = [("punie: optimized BLAS, float32 base", result)]
+    if find_blas().optimized:
+        slow = asyncio.run(_measure("reference BLAS", repeat, json_out, blas=REFERENCE, **common))
+        named.append(("reference BLAS (as installed), float32 base", slow))
+    quant = asyncio.run(
+        _measure("4-bit base", repeat, json_out, blas=find_blas(), quantized_base=True, **common)
+    )
+    named.append(("optimized BLAS, 4-bit base", quant))
+    if json_out:
+        ui.json_result(json.dumps({name: r.to_dict() for name, r in named}, indent=2))
+        return
+    _show(result)
+    ui.table("Comparison (same model, data and LoRA settings)", ("variant", "tok/s", "s/iter", "vs first"),
+             ratio_rows(named))  # fmt: skip
