@@ -41,7 +41,9 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer_dir)
     started = time.perf_counter()
-    model = AutoModelForCausalLM.from_pretrained(args.gguf_dir, gguf_file=args.gguf_file, torch_dtype=torch.float32)
+    model = AutoModelForCausalLM.from_pretrained(
+        args.gguf_dir, gguf_file=args.gguf_file, torch_dtype=torch.float32
+    )
     model.to(args.device)
     load_seconds = time.perf_counter() - started
     layers = model.config.num_hidden_layers

@@ -55,12 +55,36 @@ def raw_lora(model: Path, data: Path, env: dict[str, str], iters: int, opts: arg
         cfg = Path(tmp) / "lora.yaml"
         cfg.write_text(f"lora_parameters:\n  rank: {opts.rank}\n  scale: 20.0\n  dropout: 0.0\n")
         cmd = [
-            sys.executable, "-m", "mlx_lm", "lora", "--model", str(model), "--train", "--data", str(data),
-            "--iters", str(iters), "--batch-size", str(opts.batch_size), "--num-layers", str(opts.num_layers),
-            "--max-seq-length", str(opts.max_seq_length), "--steps-per-report", "1",
-            "--steps-per-eval", str(iters + 1), "--val-batches", "1", "--save-every", str(iters + 1),
-            "--adapter-path", str(Path(tmp) / "adapter"), "-c", str(cfg),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "mlx_lm",
+            "lora",
+            "--model",
+            str(model),
+            "--train",
+            "--data",
+            str(data),
+            "--iters",
+            str(iters),
+            "--batch-size",
+            str(opts.batch_size),
+            "--num-layers",
+            str(opts.num_layers),
+            "--max-seq-length",
+            str(opts.max_seq_length),
+            "--steps-per-report",
+            "1",
+            "--steps-per-eval",
+            str(iters + 1),
+            "--val-batches",
+            "1",
+            "--save-every",
+            str(iters + 1),
+            "--adapter-path",
+            str(Path(tmp) / "adapter"),
+            "-c",
+            str(cfg),
+        ]
         out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     rates = parse_lora_rows(out)[opts.warmup :]
     if not rates:
@@ -77,21 +101,42 @@ def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
         python = sys.executable
     gguf = gguf_path(EMBEDDED["smollm2-135m"])
     cmd = [
-        python, str(Path(__file__).with_name("peer_torch_lora.py")), "--gguf-dir", str(gguf.parent),
-        "--gguf-file", gguf.name, "--tokenizer-dir", str(resolve_model("smollm2-135m", "train").path),
-        "--data", str(data), "--iters", str(opts.iters), "--warmup", str(opts.warmup),
-        "--batch-size", str(opts.batch_size), "--num-layers", str(opts.num_layers), "--rank", str(opts.rank),
-        "--max-seq-length", str(opts.max_seq_length),
-    ]  # fmt: skip
+        python,
+        str(Path(__file__).with_name("peer_torch_lora.py")),
+        "--gguf-dir",
+        str(gguf.parent),
+        "--gguf-file",
+        gguf.name,
+        "--tokenizer-dir",
+        str(resolve_model("smollm2-135m", "train").path),
+        "--data",
+        str(data),
+        "--iters",
+        str(opts.iters),
+        "--warmup",
+        str(opts.warmup),
+        "--batch-size",
+        str(opts.batch_size),
+        "--num-layers",
+        str(opts.num_layers),
+        "--rank",
+        str(opts.rank),
+        "--max-seq-length",
+        str(opts.max_seq_length),
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--iters", type=int, default=10)
-    parser.add_argument("--reference-iters", type=int, default=3, help="iterations for the slow as-installed run")
+    parser.add_argument(
+        "--reference-iters", type=int, default=3, help="iterations for the slow as-installed run"
+    )
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--num-layers", type=int, default=8)
@@ -109,29 +154,43 @@ def main() -> None:
         create_dummy_dataset(data, num_examples=opts.examples)
         if not opts.skip_reference:
             env = build_child_env(os.environ, REFERENCE)
-            ref_opts = argparse.Namespace(**{**vars(opts), "warmup": min(opts.warmup, opts.reference_iters - 1)})
-            results.append(("raw mlx_lm.lora, as installed", raw_lora(model, data, env, opts.reference_iters, ref_opts)))
+            ref_opts = argparse.Namespace(
+                **{**vars(opts), "warmup": min(opts.warmup, opts.reference_iters - 1)}
+            )
+            results.append(
+                ("raw mlx_lm.lora, as installed", raw_lora(model, data, env, opts.reference_iters, ref_opts))
+            )
             print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
         env = build_child_env(os.environ, find_blas())
         results.append(("raw mlx_lm.lora, punie's environment", raw_lora(model, data, env, opts.iters, opts)))
         print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
         ours = asyncio.run(
             run_training_benchmark(
-                "smollm2-135m", opts.iters, data_dir=data, batch_size=opts.batch_size, num_layers=opts.num_layers,
-                lora_rank=opts.rank, max_seq_length=opts.max_seq_length, warmup_iters=opts.warmup,
+                "smollm2-135m",
+                opts.iters,
+                data_dir=data,
+                batch_size=opts.batch_size,
+                num_layers=opts.num_layers,
+                lora_rank=opts.rank,
+                max_seq_length=opts.max_seq_length,
+                warmup_iters=opts.warmup,
             )
-        )  # fmt: skip
+        )
         results.append(("punie", ours.tokens_per_second))
         print(f"punie: {ours.tokens_per_second:.1f} tok/s ({ours.blas})", flush=True)
         peer_result = peer(data, opts)
         if peer_result:
-            results.append((f"torch {peer_result.get('torch', '')} + peft (peer)", peer_result["tokens_per_second"]))
+            results.append(
+                (f"torch {peer_result.get('torch', '')} + peft (peer)", peer_result["tokens_per_second"])
+            )
             print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
         else:
             print("torch + peft: skipped (install the bench-peers extra or pass --peer-python)")
     punie_rate = ours.tokens_per_second
-    print(f"\nSmolLM2-135M fp32, LoRA rank {opts.rank} on all projections of the last {opts.num_layers} layers, "
-          f"batch {opts.batch_size}, max seq {opts.max_seq_length}, {opts.iters} iters ({opts.warmup} warm-up)")  # fmt: skip
+    print(
+        f"\nSmolLM2-135M fp32, LoRA rank {opts.rank}, all projections, last {opts.num_layers} layers, "
+        f"batch {opts.batch_size}, max seq {opts.max_seq_length}, {opts.iters} iters ({opts.warmup} warm-up)"
+    )
     print(f"{'variant':44} {'tok/s':>9} {'punie / variant':>16}")
     for name, rate in results:
         print(f"{name:44} {rate:9.1f} {punie_rate / rate:15.2f}x")

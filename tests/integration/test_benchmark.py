@@ -45,9 +45,15 @@ async def test_benchmark_result_is_sane(train_model_dir: Path, tmp_path: Path) -
     create_dummy_dataset(tmp_path / "d", num_examples=4)
     events: list[str] = []
     result = await run_training_benchmark(
-        "smollm2-135m", num_iters=3, data_dir=tmp_path / "d", num_layers=1, max_seq_length=128,
-        batch_size=2, lora_rank=4, on_event=lambda e: events.append(e["event"]),
-    )  # fmt: skip
+        "smollm2-135m",
+        num_iters=3,
+        data_dir=tmp_path / "d",
+        num_layers=1,
+        max_seq_length=128,
+        batch_size=2,
+        lora_rank=4,
+        on_event=lambda e: events.append(e["event"]),
+    )
     assert result.model_dir == str(train_model_dir) and result.variant == "f32"
     assert result.num_iters == 3 and result.warmup_iters == 2 and len(result.iteration_seconds) == 3
     assert all(s > 0 for s in result.iteration_seconds)
@@ -70,17 +76,27 @@ def test_seed_snippets_verbatim(tmp_path: Path, train_model_dir: Path) -> None:
 
     started = time.monotonic()
     hub = subprocess.run(
-        [sys.executable, "-c", SEED_BENCHMARK.replace("MODEL", "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            SEED_BENCHMARK.replace("MODEL", "mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert hub.returncode != 0 and time.monotonic() - started < 30
     assert "not available offline" in hub.stderr and "smollm2-135m" in hub.stderr
     assert "Traceback" not in hub.stderr
 
     real = subprocess.run(
         [sys.executable, "-c", SEED_BENCHMARK.replace("MODEL", "smollm2-135m")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert real.returncode == 0, real.stderr[-2000:]
     lines = dict(line.split(": ", 1) for line in real.stdout.strip().splitlines())
     assert lines["Model"] == "smollm2-135m" and lines["Iterations"] == "10"
@@ -90,9 +106,19 @@ def test_seed_snippets_verbatim(tmp_path: Path, train_model_dir: Path) -> None:
 
 def test_bench_cli_json_and_bad_input(train_model_dir: Path, tmp_path: Path) -> None:
     result = run_punie(
-        "bench", "train", "--iters", "2", "--num-layers", "1", "--max-seq-length", "96",
-        "--batch-size", "2", "--json", timeout=300,
-    )  # fmt: skip
+        "bench",
+        "train",
+        "--iters",
+        "2",
+        "--num-layers",
+        "1",
+        "--max-seq-length",
+        "96",
+        "--batch-size",
+        "2",
+        "--json",
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["num_iters"] == 2 and data["seconds_per_iter"] > 0 and data["verdict"]["decision"]

@@ -43,9 +43,19 @@ def test_negative_sampling_values_rejected() -> None:
 def test_minimal_command() -> None:
     cmd = build_server_command(ServerConfig(model_path="/models/x", port=9000), python="py")
     assert cmd == [
-        "py", "-m", "mlx_lm", "server", "--model", "/models/x",
-        "--host", "127.0.0.1", "--port", "9000", "--log-level", "INFO",
-    ]  # fmt: skip
+        "py",
+        "-m",
+        "mlx_lm",
+        "server",
+        "--model",
+        "/models/x",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "9000",
+        "--log-level",
+        "INFO",
+    ]
 
 
 def test_every_option_reaches_the_command() -> None:

@@ -10,12 +10,28 @@ LINES = [
     {"event": "start", "device": "Device(cpu, 0)", "mlx": "0.32.4", "mlx_lm": "0.32.2"},
     {"event": "loaded", "seconds": 1.5},
     {"event": "val", "iteration": 0, "val_loss": 3.0, "val_time": 0.4},
-    {"event": "train", "iteration": 1, "train_loss": 2.5, "learning_rate": 1e-5, "iterations_per_second": 0.5,
-     "tokens_per_second": 100.0, "trained_tokens": 200, "peak_memory": 1.2},
-    {"event": "train", "iteration": 2, "train_loss": 2.0, "learning_rate": 1e-5, "iterations_per_second": 0.25,
-     "tokens_per_second": 50.0, "trained_tokens": 400, "peak_memory": 1.3},
+    {
+        "event": "train",
+        "iteration": 1,
+        "train_loss": 2.5,
+        "learning_rate": 1e-5,
+        "iterations_per_second": 0.5,
+        "tokens_per_second": 100.0,
+        "trained_tokens": 200,
+        "peak_memory": 1.2,
+    },
+    {
+        "event": "train",
+        "iteration": 2,
+        "train_loss": 2.0,
+        "learning_rate": 1e-5,
+        "iterations_per_second": 0.25,
+        "tokens_per_second": 50.0,
+        "trained_tokens": 400,
+        "peak_memory": 1.3,
+    },
     {"event": "done", "train_seconds": 6.0, "trainable_parameters": 1234, "peak_memory_gb": 1.3},
-]  # fmt: skip
+]
 
 
 def test_parse_event_skips_partial_and_foreign_lines() -> None:
@@ -41,10 +57,17 @@ def test_error_event_is_kept() -> None:
 
 def _result(seconds: tuple[float, ...], tps: float) -> BenchmarkResult:
     return BenchmarkResult(
-        model_path="m", seconds_per_iter=seconds[-1], total_seconds=sum(seconds), num_iters=len(seconds),
-        peak_memory_gb=1.0, tokens_per_second=tps, load_seconds=1.0, warmup_iters=1,
-        iteration_seconds=seconds, peak_rss_gb=2.0,
-    )  # fmt: skip
+        model_path="m",
+        seconds_per_iter=seconds[-1],
+        total_seconds=sum(seconds),
+        num_iters=len(seconds),
+        peak_memory_gb=1.0,
+        tokens_per_second=tps,
+        load_seconds=1.0,
+        warmup_iters=1,
+        iteration_seconds=seconds,
+        peak_rss_gb=2.0,
+    )
 
 
 def test_combine_repeats_uses_every_timed_iteration() -> None:

@@ -20,7 +20,8 @@ app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 
 
 def _show(result: BenchmarkResult) -> None:
-    spread = f"{result.min_seconds_per_iter:.2f} / {result.seconds_per_iter:.2f} / {result.max_seconds_per_iter:.2f}"
+    low, mid, high = result.min_seconds_per_iter, result.seconds_per_iter, result.max_seconds_per_iter
+    spread = f"{low:.2f} / {mid:.2f} / {high:.2f}"
     rows = [
         ("model", f"{result.model_path} ({result.variant or 'as given'}: {result.model_dir})"),
         ("device / BLAS", f"{result.device} / {result.blas}"),
@@ -86,8 +87,14 @@ def bench_train(
     pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
 ) -> None:
     """Time LoRA training on this machine and say whether it is fast enough to iterate."""
-    for name, value in (("--iters", iters), ("--batch-size", batch_size), ("--num-layers", num_layers),
-                        ("--rank", rank), ("--max-seq-length", max_seq_length), ("--repeat", repeat)):  # fmt: skip
+    for name, value in (
+        ("--iters", iters),
+        ("--batch-size", batch_size),
+        ("--num-layers", num_layers),
+        ("--rank", rank),
+        ("--max-seq-length", max_seq_length),
+        ("--repeat", repeat),
+    ):
         if value < 1:
             raise UsageError(f"{name} must be at least 1, got {value}")
     if data is not None and not (data / "train.jsonl").is_file():
@@ -97,9 +104,16 @@ def bench_train(
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     common = dict(
-        model_path=model, num_iters=iters, data_dir=data, batch_size=batch_size, num_layers=num_layers,
-        lora_rank=rank, max_seq_length=max_seq_length, warmup_iters=warmup, thresholds=thresholds,
-    )  # fmt: skip
+        model_path=model,
+        num_iters=iters,
+        data_dir=data,
+        batch_size=batch_size,
+        num_layers=num_layers,
+        lora_rank=rank,
+        max_seq_length=max_seq_length,
+        warmup_iters=warmup,
+        thresholds=thresholds,
+    )
     result = asyncio.run(_measure("punie (tuned)", repeat, json_out, blas=find_blas(), **common))
     if not compare:
         ui.json_result(json.dumps(result.to_dict(), indent=2)) if json_out else _show(result)
@@ -116,5 +130,8 @@ def bench_train(
         ui.json_result(json.dumps({name: r.to_dict() for name, r in named}, indent=2))
         return
     _show(result)
-    ui.table("Comparison (same model, data and LoRA settings)", ("variant", "tok/s", "s/iter", "vs first"),
-             ratio_rows(named))  # fmt: skip
+    ui.table(
+        "Comparison (same model, data and LoRA settings)",
+        ("variant", "tok/s", "s/iter", "vs first"),
+        ratio_rows(named),
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-
 from contextlib import contextmanager
 from typing import Any
 

@@ -1,0 +1,93 @@
+"""Validate a dataset directory: every split, every line, and lengths in the model's tokenizer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie.data.findings import Finding
+from punie.data.validate import SPLITS, check_lines
+
+TokenCounter = Callable[[dict[str, Any]], int]
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    directory: Path
+    counts: dict[str, int] = field(default_factory=dict)
+    findings: tuple[Finding, ...] = ()
+    template_hash: str | None = None
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+
+def chat_token_counter(model_dir: Path) -> tuple[TokenCounter, str]:
+    """Count tokens of an example as training renders it; also return the template's hash."""
+    from transformers import AutoTokenizer
+
+    from punie.runtime.chat_template import template_hash
+
+    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+
+    def count(example: dict[str, Any]) -> int:
+        ids: Any = tokenizer.apply_chat_template(
+            example["messages"], tools=example.get("tools"), tokenize=True
+        )
+        if hasattr(ids, "input_ids") or isinstance(ids, dict):
+            ids = ids["input_ids"]
+        return len(ids)
+
+    return count, template_hash(str(tokenizer.chat_template or ""))
+
+
+def validate_dataset(
+    directory: Path,
+    count_tokens: TokenCounter | None = None,
+    max_seq_length: int | None = None,
+    template_hash: str | None = None,
+) -> DatasetReport:
+    """Check `train.jsonl`, `valid.jsonl` (required) and `test.jsonl` (optional) in `directory`."""
+    findings: list[Finding] = []
+    counts: dict[str, int] = {}
+    if not directory.is_dir():
+        return DatasetReport(
+            directory, findings=(Finding("error", str(directory), 0, "", "no such directory"),)
+        )
+    for split in SPLITS:
+        path = directory / f"{split}.jsonl"
+        if not path.is_file():
+            if split != "test":
+                findings.append(Finding("error", str(path), 0, "", f"missing: a dataset needs {split}.jsonl"))
+            continue
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            examples, found = check_lines(handle, str(path))
+        findings.extend(found)
+        counts[split] = len(examples)
+        if not examples:
+            findings.append(Finding("error", str(path), 0, "", "empty split: no examples"))
+        bad_lines = {f.line for f in found if f.severity == "error"}
+        if count_tokens and max_seq_length:
+            for line, example in examples:
+                if line in bad_lines:
+                    continue
+                length = count_tokens(example)
+                if length > max_seq_length:
+                    findings.append(
+                        Finding(
+                            "error",
+                            str(path),
+                            line,
+                            "messages",
+                            f"{length} tokens, longer than --max-seq-length {max_seq_length}: training would "
+                            "silently truncate it (raise the limit or shorten the example)",
+                        )
+                    )
+    return DatasetReport(directory, counts, tuple(findings), template_hash)

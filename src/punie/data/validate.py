@@ -1,0 +1,134 @@
+"""Pure validation of chat examples (`{"messages": [...], "tools": [...]}`), one JSON line each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from punie.data.alignment import text_tool_call
+from punie.data.findings import Finding
+from punie.data.schema_check import schema_errors
+
+ROLES = {"system", "user", "assistant", "tool"}
+SPLITS = ("train", "valid", "test")
+
+
+def _tool_schemas(tools: Any, err: Callable[[str, str], None]) -> dict[str, dict[str, Any]]:
+    schemas: dict[str, dict[str, Any]] = {}
+    if tools is None:
+        return schemas
+    if not isinstance(tools, list):
+        err("tools", "must be a list of tool schemas")
+        return schemas
+    for index, tool in enumerate(tools):
+        function = tool.get("function", tool) if isinstance(tool, dict) else None
+        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+            err(f"tools[{index}]", "a tool needs a function with a string 'name'")
+            continue
+        schemas[function["name"]] = function.get("parameters") or {}
+    return schemas
+
+
+def _check_call(
+    call: Any, where: str, schemas: dict[str, dict[str, Any]], err: Callable[[str, str], None]
+) -> bool:
+    function = call.get("function", call) if isinstance(call, dict) else None
+    if not isinstance(function, dict) or not isinstance(function.get("name"), str):
+        err(where, "a tool call needs a function with a string 'name'")
+        return False
+    name, arguments = function["name"], function.get("arguments", {})
+    if isinstance(arguments, str):
+        try:
+            arguments = json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            err(f"{where}.function.arguments", f"not valid JSON ({exc.msg})")
+            return False
+    if name not in schemas:
+        known = ", ".join(sorted(schemas)) or "none"
+        err(f"{where}.function.name", f"calls '{name}', which is not in this example's tools ({known})")
+        return False
+    for problem in schema_errors(arguments, schemas[name]):
+        err(f"{where}.function.{problem.split(':', 1)[0]}", problem.split(": ", 1)[1])
+    return True
+
+
+def check_example(example: Any, file: str, line: int) -> list[Finding]:
+    """Every problem with one parsed example; warnings for format alignment."""
+    found: list[Finding] = []
+
+    def err(field: str, message: str) -> None:
+        found.append(Finding("error", file, line, field, message))
+
+    def warn(field: str, message: str) -> None:
+        found.append(Finding("warning", file, line, field, message))
+
+    if not isinstance(example, dict):
+        err("", "each line must be a JSON object")
+        return found
+    messages = example.get("messages")
+    if not isinstance(messages, list) or not messages:
+        err("messages", "missing or empty (expected a list of chat messages)")
+        return found
+    schemas = _tool_schemas(example.get("tools"), err)
+    open_calls = 0
+    for index, message in enumerate(messages):
+        where = f"messages[{index}]"
+        if not isinstance(message, dict):
+            err(where, "must be an object with 'role' and 'content'")
+            continue
+        role = message.get("role")
+        if role not in ROLES:
+            err(f"{where}.role", f"unknown role {role!r} (expected one of {', '.join(sorted(ROLES))})")
+            continue
+        content = message.get("content")
+        if content is not None and not isinstance(content, str):
+            err(f"{where}.content", "must be a string")
+        calls = message.get("tool_calls") or []
+        if role == "assistant":
+            if not isinstance(calls, list):
+                err(f"{where}.tool_calls", "must be a list")
+                calls = []
+            for call_index, call in enumerate(calls):
+                _check_call(call, f"{where}.tool_calls[{call_index}]", schemas, err)
+            open_calls = len(calls)
+            if isinstance(content, str) and not calls and (why := text_tool_call(content)):
+                warn(
+                    f"{where}.content",
+                    f"looks like a tool call written as text ({why}); use a structured 'tool_calls' "
+                    "entry, or the model learns a format the eval does not score",
+                )
+        elif role == "tool":
+            if open_calls <= 0:
+                err(where, "a 'tool' message with no assistant tool call before it")
+            open_calls -= 1
+        elif not isinstance(content, str) or not content:
+            err(f"{where}.content", "missing or empty")
+        if role != "assistant" and calls:
+            err(f"{where}.tool_calls", f"only assistant messages can carry tool calls, not {role!r}")
+    last = messages[-1]
+    if isinstance(last, dict) and last.get("role") != "assistant":
+        err(
+            f"messages[{len(messages) - 1}].role",
+            f"the last message must be from the assistant, not {last.get('role')!r}",
+        )
+    return found
+
+
+def check_lines(lines: Iterable[str], file: str) -> tuple[list[Any], list[Finding]]:
+    """Parse and check a JSONL file's lines: (parsed examples, findings)."""
+    examples: list[Any] = []
+    found: list[Finding] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            example = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            found.append(
+                Finding("error", file, number, "", f"invalid JSON ({exc.msg} at column {exc.colno})")
+            )
+            continue
+        examples.append((number, example))
+        found.extend(check_example(example, file, number))
+    return examples, found
