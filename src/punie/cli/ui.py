@@ -45,6 +45,12 @@ def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> 
     out.print(grid)
 
 
+def raw(text: str) -> None:
+    """Text shown exactly as it is (no markup, no highlighting): rendered prompts, code."""
+    out.print(text, markup=False, highlight=False, soft_wrap=True)
+    out.file.flush()
+
+
 def json_result(text: str) -> None:
     """Machine-readable output: plain stdout, no markup or wrapping."""
     print(text, flush=True)

@@ -31,11 +31,10 @@ class DatasetReport:
 
 def chat_token_counter(model_dir: Path) -> tuple[TokenCounter, str]:
     """Count tokens of an example as training renders it; also return the template's hash."""
-    from transformers import AutoTokenizer
-
     from punie.runtime.chat_template import template_hash
+    from punie.runtime.hf_tokenizer import load_tokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    tokenizer = load_tokenizer(model_dir)
 
     def count(example: dict[str, Any]) -> int:
         ids: Any = tokenizer.apply_chat_template(
