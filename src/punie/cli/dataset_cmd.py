@@ -34,8 +34,8 @@ def validate(
         (ui.error if finding.severity == "error" else ui.warn)(str(finding))
     counts = ", ".join(f"{k} {v}" for k, v in report.counts.items())
     ui.result(
-        f"{directory}: {counts or 'no splits'}; {len(report.errors)} error(s), {len(report.warnings)} warning(s); "
-        f"chat template {report.template_hash}"
+        f"{directory}: {counts or 'no splits'}; {len(report.errors)} error(s), "
+        f"{len(report.warnings)} warning(s); chat template {report.template_hash}"
     )
     if report.errors:
         raise typer.Exit(2)
