@@ -11,6 +11,8 @@ Usage: python -m punie.train.child SPEC.json
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 import time
 import types
@@ -28,17 +30,50 @@ class EventWriter:
         self.handle.flush()
 
 
-def _callback(writer: EventWriter) -> Any:
+STOP = {"requested": False}
+
+
+def _request_stop(signum: int, frame: Any) -> None:
+    STOP["requested"] = True
+
+
+def save_adapter_atomically(model: Any, adapter_dir: Path) -> Path:
+    """Write the current LoRA weights to adapters.safetensors via a temp file + rename."""
+    import mlx.core as mx
+    from mlx.utils import tree_flatten
+
+    target = adapter_dir / "adapters.safetensors"
+    tmp = adapter_dir / ".adapters.tmp.safetensors"
+    mx.save_safetensors(str(tmp), dict(tree_flatten(model.trainable_parameters())))
+    os.replace(tmp, target)
+    return target
+
+
+def _callback(writer: EventWriter, model: Any, adapter_dir: Path) -> Any:
     from mlx_lm.tuner.callbacks import TrainingCallback
 
     class Reporter(TrainingCallback):  # type: ignore[misc]
         def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
             writer.emit("train", **{k: float(v) for k, v in train_info.items()})
+            if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
+                saved = save_adapter_atomically(model, adapter_dir)
+                writer.emit("interrupted", iteration=float(train_info["iteration"]), adapter=str(saved))
+                sys.stdout.flush()
+                os._exit(130)
 
         def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
             writer.emit("val", **{k: float(v) for k, v in val_info.items()})
 
     return Reporter()
+
+
+def check_keys(model: Any, keys: list[str]) -> None:
+    """Fail on LoRA keys that match no module: mlx-lm would silently train nothing there."""
+    names = {name for name, _ in model.layers[-1].named_modules()}
+    unknown = [key for key in keys if key not in names]
+    if unknown:
+        linear = sorted(n for n, m in model.layers[-1].named_modules() if type(m).__name__.endswith("Linear"))
+        raise ValueError(f"LoRA keys {unknown} match no module in this model; its linear layers are {linear}")
 
 
 def run(spec: dict[str, Any], writer: EventWriter) -> None:
@@ -60,6 +95,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     if spec.get("dtype"):
         model.set_dtype(getattr(mx, spec["dtype"]))
     writer.emit("loaded", seconds=time.perf_counter() - started)
+    if spec.get("check_keys"):
+        check_keys(model, spec["check_keys"])
 
     args = types.SimpleNamespace(**{**CONFIG_DEFAULTS, **spec["lora_args"]})
     args.model = spec["model"]
@@ -68,7 +105,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     writer.emit("data", train=len(train_set), valid=len(valid_set))
 
     begun = time.perf_counter()
-    train_model(args, model, train_set, valid_set, _callback(writer))
+    signal.signal(signal.SIGTERM, _request_stop)
+    train_model(args, model, train_set, valid_set, _callback(writer, model, Path(args.adapter_path)))
     flat: Any = tree_flatten(model.trainable_parameters())
     trainable = sum(value.size for _, value in flat)
     writer.emit(

@@ -84,17 +84,25 @@ async def run_training_child(
     blas: BlasChoice | None = None,
     on_event: EventHandler | None = None,
     poll_seconds: float = 0.1,
+    spec_name: str = "child-spec.json",
+    append_events: bool = False,
 ) -> ChildRun:
-    """Run one training child to the end; raise PunieError (with its log) when it fails."""
+    """Run one training child to the end; raise PunieError (with its log) when it fails.
+
+    With `append_events` (a resumed run) earlier events stay in the file; only new ones are read.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     events_path = Path(spec.get("events_path") or workdir / "events.jsonl")
-    events_path.unlink(missing_ok=True)
+    if not append_events:
+        events_path.unlink(missing_ok=True)
     spec = {**spec, "events_path": str(events_path)}
-    spec_path = workdir / "child-spec.json"
+    spec_path = workdir / spec_name
     spec_path.write_text(json.dumps(spec, indent=2))
     log_path = workdir / "train.log"
     command = training_command(spec_path)
     tail = _EventTail(events_path)
+    if append_events and events_path.exists():
+        tail.offset = events_path.stat().st_size
     started = time.perf_counter()
     proc = await spawn(command, child_env(blas), log_path)
     peak = 0

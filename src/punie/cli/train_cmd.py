@@ -1,0 +1,74 @@
+"""`punie train DATA_DIR`: LoRA training with a live progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from punie.cli import ui
+from punie.train.config_file import read_train_config
+from punie.train.lora_config import LoRAConfig
+from punie.train.runner import TrainingRun, run_training
+
+
+def _show(run: TrainingRun) -> None:
+    last = run.train_curve[-1] if run.train_curve else None
+    val = run.val_curve[-1] if run.val_curve else None
+    rows = [
+        ("adapter", str(run.adapter_dir)),
+        (
+            "iterations",
+            f"{run.config.iters} (rank {run.config.rank}, scale {run.config.scale:g}, "
+            f"{run.config.num_layers} layers)",
+        ),
+        ("final train loss", f"{last.train_loss:.4f}" if last else "-"),
+        ("final val loss", f"{val.val_loss:.4f}" if val else "-"),
+        ("tokens/s", f"{run.tokens_per_second:.1f} on {run.device}"),
+        ("trainable parameters", f"{run.trainable_parameters:,}"),
+        ("peak memory: MLX / RSS", f"{run.peak_memory_gb:.2f} GB / {run.peak_rss_gb:.2f} GB"),
+        ("best checkpoint", run.best.name if run.best else "-"),
+        ("metrics", str(run.metrics_path)),
+    ]
+    ui.table("Training run", ("measure", "value"), rows)
+    ui.result(f"serve it: punie serve --adapter {run.adapter_dir}")
+
+
+def train(
+    data_dir: Path = typer.Argument(..., help="Dataset dir (train.jsonl, valid.jsonl)."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Alias, MLX directory or cached hub id."),
+    iters: int | None = typer.Option(None, "--iters"),
+    rank: int | None = typer.Option(None, "--rank"),
+    alpha: float | None = typer.Option(None, "--alpha", help="LoRA alpha; mlx-lm scale = alpha / rank."),
+    lr: float | None = typer.Option(None, "--lr", help="Learning rate."),
+    batch_size: int | None = typer.Option(None, "--batch-size"),
+    num_layers: int | None = typer.Option(None, "--num-layers"),
+    max_seq_length: int | None = typer.Option(None, "--max-seq-length"),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Adapter dir (default adapters/<data name>)."
+    ),
+    config: Path | None = typer.Option(None, "--config", help="YAML file of LoRAConfig settings."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
+) -> None:
+    """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
+    values: dict[str, Any] = read_train_config(config) if config else {}
+    flags = {
+        "model": model,
+        "iters": iters,
+        "rank": rank,
+        "alpha": alpha,
+        "learning_rate": lr,
+        "batch_size": batch_size,
+        "num_layers": num_layers,
+        "max_seq_length": max_seq_length,
+    }
+    values.update({k: v for k, v in flags.items() if v is not None})
+    values.setdefault("num_layers", 8)  # CPU-friendly default; mlx-lm's own is 16
+    values["data_dir"] = data_dir
+    values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data_dir.name
+    lora = LoRAConfig(**values)
+    with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:
+        result = asyncio.run(run_training(lora, resume=resume, on_event=on_event, progress=ui.step))
+    _show(result)

@@ -1,0 +1,111 @@
+"""`LoRAConfig` and the pure builders that turn it into the training child's spec and command."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie.errors import UsageError
+from punie.runtime.models import DEFAULT_MODEL
+
+MLX_DEFAULT_SCALE = 20.0
+SPEC_FILE = "punie-train-spec.json"
+METRICS_FILE = "metrics.jsonl"
+
+
+@dataclass(frozen=True)
+class LoRAConfig:
+    """Everything one LoRA training run needs; every field reaches mlx-lm's trainer.
+
+    `alpha` follows the peft convention: the LoRA update is multiplied by alpha / rank. mlx-lm has
+    no alpha; it multiplies by `scale` directly, so `scale = alpha / rank`. Without `alpha`,
+    mlx-lm's default scale (20.0) is used, i.e. alpha = 20 * rank.
+    """
+
+    data_dir: Path
+    adapter_dir: Path
+    model: str = DEFAULT_MODEL
+    iters: int = 100
+    batch_size: int = 4
+    learning_rate: float = 1e-5
+    rank: int = 8
+    alpha: float | None = None
+    dropout: float = 0.0
+    num_layers: int = 16
+    keys: tuple[str, ...] | None = None
+    max_seq_length: int = 2048
+    mask_prompt: bool = False
+    grad_checkpoint: bool = False
+    seed: int = 0
+    save_every: int = 100
+    steps_per_eval: int = 200
+    val_batches: int = 25
+    steps_per_report: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        positive = (
+            "iters",
+            "batch_size",
+            "rank",
+            "num_layers",
+            "max_seq_length",
+            "save_every",
+            "steps_per_eval",
+        )
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.learning_rate <= 0:
+            raise UsageError(f"learning_rate must be positive, got {self.learning_rate}")
+        if not 0 <= self.dropout < 1:
+            raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.alpha is not None and self.alpha <= 0:
+            raise UsageError(f"alpha must be positive, got {self.alpha}")
+
+    @property
+    def scale(self) -> float:
+        return self.alpha / self.rank if self.alpha is not None else MLX_DEFAULT_SCALE
+
+
+def lora_args(config: LoRAConfig, resume_file: Path | None = None) -> dict[str, Any]:
+    """Pure: the `mlx_lm.lora` arguments (its own names) for `config`."""
+    lora_parameters: dict[str, Any] = {"rank": config.rank, "scale": config.scale, "dropout": config.dropout}
+    if config.keys:
+        lora_parameters["keys"] = list(config.keys)
+    return {
+        **config.extra,
+        "data": str(config.data_dir),
+        "adapter_path": str(config.adapter_dir),
+        "iters": config.iters,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "num_layers": config.num_layers,
+        "max_seq_length": config.max_seq_length,
+        "mask_prompt": config.mask_prompt,
+        "grad_checkpoint": config.grad_checkpoint,
+        "seed": config.seed,
+        "save_every": config.save_every,
+        "steps_per_eval": config.steps_per_eval,
+        "val_batches": config.val_batches,
+        "steps_per_report": config.steps_per_report,
+        "lora_parameters": lora_parameters,
+        "resume_adapter_file": str(resume_file) if resume_file else None,
+    }
+
+
+def build_train_spec(config: LoRAConfig, model_dir: Path, resume_file: Path | None = None) -> dict[str, Any]:
+    """Pure: what the training child reads (its SPEC.json)."""
+    return {
+        "model": str(model_dir),
+        "lora_args": lora_args(config, resume_file),
+        "check_keys": list(config.keys) if config.keys else None,
+        "events_path": str(config.adapter_dir / METRICS_FILE),
+    }
+
+
+def build_train_command(config: LoRAConfig, python: str = sys.executable) -> list[str]:
+    """Pure: the argv of the training child for `config` (its spec lives in the adapter dir)."""
+    return [python, "-m", "punie.train.child", str(config.adapter_dir / SPEC_FILE)]

@@ -1,0 +1,107 @@
+"""`run_training`: validate the data, train in a child process, report what came out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from punie.data.dataset_check import chat_token_counter, validate_dataset
+from punie.errors import UsageError
+from punie.runtime.models import resolve_model
+from punie.train.checkpoints import best_checkpoint, check_resume, checkpoints, latest_checkpoint
+from punie.train.child_runner import EventHandler, run_training_child
+from punie.train.events import TrainReport, ValReport
+from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
+
+
+@dataclass(frozen=True)
+class TrainingRun:
+    config: LoRAConfig
+    adapter_dir: Path
+    metrics_path: Path
+    command: tuple[str, ...]
+    train_curve: tuple[TrainReport, ...]
+    val_curve: tuple[ValReport, ...]
+    tokens_per_second: float
+    trainable_parameters: int
+    peak_memory_gb: float
+    peak_rss_gb: float
+    device: str
+    mlx_version: str
+    mlx_lm_version: str
+    template_hash: str | None
+    best: Path | None = None
+    resumed_from: Path | None = None
+
+
+def _check_data(config: LoRAConfig, model_dir: Path) -> str | None:
+    counter, template = chat_token_counter(model_dir)
+    report = validate_dataset(config.data_dir, counter, config.max_seq_length, template)
+    if report.errors:
+        shown = "\n".join(str(f) for f in report.errors[:10])
+        more = f"\n... and {len(report.errors) - 10} more" if len(report.errors) > 10 else ""
+        raise UsageError(f"the dataset has {len(report.errors)} error(s); fix them first:\n{shown}{more}")
+    return report.template_hash
+
+
+async def run_training(
+    config: LoRAConfig,
+    resume: bool = False,
+    on_event: EventHandler | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> TrainingRun:
+    """Train `config` to the end (or resume its latest checkpoint) and return the outcome."""
+    model_dir = resolve_model(config.model, "train", progress=progress).path
+    template = _check_data(config, model_dir)
+    adapter_dir = config.adapter_dir
+    resume_file = resumed_from = None
+    if resume:
+        latest = latest_checkpoint(adapter_dir)
+        if latest is None:
+            raise UsageError(f"--resume: no checkpoint in {adapter_dir}")
+        check_resume(adapter_dir, build_train_spec(config, model_dir)["lora_args"])
+        resumed_from = latest[1]
+        resume_file = adapter_dir / ".resume_adapters.safetensors"
+        shutil.copy(resumed_from, resume_file)
+    elif (adapter_dir / "adapter_config.json").exists():
+        raise UsageError(
+            f"{adapter_dir} already holds an adapter: use --resume to continue it, or another --output"
+        )
+    spec = build_train_spec(config, model_dir, resume_file)
+    command = build_train_command(config)
+    run = await run_training_child(
+        spec, adapter_dir, on_event=on_event, spec_name=SPEC_FILE, append_events=resume
+    )
+    summary = run.summary
+    timed = summary.train[1:] or summary.train
+    seconds = sum(r.seconds_per_iter for r in timed)
+    best = best_checkpoint(summary.val, checkpoints(adapter_dir))
+    if best is not None:
+        (adapter_dir / "best.json").write_text(
+            json.dumps({"iteration": best[0], "val_loss": best[1], "checkpoint": best[2].name}, indent=2)
+        )
+    if resume_file is not None:
+        resume_file.unlink(missing_ok=True)
+    return TrainingRun(
+        config=config,
+        adapter_dir=adapter_dir,
+        metrics_path=run.events_path,
+        command=tuple(command),
+        train_curve=summary.train,
+        val_curve=summary.val,
+        tokens_per_second=sum(r.tokens_per_second * r.seconds_per_iter for r in timed) / seconds
+        if seconds
+        else 0.0,
+        trainable_parameters=summary.trainable_parameters or 0,
+        peak_memory_gb=summary.peak_memory_gb or 0.0,
+        peak_rss_gb=run.peak_rss_gb,
+        device=summary.device,
+        mlx_version=summary.mlx,
+        mlx_lm_version=summary.mlx_lm,
+        template_hash=template,
+        best=best[2] if best else None,
+        resumed_from=resumed_from,
+    )
