@@ -33,13 +33,22 @@ def latest_checkpoint(adapter_dir: Path) -> tuple[int, Path] | None:
     return (0, final) if final.is_file() else None
 
 
-def best_checkpoint(val: Sequence[ValReport], saved: dict[int, Path]) -> tuple[int, float, Path] | None:
-    """Pure: the saved checkpoint with the lowest validation loss measured at its iteration."""
-    candidates = [(report.val_loss, report.iteration) for report in val if report.iteration in saved]
+def best_checkpoint(
+    measured: Sequence[ValReport], saved: dict[int, Path], final: tuple[int, Path] | None = None
+) -> tuple[int, float, Path] | None:
+    """Pure: the saved weights with the lowest validation loss measured on exactly those weights.
+
+    `final` is (last iteration, adapters.safetensors): the end of a run that is not a multiple of
+    `save_every` has no numbered checkpoint, only the final file.
+    """
+    files = dict(saved)
+    if final is not None and final[0] not in files:
+        files[final[0]] = final[1]
+    candidates = [(report.val_loss, report.iteration) for report in measured if report.iteration in files]
     if not candidates:
         return None
     loss, iteration = min(candidates)
-    return iteration, loss, saved[iteration]
+    return iteration, loss, files[iteration]
 
 
 def trainable_shape(adapter_config: dict[str, Any]) -> tuple[Any, ...]:

@@ -49,12 +49,42 @@ def save_adapter_atomically(model: Any, adapter_dir: Path) -> Path:
     return target
 
 
-def _callback(writer: EventWriter, model: Any, adapter_dir: Path) -> Any:
+def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
+    """Validation loss of the weights being checkpointed now.
+
+    mlx-lm validates *before* the step of the iteration it reports, so its validation never
+    measures the weights a checkpoint holds; to pick the best checkpoint we measure them here.
+    """
+    from mlx_lm.tuner.datasets import CacheDataset
+    from mlx_lm.tuner.trainer import evaluate
+
+    model.eval()
+    try:
+        return float(
+            evaluate(
+                model=model,
+                dataset=CacheDataset(valid_set),
+                batch_size=args.batch_size,
+                num_batches=args.val_batches,
+                max_seq_length=args.max_seq_length,
+            )
+        )
+    finally:
+        model.train()
+
+
+def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any) -> Any:
     from mlx_lm.tuner.callbacks import TrainingCallback
+
+    adapter_dir = Path(args.adapter_path)
 
     class Reporter(TrainingCallback):  # type: ignore[misc]
         def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
             writer.emit("train", **{k: float(v) for k, v in train_info.items()})
+            iteration = int(train_info["iteration"])
+            if args.measure_checkpoints and (iteration % args.save_every == 0 or iteration == args.iters):
+                loss = _checkpoint_val_loss(model, valid_set, args)
+                writer.emit("checkpoint", iteration=iteration, val_loss=loss)
             if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
                 saved = save_adapter_atomically(model, adapter_dir)
                 writer.emit("interrupted", iteration=float(train_info["iteration"]), adapter=str(saved))
@@ -106,7 +136,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
-    train_model(args, model, train_set, valid_set, _callback(writer, model, Path(args.adapter_path)))
+    args.measure_checkpoints = bool(spec.get("measure_checkpoints"))
+    train_model(args, model, train_set, valid_set, _callback(writer, model, valid_set, args))
     flat: Any = tree_flatten(model.trainable_parameters())
     trainable = sum(value.size for _, value in flat)
     writer.emit(

@@ -45,6 +45,7 @@ class ChildSummary:
     peak_memory_gb: float | None = None
     train: tuple[TrainReport, ...] = ()
     val: tuple[ValReport, ...] = ()
+    checkpoint_val: tuple[ValReport, ...] = ()
     error: str | None = None
 
     @property
@@ -68,6 +69,7 @@ def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
     fields: dict[str, Any] = {}
     train: list[TrainReport] = []
     val: list[ValReport] = []
+    checkpoint_val: list[ValReport] = []
     for event in events:
         kind = event["event"]
         if kind == "start":
@@ -90,6 +92,8 @@ def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
             )
         elif kind == "val":
             val.append(ValReport(int(event["iteration"]), float(event["val_loss"]), float(event["val_time"])))
+        elif kind == "checkpoint":
+            checkpoint_val.append(ValReport(int(event["iteration"]), float(event["val_loss"]), 0.0))
         elif kind == "done":
             fields.update(
                 train_seconds=float(event["train_seconds"]),
@@ -98,4 +102,4 @@ def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
             )
         elif kind == "error":
             fields["error"] = str(event.get("message", "unknown error"))
-    return ChildSummary(train=tuple(train), val=tuple(val), **fields)
+    return ChildSummary(train=tuple(train), val=tuple(val), checkpoint_val=tuple(checkpoint_val), **fields)

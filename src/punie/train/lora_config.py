@@ -102,6 +102,7 @@ def build_train_spec(config: LoRAConfig, model_dir: Path, resume_file: Path | No
         "model": str(model_dir),
         "lora_args": lora_args(config, resume_file),
         "check_keys": list(config.keys) if config.keys else None,
+        "measure_checkpoints": True,
         "events_path": str(config.adapter_dir / METRICS_FILE),
     }
 

@@ -78,7 +78,12 @@ async def run_training(
     summary = run.summary
     timed = summary.train[1:] or summary.train
     seconds = sum(r.seconds_per_iter for r in timed)
-    best = best_checkpoint(summary.val, checkpoints(adapter_dir))
+    last_iteration = summary.train[-1].iteration if summary.train else 0
+    best = best_checkpoint(
+        summary.checkpoint_val,
+        checkpoints(adapter_dir),
+        (last_iteration, adapter_dir / "adapters.safetensors"),
+    )
     if best is not None:
         (adapter_dir / "best.json").write_text(
             json.dumps({"iteration": best[0], "val_loss": best[1], "checkpoint": best[2].name}, indent=2)
