@@ -1,0 +1,126 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+from punie.errors import UsageError
+from punie.train.checkpoints import best_checkpoint, check_resume, trainable_shape
+from punie.train.config_file import read_train_config
+from punie.train.events import ValReport
+from punie.train.lora_config import LoRAConfig, build_train_command, build_train_spec, lora_args
+
+
+def cfg(**kw: object) -> LoRAConfig:
+    return LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), **kw)  # type: ignore[arg-type]
+
+
+def test_alpha_becomes_mlx_scale() -> None:
+    assert cfg().scale == 20.0  # mlx-lm's default when no alpha is given
+    assert cfg(rank=8, alpha=16).scale == 2.0
+    assert lora_args(cfg(rank=4, alpha=32))["lora_parameters"] == {"rank": 4, "scale": 8.0, "dropout": 0.0}
+
+
+def test_every_field_is_in_the_trainer_args() -> None:
+    config = cfg(
+        iters=7,
+        batch_size=3,
+        learning_rate=3e-4,
+        rank=2,
+        dropout=0.05,
+        num_layers=5,
+        keys=("mlp.up_proj",),
+        max_seq_length=99,
+        mask_prompt=True,
+        grad_checkpoint=True,
+        seed=11,
+        save_every=4,
+        steps_per_eval=6,
+        val_batches=2,
+        extra={"optimizer": "adamw"},
+    )
+    args = lora_args(config, Path("resume.safetensors"))
+    assert args == {
+        "optimizer": "adamw",
+        "data": "d",
+        "adapter_path": "a",
+        "iters": 7,
+        "batch_size": 3,
+        "learning_rate": 3e-4,
+        "num_layers": 5,
+        "max_seq_length": 99,
+        "mask_prompt": True,
+        "grad_checkpoint": True,
+        "seed": 11,
+        "save_every": 4,
+        "steps_per_eval": 6,
+        "val_batches": 2,
+        "steps_per_report": 1,
+        "lora_parameters": {"rank": 2, "scale": 20.0, "dropout": 0.05, "keys": ["mlp.up_proj"]},
+        "resume_adapter_file": "resume.safetensors",
+    }
+
+
+def test_spec_and_command_are_pure() -> None:
+    spec = build_train_spec(cfg(keys=("self_attn.q_proj",)), Path("/m"))
+    assert spec["model"] == "/m" and spec["check_keys"] == ["self_attn.q_proj"]
+    assert spec["events_path"] == str(Path("a") / "metrics.jsonl")
+    assert build_train_command(cfg(), python="py") == [
+        "py",
+        "-m",
+        "punie.train.child",
+        str(Path("a") / "punie-train-spec.json"),
+    ]
+    assert build_train_command(cfg())[0] == sys.executable
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("iters", 0), ("rank", 0), ("learning_rate", 0.0), ("dropout", 1.0), ("alpha", -1.0)]
+)
+def test_bad_values(field: str, value: float) -> None:
+    with pytest.raises(UsageError, match=field):
+        cfg(**{field: value})
+
+
+def test_config_file(tmp_path: Path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("iters: 5\nrank: 4\nkeys: [self_attn.q_proj]\nmask_prompt: true\n")
+    assert read_train_config(good) == {
+        "iters": 5,
+        "rank": 4,
+        "keys": ("self_attn.q_proj",),
+        "mask_prompt": True,
+    }
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("lora_rank: 4\n")
+    with pytest.raises(UsageError, match=r"bad.yaml: unknown setting\(s\) \['lora_rank'\]"):
+        read_train_config(bad)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("iters: [1\n")
+    with pytest.raises(UsageError, match="broken.yaml:2: invalid YAML"):
+        read_train_config(broken)
+    typed = tmp_path / "typed.yaml"
+    typed.write_text("iters: lots\n")
+    with pytest.raises(UsageError, match="iters: expected a number"):
+        read_train_config(typed)
+
+
+def test_best_checkpoint_uses_measured_weights() -> None:
+    saved = {2: Path("0000002_adapters.safetensors"), 4: Path("0000004_adapters.safetensors")}
+    measured = [ValReport(2, 1.5, 0), ValReport(4, 1.7, 0), ValReport(5, 1.2, 0)]
+    assert best_checkpoint(measured, saved) == (2, 1.5, saved[2])
+    assert best_checkpoint(measured, saved, (5, Path("adapters.safetensors"))) == (
+        5,
+        1.2,
+        Path("adapters.safetensors"),
+    )
+    assert best_checkpoint([], saved) is None
+
+
+def test_resume_refuses_a_different_shape(tmp_path: Path) -> None:
+    (tmp_path / "adapter_config.json").write_text(
+        '{"fine_tune_type": "lora", "num_layers": 2, "lora_parameters": {"rank": 4}}'
+    )
+    check_resume(tmp_path, {"num_layers": 2, "lora_parameters": {"rank": 4, "scale": 3.0}})
+    with pytest.raises(UsageError, match="would change the trainable parameters"):
+        check_resume(tmp_path, {"num_layers": 3, "lora_parameters": {"rank": 4}})
+    assert trainable_shape({"lora_parameters": {"keys": ["b", "a"]}}) == ("lora", None, ("a", "b"), None)
