@@ -101,6 +101,17 @@ async def test_every_field_reaches_the_trainer(
     best = json.loads((tmp_path / "ad" / "best.json").read_text())
     assert best["iteration"] in (2, 4) and run.best is not None
     assert events.count("train") == 4
+    record = json.loads((tmp_path / "ad" / "run.json").read_text())
+    assert (
+        record["config"]["rank"] == 4
+        and len(record["dataset_sha256"]) == 16
+        and record["chat_template_sha256"]
+    )
+    assert record["command"][-3:] == [
+        "-m",
+        "punie.train.child",
+        str(tmp_path / "ad" / "punie-train-spec.json"),
+    ]
     check_adapter(tmp_path / "ad", serve_model_dir)  # the 4-bit serving model accepts it
 
     again = await run_training(small(tc_data, tmp_path / "ad", iters=2), resume=True)

@@ -77,3 +77,12 @@ def test_run_filters_reports_every_step() -> None:
     kept, reports = run_filters(rows, "python", True, 3, 0.9)
     assert [r.name for r in reports][:2] == ["language=python", "python3"]
     assert [r.removed for r in reports] == [1, 1, 1, 0] and kept == [rows[3]]
+
+
+def test_chat_model_round_trips_generated_examples() -> None:
+    from punie.data.chat import parse_example
+
+    for row in generate_tool_calling(20, seed=9):
+        example = parse_example(row)
+        assert example.to_dict() == row
+        assert all(m.role in {"user", "assistant"} for m in example.messages)

@@ -10,6 +10,7 @@ import random
 from typing import Any
 
 from punie.data.agent_tools import AGENT_TOOLS
+from punie.data.chat import ChatExample, Message, ToolCall
 
 PATHS = [
     "main.py",
@@ -48,39 +49,28 @@ NO_TOOL = [
 ]
 
 
-def _call(name: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": name, "arguments": arguments}}
+def _call(name: str, arguments: dict[str, Any]) -> Message:
+    return Message("assistant", "", (ToolCall(name, arguments),))
 
 
-def _example(user: str, assistant: dict[str, Any], category: str) -> dict[str, Any]:
-    return {
-        "messages": [{"role": "user", "content": user}, assistant],
-        "tools": AGENT_TOOLS,
-        "category": category,
-    }
+def _example(user: str, assistant: Message, category: str) -> dict[str, Any]:
+    return ChatExample((Message("user", user), assistant), tuple(AGENT_TOOLS), category).to_dict()
 
 
 def one_example(rng: random.Random) -> dict[str, Any]:
     kind = rng.choices(["read", "write", "run", "none"], weights=[4, 2, 2, 2])[0]
     if kind == "read":
         path = rng.choice(PATHS)
-        call = _call("read_file", {"path": path})
-        return _example(
-            rng.choice(READ_ASKS).format(p=path),
-            {"role": "assistant", "content": "", "tool_calls": [call]},
-            "read_file",
-        )
+        return _example(rng.choice(READ_ASKS).format(p=path), _call("read_file", {"path": path}), "read_file")
     if kind == "write":
         path, content = rng.choice(PATHS), rng.choice(CONTENTS)
-        call = _call("write_file", {"path": path, "content": content})
         ask = rng.choice(WRITE_ASKS).format(p=path, c=content)
-        return _example(ask, {"role": "assistant", "content": "", "tool_calls": [call]}, "write_file")
+        return _example(ask, _call("write_file", {"path": path, "content": content}), "write_file")
     if kind == "run":
         ask, command = rng.choice(COMMANDS)
-        call = _call("run_command", {"command": command})
-        return _example(ask, {"role": "assistant", "content": "", "tool_calls": [call]}, "run_command")
+        return _example(ask, _call("run_command", {"command": command}), "run_command")
     question, answer = rng.choice(NO_TOOL)
-    return _example(question, {"role": "assistant", "content": answer}, "no_tool")
+    return _example(question, Message("assistant", answer), "no_tool")
 
 
 def generate_tool_calling(n: int, seed: int = 0) -> list[dict[str, Any]]:

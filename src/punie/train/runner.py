@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from punie.data.dataset_check import chat_token_counter, validate_dataset
+from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
 from punie.runtime.models import resolve_model
 from punie.train.checkpoints import best_checkpoint, check_resume, checkpoints, latest_checkpoint
@@ -90,7 +92,7 @@ async def run_training(
         )
     if resume_file is not None:
         resume_file.unlink(missing_ok=True)
-    return TrainingRun(
+    result = TrainingRun(
         config=config,
         adapter_dir=adapter_dir,
         metrics_path=run.events_path,
@@ -110,3 +112,31 @@ async def run_training(
         best=best[2] if best else None,
         resumed_from=resumed_from,
     )
+    write_run_record(result, model_dir)
+    return result
+
+
+def write_run_record(run: TrainingRun, model_dir: Path) -> Path:
+    """`run.json` beside the adapter: what reproduces it (command, data hash, template, versions)."""
+    record = {
+        "command": list(run.command),
+        "config": {
+            k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(run.config).items()
+        },
+        "model_dir": str(model_dir),
+        "dataset": str(run.config.data_dir),
+        "dataset_sha256": dataset_hash(run.config.data_dir),
+        "chat_template_sha256": run.template_hash,
+        "mlx": run.mlx_version,
+        "mlx_lm": run.mlx_lm_version,
+        "device": run.device,
+        "tokens_per_second": run.tokens_per_second,
+        "trainable_parameters": run.trainable_parameters,
+        "final_train_loss": run.train_curve[-1].train_loss if run.train_curve else None,
+        "best_checkpoint": run.best.name if run.best else None,
+        "resumed_from": str(run.resumed_from) if run.resumed_from else None,
+        "metrics": str(run.metrics_path),
+    }
+    path = run.adapter_dir / "run.json"
+    path.write_text(json.dumps(record, indent=2))
+    return path
