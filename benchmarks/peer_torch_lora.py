@@ -88,7 +88,8 @@ def main() -> None:
             {
                 "name": "torch + peft",
                 "torch": torch.__version__,
-                "tokens_per_second": sum(timed_t) / sum(timed_s),
+                "tokens_per_second": statistics.median(t / s for t, s in zip(timed_t, timed_s, strict=True)),
+                "aggregate_tokens_per_second": sum(timed_t) / sum(timed_s),
                 "seconds_per_iter": statistics.median(timed_s),
                 "load_seconds": load_seconds,
                 "final_loss": float(loss),

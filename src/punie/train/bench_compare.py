@@ -32,6 +32,7 @@ def combine_repeats(
         peak_memory_gb=max(peaks) if peaks else None,
         peak_rss_gb=max(r.peak_rss_gb for r in results),
         iteration_seconds=tuple(s for r in results for s in r.iteration_seconds),
+        iteration_tokens_per_second=tuple(t for r in results for t in r.iteration_tokens_per_second),
         repeats=len(results),
         verdict=verdict(median, load, thresholds),
     )

@@ -54,6 +54,7 @@ class BenchmarkResult:
     mlx_lm_version: str = ""
     trainable_parameters: int = 0
     iteration_seconds: tuple[float, ...] = ()
+    iteration_tokens_per_second: tuple[float, ...] = ()
     repeats: int = 1
     verdict: Verdict | None = None
 
@@ -159,5 +160,6 @@ async def run_training_benchmark(
         mlx_lm_version=summary.mlx_lm,
         trainable_parameters=summary.trainable_parameters or 0,
         iteration_seconds=per_iter,
+        iteration_tokens_per_second=tuple(r.tokens_per_second for r in summary.train),
         verdict=verdict(median, load, thresholds),
     )

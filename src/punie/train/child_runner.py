@@ -83,7 +83,7 @@ async def run_training_child(
     workdir: Path,
     blas: BlasChoice | None = None,
     on_event: EventHandler | None = None,
-    poll_seconds: float = 0.1,
+    poll_seconds: float = 0.5,
     spec_name: str = "child-spec.json",
     append_events: bool = False,
 ) -> ChildRun:

@@ -1,0 +1,1 @@
+"""Eval: suites, pure scorers, the sandbox, the agent loop and the runner (issue 5, in progress)."""
