@@ -108,6 +108,7 @@ def check_keys(model: Any, keys: list[str]) -> None:
 
 def run(spec: dict[str, Any], writer: EventWriter) -> None:
     import mlx.core as mx
+    import numpy as np
     from mlx.utils import tree_flatten
     from mlx_lm.lora import CONFIG_DEFAULTS, train_model
     from mlx_lm.tuner.datasets import load_dataset
@@ -130,6 +131,7 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
     args = types.SimpleNamespace(**{**CONFIG_DEFAULTS, **spec["lora_args"]})
     args.model = spec["model"]
+    np.random.seed(args.seed)  # as mlx_lm.lora.run does: it fixes the order of training batches
     args.train, args.test = True, False
     train_set, valid_set, _ = load_dataset(args, tokenizer)
     writer.emit("data", train=len(train_set), valid=len(valid_set))
