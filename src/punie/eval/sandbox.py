@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import resource
 import shutil
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,19 +62,20 @@ def _new_netns() -> bool:
     return libc.unshare(CLONE_NEWNET) == 0
 
 
-def _limit(limits: SandboxLimits, netns_ok: list[bool]):  # type: ignore[no-untyped-def]
+def _limit(limits: SandboxLimits, netns: bool) -> Callable[[], None]:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_bytes, limits.file_bytes))
         resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if netns_ok[0]:
+        if netns:
             _new_netns()
 
     return apply
 
 
+@functools.cache
 def netns_available() -> bool:
     """Can a child get a private network namespace here? (Checked in a throwaway child.)"""
     if sys.platform != "linux":
@@ -89,15 +92,11 @@ def netns_available() -> bool:
     return probe.returncode == 0
 
 
-_NETNS: list[bool] = []
-
-
 def run_sandboxed(
     files: dict[str, str], entry: str, limits: SandboxLimits = SandboxLimits()
 ) -> SandboxResult:
     """Write `files` into a fresh temp dir and run `entry` (one of them) with Python, contained."""
-    if not _NETNS:
-        _NETNS.append(netns_available())
+    netns = netns_available()
     workdir = Path(tempfile.mkdtemp(prefix="punie-sandbox-"))
     try:
         for name, text in files.items():
@@ -124,7 +123,7 @@ def run_sandboxed(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
-            preexec_fn=_limit(limits, _NETNS),
+            preexec_fn=_limit(limits, netns),
         )
         timed_out = False
         try:
@@ -140,7 +139,7 @@ def run_sandboxed(
             stderr=err.decode("utf-8", "replace")[-OUTPUT_LIMIT:],
             timed_out=timed_out,
             seconds=time.monotonic() - started,
-            network_namespace=_NETNS[0],
+            network_namespace=netns,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

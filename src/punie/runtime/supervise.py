@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import ctypes
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -85,10 +86,12 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) 
     return proc.returncode
 
 
-def tail(path: Path, lines: int = 20) -> str:
-    """The last `lines` lines of a log file ('' when it does not exist)."""
+def tail(path: Path, lines: int = 20, skip: re.Pattern[str] | None = None) -> str:
+    """The last `lines` lines of a log file ('' when it does not exist), leaving out lines that
+    match `skip` (noise such as HTTP access-log lines)."""
     try:
-        data = path.read_bytes()[-64_000:]
+        text = path.read_bytes()[-200_000:].decode("utf-8", "replace")
     except OSError:
         return ""
-    return "\n".join(data.decode("utf-8", "replace").splitlines()[-lines:])
+    kept = [line for line in text.splitlines() if skip is None or not skip.search(line)]
+    return "\n".join(kept[-lines:])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from punie.runtime.supervise import tail
 from punie.serve.config import SERVED_MODEL_NAME
 
 PROBE_BODY = {
@@ -54,15 +55,6 @@ async def one_token_completion(client: httpx.AsyncClient, base_url: str, timeout
 ACCESS_LOG = re.compile(r'"(GET|POST|PUT|DELETE|OPTIONS) /')
 
 
-def select_log_lines(text: str, lines: int = 15) -> str:
-    """Pure: the last `lines` lines of a server log, without HTTP access-log lines."""
-    kept = [line for line in text.splitlines() if not ACCESS_LOG.search(line)]
-    return "\n".join(kept[-lines:])
-
-
 def log_excerpt(path: Path, lines: int = 15) -> str:
-    try:
-        text = path.read_bytes()[-200_000:].decode("utf-8", "replace")
-    except OSError:
-        return ""
-    return select_log_lines(text, lines)
+    """The end of a server log without its access-log lines (a failing start floods them)."""
+    return tail(path, lines, skip=ACCESS_LOG)

@@ -14,6 +14,7 @@ from punie.data.dummy import create_dummy_dataset
 from punie.runtime.blas import BlasChoice, find_blas
 from punie.runtime.models import resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
+from punie.train.events import aggregate_tokens_per_second
 from punie.train.verdict import Thresholds, Verdict, verdict
 
 __all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
@@ -133,7 +134,6 @@ async def run_training_benchmark(
     per_iter = tuple(report.seconds_per_iter for report in summary.train)
     timed = per_iter[warmup:] or per_iter
     timed_reports = summary.train[warmup:] or summary.train
-    tokens = sum(r.tokens_per_second * r.seconds_per_iter for r in timed_reports)
     median = statistics.median(timed)
     load = summary.load_seconds or 0.0
     return BenchmarkResult(
@@ -142,7 +142,7 @@ async def run_training_benchmark(
         total_seconds=sum(per_iter),
         num_iters=num_iters,
         peak_memory_gb=summary.peak_memory_gb,
-        tokens_per_second=tokens / sum(timed),
+        tokens_per_second=aggregate_tokens_per_second(timed_reports),
         load_seconds=load,
         warmup_iters=warmup,
         min_seconds_per_iter=min(timed),

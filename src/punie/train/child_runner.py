@@ -17,8 +17,7 @@ import psutil
 from punie.errors import PunieError
 from punie.runtime.blas import BlasChoice
 from punie.runtime.child_env import child_env
-from punie.runtime.supervise import spawn, stop_process
-from punie.serve.readiness import log_excerpt
+from punie.runtime.supervise import spawn, stop_process, tail
 from punie.train.events import ChildSummary, parse_event, summarize
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -100,22 +99,22 @@ async def run_training_child(
     spec_path.write_text(json.dumps(spec, indent=2))
     log_path = workdir / "train.log"
     command = training_command(spec_path)
-    tail = _EventTail(events_path)
+    events = _EventTail(events_path)
     if append_events and events_path.exists():
-        tail.offset = events_path.stat().st_size
+        events.offset = events_path.stat().st_size
     started = time.perf_counter()
     proc = await spawn(command, child_env(blas), log_path)
     peak = 0
     try:
         while proc.returncode is None:
             peak = max(peak, tree_rss_bytes(proc.pid))
-            tail.poll(on_event)
+            events.poll(on_event)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(proc.wait(), poll_seconds)
     finally:
         await stop_process(proc)
-    tail.poll(on_event)
-    summary = summarize(tail.events)
+    events.poll(on_event)
+    summary = summarize(events.events)
     run = ChildRun(
         summary=summary,
         exit_code=proc.returncode if proc.returncode is not None else -1,
@@ -126,6 +125,6 @@ async def run_training_child(
         events_path=events_path,
     )
     if run.exit_code != 0 or not summary.finished:
-        detail = summary.error or log_excerpt(log_path, 12)
+        detail = summary.error or tail(log_path, 12)
         raise PunieError(f"training child failed (exit {run.exit_code}, log: {log_path}): {detail}")
     return run

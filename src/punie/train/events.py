@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,12 @@ class TrainReport:
     @property
     def seconds_per_iter(self) -> float:
         return 1.0 / self.iterations_per_second if self.iterations_per_second else float("inf")
+
+
+def aggregate_tokens_per_second(reports: Sequence[TrainReport]) -> float:
+    """Tokens over time across `reports` (each report's rate weighted by its duration)."""
+    seconds = sum(r.seconds_per_iter for r in reports)
+    return sum(r.tokens_per_second * r.seconds_per_iter for r in reports) / seconds if seconds else 0.0
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from punie.errors import UsageError
 from punie.runtime.models import resolve_model
 from punie.train.checkpoints import best_checkpoint, check_resume, checkpoints, latest_checkpoint
 from punie.train.child_runner import EventHandler, run_training_child
-from punie.train.events import TrainReport, ValReport
+from punie.train.events import TrainReport, ValReport, aggregate_tokens_per_second
 from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
 
 
@@ -79,7 +79,6 @@ async def run_training(
     )
     summary = run.summary
     timed = summary.train[1:] or summary.train
-    seconds = sum(r.seconds_per_iter for r in timed)
     last_iteration = summary.train[-1].iteration if summary.train else 0
     best = best_checkpoint(
         summary.checkpoint_val,
@@ -99,9 +98,7 @@ async def run_training(
         command=tuple(command),
         train_curve=summary.train,
         val_curve=summary.val,
-        tokens_per_second=sum(r.tokens_per_second * r.seconds_per_iter for r in timed) / seconds
-        if seconds
-        else 0.0,
+        tokens_per_second=aggregate_tokens_per_second(timed),
         trainable_parameters=summary.trainable_parameters or 0,
         peak_memory_gb=summary.peak_memory_gb or 0.0,
         peak_rss_gb=run.peak_rss_gb,
