@@ -25,7 +25,8 @@ def test_interrupted_conversion_is_redone(tmp_path: Path, monkeypatch: pytest.Mo
 
     steps: list[str] = []
     resolved = resolve_model("smollm2-135m", "serve", progress=steps.append)
-    assert resolved.path == family / "q4" and is_prepared(resolved.path)
+    assert resolved.path == family / "f32" and is_prepared(family / "q4")
+    assert resolved.path == family / "f32" and is_prepared(resolved.path)
     assert not (family / ".q4.tmp").exists()
     manifest = json.loads((resolved.path / MANIFEST).read_text())
     assert "Paris" in manifest["verified_answer"]

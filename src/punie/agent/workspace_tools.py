@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,3 +30,22 @@ class Workspace:
         if not target.is_file():
             return f"error: no such file: {path}"
         return target.read_bytes()[:MAX_READ_BYTES].decode("utf-8", "replace")
+
+    def write_file(self, path: str, content: str) -> str:
+        """Write text to a file in the workspace, replacing it."""
+        try:
+            target = self.resolve(path)
+        except ValueError as exc:
+            return f"error: {exc}"
+        if target.is_dir():
+            return f"error: {path} is a directory"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content, encoding="utf-8")
+        return f"wrote {len(content)} characters to {path}"
+
+    def seed(self, files: Mapping[str, str]) -> None:
+        """Fill the workspace with `files` (relative path -> text)."""
+        for name, text in files.items():
+            target = self.resolve(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")

@@ -6,7 +6,17 @@ import sys
 
 import typer
 
-from punie.cli import bench_cmd, dataset_cmd, demo_cmd, doctor_cmd, model_cmd, serve_cmd, train_cmd, ui
+from punie.cli import (
+    bench_cmd,
+    dataset_cmd,
+    demo_cmd,
+    doctor_cmd,
+    eval_cmd,
+    model_cmd,
+    serve_cmd,
+    train_cmd,
+    ui,
+)
 from punie.errors import PunieError
 
 app = typer.Typer(
@@ -21,6 +31,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.command("serve")(serve_cmd.serve)
 app.command("train")(train_cmd.train)
+app.command("eval")(eval_cmd.evaluate)
 app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
 

@@ -85,3 +85,24 @@ def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, An
 
     with progress:
         yield on_event
+
+
+@contextmanager
+def counting_progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
+    """A live bar (on stderr) advanced once per finished item; yields `advance(status)`."""
+    progress = Progress(
+        TextColumn("[cyan]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[status]}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=False,
+    )
+    task = progress.add_task(label, total=total, status="")
+
+    def advance(status: str) -> None:
+        progress.update(task, advance=1, status=status)
+
+    with progress:
+        yield advance

@@ -62,7 +62,10 @@ def _new_netns() -> bool:
     return libc.unshare(CLONE_NEWNET) == 0
 
 
-def _limit(limits: SandboxLimits, netns: bool) -> Callable[[], None]:
+NOBODY = 65534
+
+
+def _limit(limits: SandboxLimits, netns: bool, drop_root: bool = False) -> Callable[[], None]:
     def apply() -> None:
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 1))
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
@@ -71,6 +74,10 @@ def _limit(limits: SandboxLimits, netns: bool) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if netns:
             _new_netns()
+        if drop_root:
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
 
     return apply
 
@@ -105,44 +112,71 @@ def run_sandboxed(
                 raise ValueError(f"sandbox file {name!r} escapes the sandbox")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "HOME": str(workdir),
-            "TMPDIR": str(workdir),
-            "LANG": "C.UTF-8",
-            "PYTHONDONTWRITEBYTECODE": "1",
-            "PYTHONHASHSEED": "0",
-        }
         command = [sys.executable, "-I", "-m", "punie.eval.sandbox_guard", str(workdir), str(workdir / entry)]
-        started = time.monotonic()
-        proc = subprocess.Popen(
-            command,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            preexec_fn=_limit(limits, netns),
-        )
-        timed_out = False
-        try:
-            out, err = proc.communicate(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc.pid)
-            out, err = proc.communicate()
-        _kill_group(proc.pid)  # anything it left behind in its group
-        return SandboxResult(
-            exit_code=proc.returncode,
-            stdout=out.decode("utf-8", "replace")[-OUTPUT_LIMIT:],
-            stderr=err.decode("utf-8", "replace")[-OUTPUT_LIMIT:],
-            timed_out=timed_out,
-            seconds=time.monotonic() - started,
-            network_namespace=netns,
-        )
+        return _run_contained(command, workdir, limits, netns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _scrubbed_env(workdir: Path) -> dict[str, str]:
+    return {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def _run_contained(
+    command: list[str], workdir: Path, limits: SandboxLimits, netns: bool, drop_root: bool = False
+) -> SandboxResult:
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env=_scrubbed_env(workdir),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=_limit(limits, netns, drop_root),
+    )
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=limits.wall_seconds)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc.pid)
+        out, err = proc.communicate()
+    _kill_group(proc.pid)  # anything it left behind in its group
+    return SandboxResult(
+        exit_code=proc.returncode,
+        stdout=out.decode("utf-8", "replace")[-OUTPUT_LIMIT:],
+        stderr=err.decode("utf-8", "replace")[-OUTPUT_LIMIT:],
+        timed_out=timed_out,
+        seconds=time.monotonic() - started,
+        network_namespace=netns,
+    )
+
+
+def run_shell_sandboxed(
+    command: str, workdir: Path, limits: SandboxLimits = SandboxLimits()
+) -> SandboxResult:
+    """The agent's `run_command`: `/bin/sh -c command` in `workdir` (the throwaway workspace), with
+    the same environment scrub, limits, process-group kill and network namespace. A shell has no
+    audit hook, so two more rules hold: no network namespace, no run (the result says so); and run
+    as root, it drops to the `nobody` user, so it can write only the workspace and world-writable
+    places, never the user's files."""
+    if not netns_available():
+        return SandboxResult(
+            126, "", "run_command refused: no network namespace on this machine", False, 0.0, False
+        )
+    if os.geteuid() == 0:
+        for path in [workdir, *workdir.rglob("*")]:
+            path.chmod(0o777 if path.is_dir() else 0o666)
+    return _run_contained(["/bin/sh", "-c", command], workdir, limits, True, drop_root=os.geteuid() == 0)
 
 
 def _kill_group(pgid: int) -> None:

@@ -10,7 +10,9 @@ template, and mlx-lm recognises it (it names `tool_call.name`), so its server pa
 from __future__ import annotations
 
 import hashlib
+import json
 from importlib import resources
+from pathlib import Path
 
 TEMPLATE_NAME = "chatml_tools.jinja"
 
@@ -22,3 +24,17 @@ def tools_chat_template() -> str:
 def template_hash(template: str) -> str:
     """A short, stable fingerprint of a chat template (sha256, first 16 hex digits)."""
     return hashlib.sha256(template.encode("utf-8")).hexdigest()[:16]
+
+
+def model_template_hash(model_dir: Path) -> str | None:
+    """The hash of the chat template a model directory ships (`chat_template.jinja` or the
+    tokenizer config's `chat_template`), or None when it has none."""
+    jinja = model_dir / "chat_template.jinja"
+    if jinja.is_file():
+        return template_hash(jinja.read_text(encoding="utf-8"))
+    config = model_dir / "tokenizer_config.json"
+    if config.is_file():
+        template = json.loads(config.read_text(encoding="utf-8")).get("chat_template")
+        if isinstance(template, str):
+            return template_hash(template)
+    return None

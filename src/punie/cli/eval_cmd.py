@@ -1,0 +1,106 @@
+"""`punie eval`: evaluate a model (and adapter) on a suite; `--replay` re-scores recorded responses."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+
+from punie.cli import ui
+from punie.errors import UsageError
+from punie.eval.replay import replay_results
+from punie.eval.report import EvalReport
+from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
+from punie.eval.score import EvalResult
+from punie.eval.suite import BUILTIN, load_suite
+from punie.runtime.models import DEFAULT_MODEL
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+
+
+def print_report(report: EvalReport, output: Path) -> None:
+    rows = [[c, f"{100 * s:.1f}%"] for c, s in report.score_by_category().items()]
+    rows.append(["overall", f"{100 * report.overall_score:.1f}%"])
+    ui.table(
+        f"{report.suite_name}: {report.model}" + (f" + {report.adapter}" if report.adapter else ""),
+        ["category", "score"],
+        rows,
+    )
+    sources = report.call_sources()
+    if sources:
+        ui.result("tool calls: " + ", ".join(f"{n} {k}" for k, n in sources.items()))
+    if report.failure_classes():
+        ui.result("failures: " + ", ".join(f"{k} {n}" for k, n in report.failure_classes().items()))
+    proof = report.adapter_proof
+    if proof is not None:
+        line = f"adapter proof: {proof.changed}/{proof.compared} responses differ from the baseline"
+        if proof.suspicious:
+            ui.warn(f"{line} — none changed: the adapter was probably NOT applied")
+        else:
+            ui.result(line)
+    if sources.get("text") and not sources.get("structured"):
+        ui.warn("every tool call came back as text, none structured: check the chat template / tool parser")
+    ui.result(f"report: {output / 'report.json'}  html: {output / 'report.html'}")
+
+
+def evaluate(
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
+    adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter directory."),
+    suite: str = typer.Option(BUILTIN, "--suite", help="'builtin' or a .yaml/.jsonl suite file."),
+    no_server: bool = typer.Option(False, "--no-server", help="Use a running server at --base-url."),
+    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible URL ending in /v1."),
+    served_name: str = typer.Option(SERVED_MODEL_NAME, "--served-model", help="Model name to request."),
+    concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", help="Prompts in flight at once."),
+    temperature: float = typer.Option(0.0, "--temperature"),
+    top_p: float = typer.Option(1.0, "--top-p"),
+    max_tokens: int = typer.Option(256, "--max-tokens"),
+    seed: int = typer.Option(0, "--seed", help="Sent only when temperature > 0."),
+    timeout: float = typer.Option(120.0, "--timeout", help="Seconds per prompt."),
+    output: Path = typer.Option(Path("runs/eval"), "--output", "-o", help="Run directory."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the run in --output."),
+    baseline: Path | None = typer.Option(None, "--baseline", help="Baseline report for the adapter proof."),
+    replay: Path | None = typer.Option(None, "--replay", help="Re-score a results.jsonl; no model."),
+) -> None:
+    """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
+    eval_suite = load_suite(suite)
+    if replay is not None:
+        report = replay_results(replay, eval_suite, output)
+        print_report(report, output)
+        return
+    if no_server and adapter is not None:
+        raise UsageError("--adapter needs a managed server; with --no-server, load it in your server")
+    server = (
+        None
+        if no_server
+        else ServerConfig(model_path=model, port=0, adapter_path=str(adapter) if adapter else None)
+    )
+    config = EvalRunConfig(
+        suite=eval_suite,
+        output_dir=output,
+        server=server,
+        manage_server=not no_server,
+        base_url=base_url,
+        model_name=served_name,
+        concurrency=concurrency,
+        temperature=temperature,
+        top_p=top_p,
+        max_tokens=max_tokens,
+        seed=seed,
+        prompt_timeout=timeout,
+        resume=resume,
+        baseline=baseline,
+    )
+    ui.step(
+        f"evaluating {model if server else base_url} on suite {eval_suite.name} "
+        f"({len(eval_suite.prompts)} prompts, concurrency {concurrency}) -> {output}"
+    )
+    with ui.counting_progress(len(eval_suite.prompts), "eval") as advance:
+
+        def on_result(result: EvalResult) -> None:
+            advance(f"{result.id}: {'pass' if result.passed else result.failure}")
+
+        report = asyncio.run(run_evaluation(config, on_result))
+    print_report(report, output)
+    if report.error:
+        ui.error(f"{report.error}; partial report kept ({len(report.results)} results) — rerun with --resume")
+        raise typer.Exit(1)

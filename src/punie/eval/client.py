@@ -1,0 +1,89 @@
+"""The HTTP shell around `/v1/chat/completions`: one request in, one `Turn` out, errors classified."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from punie.eval.response import Turn
+
+LOCAL_API_KEY = "punie-local"
+
+
+@dataclass(frozen=True)
+class SamplingSettings:
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 256
+    seed: int | None = None
+
+
+class ServerError(Exception):
+    """The server answered with an error, or could not be reached."""
+
+    def __init__(self, message: str, *, unreachable: bool = False) -> None:
+        super().__init__(message)
+        self.unreachable = unreachable
+
+
+def build_request(
+    model: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]], sampling: SamplingSettings
+) -> dict[str, Any]:
+    """Pure: the JSON body. `seed` is sent only when sampling (temperature > 0): greedy decoding
+    needs none, and mlx_lm.server serves seeded requests one at a time instead of batching them."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": messages,
+        "temperature": sampling.temperature,
+        "top_p": sampling.top_p,
+        "max_tokens": sampling.max_tokens,
+        "stream": False,
+    }
+    if tools:
+        body["tools"] = tools
+    if sampling.seed is not None and sampling.temperature > 0:
+        body["seed"] = sampling.seed
+    return body
+
+
+def turn_from_completion(data: dict[str, Any]) -> Turn:
+    """Pure: the first choice of a chat completion as a `Turn`."""
+    try:
+        choice = data["choices"][0]
+        message = choice.get("message") or {}
+    except (KeyError, IndexError, TypeError):
+        raise ServerError(f"malformed completion: {str(data)[:200]}") from None
+    return Turn(
+        content=message.get("content") or "",
+        tool_calls=tuple(message.get("tool_calls") or ()),
+        finish_reason=choice.get("finish_reason"),
+    )
+
+
+@dataclass(frozen=True)
+class ChatClient:
+    base_url: str  # ends in /v1
+    model: str
+    sampling: SamplingSettings
+    api_key: str = LOCAL_API_KEY
+
+    async def complete(
+        self, http: httpx.AsyncClient, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+    ) -> Turn:
+        body = build_request(self.model, messages, tools, self.sampling)
+        try:
+            response = await http.post(
+                f"{self.base_url.rstrip('/')}/chat/completions",
+                json=body,
+                headers={"Authorization": f"Bearer {self.api_key}"},
+            )
+        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            raise ServerError(f"server unreachable: {exc}", unreachable=True) from None
+        if response.status_code != 200:
+            raise ServerError(f"HTTP {response.status_code}: {response.text[:300]}")
+        try:
+            return turn_from_completion(response.json())
+        except ValueError:
+            raise ServerError(f"not JSON: {response.text[:200]}") from None

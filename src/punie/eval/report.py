@@ -1,0 +1,131 @@
+"""`EvalReport`: the scored results of one run plus everything that says what was run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie.eval.score import EvalResult
+
+REPORT_FILE = "report.json"
+RESULTS_FILE = "results.jsonl"
+HTML_FILE = "report.html"
+
+
+@dataclass(frozen=True)
+class AdapterProof:
+    """How many responses differ from the baseline's for the same prompts."""
+
+    baseline: str
+    compared: int
+    changed: int
+
+    @property
+    def changed_share(self) -> float:
+        return self.changed / self.compared if self.compared else 0.0
+
+    @property
+    def suspicious(self) -> bool:
+        return self.compared > 0 and self.changed == 0
+
+
+@dataclass(frozen=True)
+class EvalReport:
+    model: str
+    adapter: str | None
+    suite_name: str
+    suite_hash: str
+    results: tuple[EvalResult, ...]
+    prompt_count: int  # prompts in the suite; fewer results means an incomplete run
+    started_at: str
+    seconds: float
+    settings: dict[str, Any] = field(default_factory=dict)  # sampling, concurrency, server flags
+    versions: dict[str, str] = field(default_factory=dict)
+    chat_template_hash: str | None = None
+    error: str | None = None  # why the run stopped early, if it did
+    adapter_proof: AdapterProof | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.error is None and len(self.results) == self.prompt_count
+
+    def score_by_category(self) -> dict[str, float]:
+        groups: dict[str, list[float]] = {}
+        for result in self.results:
+            groups.setdefault(result.category, []).append(result.score)
+        return {name: sum(scores) / len(scores) for name, scores in groups.items()}
+
+    @property
+    def overall_score(self) -> float:
+        """The mean of the category scores: each category weighs the same, whatever its size."""
+        scores = self.score_by_category()
+        return sum(scores.values()) / len(scores) if scores else 0.0
+
+    @property
+    def success_rate(self) -> float:
+        """Passed prompts over all results."""
+        return sum(r.passed for r in self.results) / len(self.results) if self.results else 0.0
+
+    def failure_classes(self) -> dict[str, int]:
+        return dict(Counter(r.failure for r in self.results if r.failure).most_common())
+
+    def call_sources(self) -> dict[str, int]:
+        """Tool-calling prompts by where their calls came from: structured, text-recovered, none."""
+        return dict(Counter(r.call_source for r in self.results if r.category == "tool_calling"))
+
+    def keyword_score(self) -> float | None:
+        hits = [r.keyword_hits for r in self.results if r.keyword_hits is not None]
+        return sum(hits) / len(hits) if hits else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "adapter": self.adapter,
+            "suite_name": self.suite_name,
+            "suite_hash": self.suite_hash,
+            "prompt_count": self.prompt_count,
+            "complete": self.complete,
+            "error": self.error,
+            "overall_score": self.overall_score,
+            "success_rate": self.success_rate,
+            "score_by_category": self.score_by_category(),
+            "failure_classes": self.failure_classes(),
+            "call_sources": self.call_sources(),
+            "keyword_score": self.keyword_score(),
+            "adapter_proof": None if self.adapter_proof is None else asdict(self.adapter_proof),
+            "started_at": self.started_at,
+            "seconds": round(self.seconds, 2),
+            "settings": self.settings,
+            "versions": self.versions,
+            "chat_template_hash": self.chat_template_hash,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalReport:
+        proof = data.get("adapter_proof")
+        return cls(
+            model=data["model"],
+            adapter=data.get("adapter"),
+            suite_name=data["suite_name"],
+            suite_hash=data["suite_hash"],
+            results=tuple(EvalResult.from_dict(r) for r in data["results"]),
+            prompt_count=int(data["prompt_count"]),
+            started_at=data.get("started_at", ""),
+            seconds=float(data.get("seconds", 0.0)),
+            settings=data.get("settings") or {},
+            versions=data.get("versions") or {},
+            chat_template_hash=data.get("chat_template_hash"),
+            error=data.get("error"),
+            adapter_proof=AdapterProof(**proof) if proof else None,
+        )
+
+
+def load_report(path: Path) -> EvalReport:
+    """A `report.json`, or the run directory that holds one."""
+    if path.is_dir():
+        path = path / REPORT_FILE
+    return EvalReport.from_dict(json.loads(path.read_text(encoding="utf-8")))

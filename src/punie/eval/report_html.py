@@ -1,0 +1,88 @@
+"""A standalone `report.html` for one run: inline CSS, no scripts, no network."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from punie.eval.report import EvalReport
+
+STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
+table{border-collapse:collapse;margin:1rem 0}
+td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4}.pass{color:#176f2c;font-weight:600}.fail{color:#b3261e;font-weight:600}
+.warn{background:#fff3cd;border:1px solid #e0b400;padding:.6rem}
+pre{white-space:pre-wrap;margin:0;max-width:40rem}
+"""
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def _rows(rows: list[list[str]]) -> str:
+    return "".join("<tr>" + "".join(f"<td>{cell}</td>" for cell in row) + "</tr>" for row in rows)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    return f"<table><tr>{head}</tr>{_rows(rows)}</table>"
+
+
+def render_report_html(report: EvalReport) -> str:
+    """Pure: the page for `report`."""
+    title = f"punie eval: {report.model}" + (f" + {report.adapter}" if report.adapter else "")
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"]
+    parts.append(f"<style>{STYLE}</style></head><body><h1>{escape(title)}</h1>")
+    if not report.complete:
+        why = escape(report.error or "not every prompt has a result")
+        done = f"{len(report.results)} of {report.prompt_count} prompts"
+        parts.append(f"<p class='warn'>Partial report: {done}. {why}</p>")
+    proof = report.adapter_proof
+    if proof is not None:
+        cls = "warn" if proof.suspicious else ""
+        note = " The adapter was probably not applied." if proof.suspicious else ""
+        parts.append(
+            f"<p class='{cls}'>Adapter proof: {proof.changed} of {proof.compared} responses differ from "
+            f"the baseline ({_pct(proof.changed_share)}).{note}</p>"
+        )
+    summary = [
+        ["Overall score (mean of categories)", _pct(report.overall_score)],
+        ["Success rate (all prompts)", _pct(report.success_rate)],
+        ["Suite", f"{escape(report.suite_name)} ({escape(report.suite_hash)})"],
+        ["Chat template", escape(str(report.chat_template_hash))],
+        ["Settings", f"<pre>{escape(json.dumps(report.settings, indent=1))}</pre>"],
+        ["Versions", escape(", ".join(f"{k} {v}" for k, v in report.versions.items()))],
+        ["Wall time", f"{report.seconds:.1f} s"],
+    ]
+    keyword = report.keyword_score()
+    if keyword is not None:
+        summary.append(["Keyword presence (secondary)", _pct(keyword)])
+    parts.append("<h2>Summary</h2>" + _table(["", ""], summary))
+    counts = {c: sum(1 for r in report.results if r.category == c) for c in report.score_by_category()}
+    categories = [[escape(c), _pct(s), str(counts[c])] for c, s in report.score_by_category().items()]
+    parts.append("<h2>By category</h2>" + _table(["category", "score", "prompts"], categories))
+    failures = [[escape(name), str(n)] for name, n in report.failure_classes().items()]
+    parts.append("<h2>Failure classes</h2>" + _table(["failure", "prompts"], failures or [["none", "0"]]))
+    sources = [[escape(name), str(n)] for name, n in report.call_sources().items()]
+    parts.append("<h2>Where tool calls came from</h2>" + _table(["source", "prompts"], sources))
+    rows = []
+    for r in report.results:
+        verdict = "<span class='pass'>pass</span>" if r.passed else "<span class='fail'>fail</span>"
+        calls = escape(json.dumps(list(r.calls))) if r.calls else ""
+        rows.append(
+            [
+                escape(r.id),
+                escape(r.category),
+                verdict,
+                escape(r.failure or ""),
+                escape(r.reason),
+                f"<pre>{calls}</pre>",
+                f"<pre>{escape(r.response_text)}</pre>",
+            ]
+        )
+    headers = ["prompt", "category", "result", "failure", "reason", "parsed calls", "response"]
+    parts.append("<h2>Prompts</h2>" + _table(headers, rows))
+    parts.append("</body></html>\n")
+    return "".join(parts)

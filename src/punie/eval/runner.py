@@ -1,0 +1,249 @@
+"""`run_evaluation(config) -> EvalReport`: the async shell around the pure scorers.
+
+Results stream to `results.jsonl` as each prompt finishes, so a crash loses at most the prompts
+in flight and `resume=True` picks up where it stopped. When the server dies, the prompts left are
+recorded as `server_error`, the partial report is written, and `report.error` says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from punie.agent.workspace_tools import Workspace
+from punie.errors import UsageError
+from punie.eval.agent_loop import MAX_TURNS, AgentTools, run_agent
+from punie.eval.baseline import adapter_proof, register_baseline
+from punie.eval.client import ChatClient, SamplingSettings, ServerError
+from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
+from punie.eval.report_html import render_report_html
+from punie.eval.response import ModelResponse, Turn
+from punie.eval.results_log import Recorded, append_result, read_results
+from punie.eval.score import EvalResult, score_prompt
+from punie.eval.suite import EvalPrompt, EvalSuite
+from punie.runtime.atomic import write_json_atomic, write_text_atomic
+from punie.runtime.chat_template import model_template_hash
+from punie.runtime.doctor import version_of
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.process import ServerProcess
+
+# Measured with benchmarks/eval_concurrency.py on the embedded model (see benchmarks/README.md):
+# mlx_lm.server batches concurrent unseeded requests.
+DEFAULT_CONCURRENCY = 4
+
+
+@dataclass(frozen=True)
+class EvalRunConfig:
+    suite: EvalSuite
+    output_dir: Path
+    server: ServerConfig | None = None  # the managed server to start (model, adapter, flags)
+    manage_server: bool = True
+    base_url: str | None = None  # an OpenAI-compatible server, when not managed (ends in /v1)
+    model_name: str = SERVED_MODEL_NAME
+    concurrency: int = DEFAULT_CONCURRENCY
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_tokens: int = 256
+    seed: int | None = 0
+    prompt_timeout: float = 120.0
+    max_turns: int = MAX_TURNS
+    resume: bool = False
+    baseline: Path | None = None  # a baseline report.json for the adapter proof
+    workspace_root: Path | None = None  # where throwaway workspaces go (default: the temp dir)
+    extra: dict[str, str] = field(default_factory=dict)  # recorded as-is in the report settings
+
+    def __post_init__(self) -> None:
+        if self.manage_server and self.server is None:
+            raise UsageError("a managed evaluation needs a server config (or use --no-server --base-url)")
+        if not self.manage_server and not self.base_url:
+            raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
+        if self.concurrency < 1:
+            raise UsageError(f"concurrency must be at least 1, got {self.concurrency}")
+
+    @property
+    def sampling(self) -> SamplingSettings:
+        return SamplingSettings(self.temperature, self.top_p, self.max_tokens, self.seed)
+
+    def settings(self) -> dict[str, object]:
+        server = self.server
+        return {
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "seed": self.seed,
+            "concurrency": self.concurrency,
+            "prompt_timeout": self.prompt_timeout,
+            "max_turns": self.max_turns,
+            "managed_server": self.manage_server,
+            "base_url": self.base_url if not self.manage_server else None,
+            "server_flags": None
+            if server is None
+            else {
+                "repetition_penalty": server.repetition_penalty,
+                "decode_concurrency": server.decode_concurrency,
+                "prompt_concurrency": server.prompt_concurrency,
+            },
+            **self.extra,
+        }
+
+
+OnResult = Callable[[EvalResult], None]
+
+
+class _RunState:
+    def __init__(self, server: ServerProcess | None, base_url: str) -> None:
+        self.server = server
+        self.base_url = base_url
+        self.dead: str | None = None
+
+    async def check_alive(self, http: httpx.AsyncClient, why: str) -> None:
+        if self.server is not None:
+            alive = self.server.is_running
+        else:
+            try:
+                alive = (await http.get(f"{self.base_url}/models", timeout=5.0)).status_code < 500
+            except httpx.HTTPError:
+                alive = False
+        if not alive and self.dead is None:
+            self.dead = f"the server stopped during the run ({why})"
+
+
+async def _ask(
+    prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, workspace: Path
+) -> tuple[Turn, ...]:
+    async def chat(messages: list[dict[str, object]], tools: list[dict[str, object]]) -> Turn:
+        return await client.complete(http, messages, tools)  # type: ignore[arg-type]
+
+    if prompt.category != "tool_calling":
+        return (await chat([{"role": "user", "content": prompt.prompt_text}], []),)
+    ws = Workspace(Path(tempfile.mkdtemp(prefix=f"punie-ws-{prompt.id}-", dir=workspace)))
+    try:
+        ws.seed(config.suite.workspace)
+        return await run_agent(
+            prompt.prompt_text, chat, AgentTools(ws), prompt.tool_schemas(), config.max_turns
+        )
+    finally:
+        shutil.rmtree(ws.root, ignore_errors=True)
+
+
+async def _respond(
+    prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, state: _RunState
+) -> ModelResponse:
+    if state.dead:
+        return ModelResponse((), "server_error", state.dead)
+    started = time.monotonic()
+    try:
+        turns = await asyncio.wait_for(
+            _ask(prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir())),
+            config.prompt_timeout,
+        )
+        return ModelResponse(turns, seconds=time.monotonic() - started)
+    except TimeoutError:
+        await state.check_alive(http, f"no answer to {prompt.id} in {config.prompt_timeout:g} s")
+        detail = state.dead or f"no answer in {config.prompt_timeout:g} s"
+        return ModelResponse(
+            (), "server_error" if state.dead else "timeout", detail, time.monotonic() - started
+        )
+    except ServerError as exc:
+        await state.check_alive(http, str(exc))
+        return ModelResponse((), "server_error", state.dead or str(exc), time.monotonic() - started)
+
+
+def _resume_records(config: EvalRunConfig, results_path: Path) -> dict[str, Recorded]:
+    previous = read_results(results_path)
+    if previous and not config.resume:
+        raise UsageError(
+            f"{results_path} already holds {len(previous)} results; pass --resume to continue that run "
+            "or choose another --output"
+        )
+    suite_hash = config.suite.suite_hash()
+    stale = [r for r in previous if r.suite_hash != suite_hash]
+    if stale:
+        raise UsageError(f"{results_path}:1: suite_hash: recorded for another suite; use another --output")
+    # Server errors are retried on resume; everything else finished and stays.
+    done = {r.prompt_id: r for r in previous if r.result.failure != "server_error"}
+    write_text_atomic(results_path, "".join(r.to_line() for r in done.values()))
+    return done
+
+
+async def run_evaluation(
+    config: EvalRunConfig,
+    on_result: OnResult | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> EvalReport:
+    """Evaluate every prompt of `config.suite`; write results.jsonl, report.json and report.html.
+
+    `transport` replaces the HTTP transport (tests use an in-process fake server)."""
+    config.output_dir.mkdir(parents=True, exist_ok=True)
+    results_path = config.output_dir / RESULTS_FILE
+    done = _resume_records(config, results_path)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    pending = [p for p in config.suite.prompts if p.id not in done]
+    for record in done.values():
+        if on_result is not None:
+            on_result(record.result)
+    server: ServerProcess | None = None
+    template: str | None = None
+    try:
+        if pending and config.manage_server and config.server is not None:
+            server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
+            await server.start(timeout=180.0)
+            template = model_template_hash(server.model_dir) if server.model_dir else None
+        base_url = server.base_url if server is not None else str(config.base_url).rstrip("/")
+        state = _RunState(server, base_url)
+        client = ChatClient(base_url, config.model_name, config.sampling)
+        semaphore = asyncio.Semaphore(config.concurrency)
+        lock = asyncio.Lock()
+        limits = httpx.Timeout(config.prompt_timeout, connect=10.0)
+        async with httpx.AsyncClient(timeout=limits, transport=transport) as http:
+
+            async def one(prompt: EvalPrompt) -> None:
+                async with semaphore:
+                    response = await _respond(prompt, config, client, http, state)
+                result = await asyncio.to_thread(score_prompt, prompt, response)
+                record = Recorded(prompt.id, config.suite.suite_hash(), response, result)
+                async with lock:
+                    append_result(results_path, record)
+                    done[prompt.id] = record
+                if on_result is not None:
+                    on_result(result)
+
+            await asyncio.gather(*(one(p) for p in pending))
+        error = state.dead
+    finally:
+        if server is not None:
+            await server.stop()
+    ordered = [done[p.id] for p in config.suite.prompts if p.id in done]
+    report = EvalReport(
+        model=str(config.server.model_path if config.server else config.model_name),
+        adapter=config.server.adapter_path if config.server else None,
+        suite_name=config.suite.name,
+        suite_hash=config.suite.suite_hash(),
+        results=tuple(r.result for r in ordered),
+        prompt_count=len(config.suite.prompts),
+        started_at=started_at,
+        seconds=time.monotonic() - started,
+        settings=config.settings(),
+        versions={k: v for k in ("mlx", "mlx-lm", "punie") if (v := version_of(k))},
+        chat_template_hash=template,
+        error=error,
+        adapter_proof=adapter_proof(config, {r.prompt_id: r.response for r in ordered}),
+    )
+    write_report(report, config.output_dir)
+    if report.complete:
+        register_baseline(config)
+    return report
+
+
+def write_report(report: EvalReport, output_dir: Path) -> None:
+    write_json_atomic(output_dir / REPORT_FILE, report.to_dict())
+    write_text_atomic(output_dir / HTML_FILE, render_report_html(report))

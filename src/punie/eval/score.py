@@ -1,0 +1,95 @@
+"""`score_prompt(prompt, response) -> EvalResult`: public, so recorded responses can be re-scored."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from punie.eval.answer_score import extract_code, score_answer, strip_think
+from punie.eval.response import ModelResponse
+from punie.eval.sandbox import SandboxLimits, run_sandboxed
+from punie.eval.suite import EvalPrompt
+from punie.eval.tool_score import score_tool_calls
+
+CODE_FAILURES = ("tests_failed", "tests_timeout")
+SOLUTION_FILE = "solution.py"
+TESTS_FILE = "hidden_tests.py"
+TESTS_PRELUDE = "from solution import *  # noqa\n\n"
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    id: str
+    category: str
+    passed: bool
+    score: float
+    failure: str | None  # a failure class (see tool_score.Failure, CODE_FAILURES, wrong_answer)
+    reason: str
+    call_source: str  # structured | text | none
+    calls: tuple[dict[str, Any], ...]
+    keyword_hits: float | None  # share of expected keywords present: a secondary signal
+    response_text: str
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["calls"] = list(self.calls)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalResult:
+        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        fields["calls"] = tuple(fields["calls"])
+        return cls(**fields)
+
+
+def keyword_hits(prompt: EvalPrompt, text: str) -> float | None:
+    if not prompt.expected_keywords:
+        return None
+    lowered = text.lower()
+    found = sum(1 for word in prompt.expected_keywords if word.lower() in lowered)
+    return found / len(prompt.expected_keywords)
+
+
+def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple[bool, str | None, str]:
+    code = extract_code(text)
+    files = {SOLUTION_FILE: code, TESTS_FILE: TESTS_PRELUDE + (prompt.tests or "")}
+    outcome = run_sandboxed(files, TESTS_FILE, limits)
+    if outcome.timed_out:
+        return False, "tests_timeout", f"hidden tests timed out after {limits.wall_seconds:g} s"
+    if outcome.passed:
+        return True, None, "hidden tests passed"
+    lines = [line for line in outcome.stderr.strip().splitlines() if line.strip()]
+    return False, "tests_failed", (lines[-1] if lines else f"exit code {outcome.exit_code}")[:300]
+
+
+def score_prompt(
+    prompt: EvalPrompt, response: ModelResponse, limits: SandboxLimits = SandboxLimits()
+) -> EvalResult:
+    """Score one response. Code prompts run their hidden tests in the sandbox; the rest is pure."""
+    parsed = response.all_calls()
+    text = strip_think(response.text)
+    failure: str | None
+    if response.error is not None:
+        passed, failure, reason = False, response.error, response.error_detail or response.error
+    elif prompt.category == "tool_calling":
+        tool = score_tool_calls(prompt.expected_calls, parsed)
+        passed, failure, reason = tool.passed, tool.failure, tool.reason
+    elif prompt.category == "code_generation":
+        passed, failure, reason = _code_verdict(prompt, text, limits)
+    else:
+        answer = score_answer(text, prompt.expected_answer or "")
+        passed, failure, reason = answer.passed, None if answer.passed else "wrong_answer", answer.reason
+    return EvalResult(
+        id=prompt.id,
+        category=prompt.category,
+        passed=passed,
+        score=1.0 if passed else 0.0,
+        failure=failure,
+        reason=reason,
+        call_source=parsed.source,
+        calls=tuple({"name": c.name, "arguments": c.arguments} for c in parsed.calls),
+        keyword_hits=keyword_hits(prompt, response.text),
+        response_text=response.text,
+        seconds=round(response.seconds, 3),
+    )

@@ -1,0 +1,92 @@
+"""`punie eval` end to end: the real mlx_lm.server on the embedded model."""
+
+import json
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tests.helpers import punie_cmd, run_punie
+
+pytestmark = pytest.mark.integration
+
+SMALL_SUITE = """\
+name: small
+workspace: {README.md: "# demo\\n"}
+prompts:
+  - id: t-read
+    category: tool_calling
+    prompt_text: Show me README.md.
+    expected_calls: [{name: read_file, arguments: {path: README.md}}]
+  - {id: t-none, category: tool_calling, prompt_text: Say hello., no_tool: true}
+  - {id: c-add, category: code_generation, prompt_text: "Write a Python function add(a, b) returning a + b.",
+     tests: "assert add(2, 3) == 5"}
+  - {id: c-sq, category: code_generation, prompt_text: "Write a Python function square(x).", tests: "assert square(3) == 9"}
+  - {id: r-mul, category: reasoning, prompt_text: "What is 6 times 7? Answer with the number.", expected_answer: "42"}
+  - {id: r-cap, category: reasoning, prompt_text: "Capital of France? A) Rome B) Paris. Letter only.", expected_answer: B}
+"""
+
+
+@pytest.fixture
+def small_suite(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_SUITE)
+    return path
+
+
+def test_eval_writes_reports_and_replay_rescores(small_suite: Path, tmp_path: Path, serve_model_dir: Path) -> None:
+    out = tmp_path / "base"
+    done = run_punie("eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(out), timeout=600)
+    assert done.returncode == 0, done.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert report["complete"] and set(report["score_by_category"]) == {"tool_calling", "code_generation", "reasoning"}
+    assert report["chat_template_hash"] and report["versions"]["mlx-lm"]
+    assert sum(report["call_sources"].values()) == 2
+    html = (out / "report.html").read_text()
+    assert "By category" in html and "t-read" in html
+    assert "overall" in done.stdout
+
+    replayed = run_punie("eval", "--suite", str(small_suite), "--replay", str(out / "results.jsonl"),
+                         "--output", str(tmp_path / "replayed"))
+    assert replayed.returncode == 0, replayed.stderr
+    again = json.loads((tmp_path / "replayed" / "report.json").read_text())
+    assert again["score_by_category"] == report["score_by_category"]
+
+
+def test_killed_server_leaves_a_partial_report(small_suite: Path, tmp_path: Path, serve_model_dir: Path) -> None:
+    out = tmp_path / "killed"
+    proc = subprocess.Popen(
+        punie_cmd("eval", "--suite", str(small_suite), "--concurrency", "1", "--max-tokens", "48", "--output", str(out)),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 300
+        results = out / "results.jsonl"
+        while time.monotonic() < deadline and not (results.is_file() and results.read_text().strip()):
+            time.sleep(0.2)
+        servers = [p for p in psutil.Process(proc.pid).children(recursive=True) if "mlx_lm" in " ".join(p.cmdline())]
+        assert servers, "no mlx_lm.server child found"
+        for server in servers:
+            server.send_signal(signal.SIGKILL)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 1
+    assert "server stopped" in err and "--resume" in err and "Traceback" not in err
+    report = json.loads((out / "report.json").read_text())
+    assert not report["complete"] and report["error"]
+    assert any(r["failure"] == "server_error" for r in report["results"])
+    assert len(report["results"]) == 6  # every prompt is accounted for
+
+
+def test_bad_suite_file_exits_2_with_its_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("prompts:\n  - {id: a, category: reasoning, prompt_text: x}\n")
+    done = run_punie("eval", "--suite", str(bad), "--output", str(tmp_path / "o"))
+    assert done.returncode == 2
+    assert f"{bad}:2: expected_answer" in done.stderr and "Traceback" not in done.stderr
