@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import tempfile
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 from punie.eval.baseline import response_signature
 from punie.eval.results_log import read_results
 from punie.eval.runner import EvalRunConfig, run_evaluation
-from punie.eval.suite import load_suite
+from punie.eval.suite import first_per_category, load_suite
 from punie.serve.config import ServerConfig
 from punie.serve.process import ServerProcess
 
@@ -34,9 +33,7 @@ async def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=256)
     args = parser.parse_args()
     suite = load_suite()
-    if args.limit:
-        keep = [p for prompts in suite.by_category().values() for p in prompts[: args.limit]]
-        suite = dataclasses.replace(suite, prompts=tuple(keep))
+    suite = first_per_category(suite, args.limit)
     levels = [int(x) for x in args.levels.split(",")]
     work = Path(tempfile.mkdtemp(prefix="punie-evalbench-"))
     async with ServerProcess(

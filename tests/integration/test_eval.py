@@ -37,37 +37,68 @@ def small_suite(tmp_path: Path) -> Path:
     return path
 
 
-def test_eval_writes_reports_and_replay_rescores(small_suite: Path, tmp_path: Path, serve_model_dir: Path) -> None:
+def test_eval_writes_reports_and_replay_rescores(
+    small_suite: Path, tmp_path: Path, serve_model_dir: Path
+) -> None:
     out = tmp_path / "base"
-    done = run_punie("eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(out), timeout=600)
+    done = run_punie(
+        "eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(out), timeout=600
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads((out / "report.json").read_text())
-    assert report["complete"] and set(report["score_by_category"]) == {"tool_calling", "code_generation", "reasoning"}
+    assert report["complete"] and set(report["score_by_category"]) == {
+        "tool_calling",
+        "code_generation",
+        "reasoning",
+    }
     assert report["chat_template_hash"] and report["versions"]["mlx-lm"]
     assert sum(report["call_sources"].values()) == 2
     html = (out / "report.html").read_text()
     assert "By category" in html and "t-read" in html
     assert "overall" in done.stdout
 
-    replayed = run_punie("eval", "--suite", str(small_suite), "--replay", str(out / "results.jsonl"),
-                         "--output", str(tmp_path / "replayed"))
+    replayed = run_punie(
+        "eval",
+        "--suite",
+        str(small_suite),
+        "--replay",
+        str(out / "results.jsonl"),
+        "--output",
+        str(tmp_path / "replayed"),
+    )
     assert replayed.returncode == 0, replayed.stderr
     again = json.loads((tmp_path / "replayed" / "report.json").read_text())
     assert again["score_by_category"] == report["score_by_category"]
 
 
-def test_killed_server_leaves_a_partial_report(small_suite: Path, tmp_path: Path, serve_model_dir: Path) -> None:
+def test_killed_server_leaves_a_partial_report(
+    small_suite: Path, tmp_path: Path, serve_model_dir: Path
+) -> None:
     out = tmp_path / "killed"
     proc = subprocess.Popen(
-        punie_cmd("eval", "--suite", str(small_suite), "--concurrency", "1", "--max-tokens", "48", "--output", str(out)),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        punie_cmd(
+            "eval",
+            "--suite",
+            str(small_suite),
+            "--concurrency",
+            "1",
+            "--max-tokens",
+            "48",
+            "--output",
+            str(out),
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         deadline = time.monotonic() + 300
         results = out / "results.jsonl"
         while time.monotonic() < deadline and not (results.is_file() and results.read_text().strip()):
             time.sleep(0.2)
-        servers = [p for p in psutil.Process(proc.pid).children(recursive=True) if "mlx_lm" in " ".join(p.cmdline())]
+        servers = [
+            p for p in psutil.Process(proc.pid).children(recursive=True) if "mlx_lm" in " ".join(p.cmdline())
+        ]
         assert servers, "no mlx_lm.server child found"
         for server in servers:
             server.send_signal(signal.SIGKILL)

@@ -39,15 +39,24 @@ async def test_text_tool_call_is_executed_and_its_result_fed_back(tmp_path: Path
 async def test_structured_write_stays_in_the_workspace(tmp_path: Path) -> None:
     ws_dir = tmp_path / "ws"
     ws_dir.mkdir()
-    escape = {"id": "1", "function": {"name": "write_file", "arguments": '{"path": "../evil.txt", "content": "x"}'}}
-    write = {"id": "2", "function": {"name": "write_file", "arguments": '{"path": "a/b.txt", "content": "ok"}'}}
+    escape = {
+        "id": "1",
+        "function": {"name": "write_file", "arguments": '{"path": "../evil.txt", "content": "x"}'},
+    }
+    write = {
+        "id": "2",
+        "function": {"name": "write_file", "arguments": '{"path": "a/b.txt", "content": "ok"}'},
+    }
     model = ScriptedModel(Turn("", (escape, write), "tool_calls"), Turn("done"))
     turns = await run_agent("write", model, AgentTools(Workspace(ws_dir)), AGENT_TOOLS)
     assert not (tmp_path / "evil.txt").exists()
     assert (ws_dir / "a" / "b.txt").read_text() == "ok"
     assert "outside the workspace" in turns[0].tool_results[0]
     assert model.seen[1][-2]["tool_call_id"] == "1"
-    assert model.seen[1][-3]["tool_calls"][0]["function"]["arguments"] == {"path": "../evil.txt", "content": "x"}
+    assert model.seen[1][-3]["tool_calls"][0]["function"]["arguments"] == {
+        "path": "../evil.txt",
+        "content": "x",
+    }
 
 
 async def test_the_loop_stops_at_the_turn_limit(tmp_path: Path) -> None:
@@ -76,5 +85,10 @@ def test_run_command_runs_in_the_sandbox(tmp_path: Path, monkeypatch: Any) -> No
     assert "here.txt" in listed and "s3cret" not in listed
     outside = tools.execute(Call("run_command", {"command": f"echo x > {tmp_path}/outside.txt"}))
     assert not (tmp_path / "outside.txt").exists(), outside
-    net = tools.execute(Call("run_command", {"command": "python3 -c \"import socket; socket.create_connection(('1.1.1.1', 53), 3)\""}))
+    net = tools.execute(
+        Call(
+            "run_command",
+            {"command": "python3 -c \"import socket; socket.create_connection(('1.1.1.1', 53), 3)\""},
+        )
+    )
     assert "exit code 0" not in net

@@ -51,7 +51,11 @@ class FakeServer:
         if messages[-1]["role"] == "tool":
             message: dict[str, Any] = {"role": "assistant", "content": "read it"}
         elif body.get("tools"):
-            call = {"id": "x", "type": "function", "function": {"name": "read_file", "arguments": '{"path": "README.md"}'}}
+            call = {
+                "id": "x",
+                "type": "function",
+                "function": {"name": "read_file", "arguments": '{"path": "README.md"}'},
+            }
             message = {"role": "assistant", "content": "", "tool_calls": [call]}
         else:
             message = {"role": "assistant", "content": ANSWERS[messages[0]["content"]]}
@@ -62,8 +66,14 @@ class FakeServer:
 
 
 def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
-    return EvalRunConfig(suite=SUITE, output_dir=tmp_path / "run", manage_server=False,
-                         base_url="http://fake/v1", concurrency=1, **kw)
+    return EvalRunConfig(
+        suite=SUITE,
+        output_dir=tmp_path / "run",
+        manage_server=False,
+        base_url="http://fake/v1",
+        concurrency=1,
+        **kw,
+    )
 
 
 async def test_a_run_streams_results_and_writes_both_reports(tmp_path: Path) -> None:
@@ -96,7 +106,9 @@ async def test_server_death_marks_the_rest_and_resume_finishes(tmp_path: Path) -
 
 
 async def test_a_slow_answer_is_a_timeout_not_a_hang(tmp_path: Path) -> None:
-    report = await run_evaluation(config(tmp_path, prompt_timeout=0.2), transport=FakeServer(delay=5).transport())
+    report = await run_evaluation(
+        config(tmp_path, prompt_timeout=0.2), transport=FakeServer(delay=5).transport()
+    )
     assert {r.failure for r in report.results} == {"timeout"}
 
 
@@ -117,7 +129,9 @@ def test_adapter_proof_counts_changed_responses(tmp_path: Path) -> None:
 async def test_adapter_proof_reads_the_baseline_run(tmp_path: Path) -> None:
     await run_evaluation(config(tmp_path), transport=FakeServer().transport())
     adapter_run = EvalRunConfig(
-        suite=SUITE, output_dir=tmp_path / "adapter", server=ServerConfig(model_path="m", adapter_path="ad"),
+        suite=SUITE,
+        output_dir=tmp_path / "adapter",
+        server=ServerConfig(model_path="m", adapter_path="ad"),
         baseline=tmp_path / "run" / "report.json",
     )
     recorded = {r.prompt_id: r.response for r in read_results(tmp_path / "run" / "results.jsonl")}

@@ -14,7 +14,9 @@ def test_structured_call_passes_and_text_call_is_its_own_failure() -> None:
     good = ModelResponse((Turn("", (structured("read_file", '{"path": "README.md"}'),), "tool_calls"),))
     result = score_prompt(prompt, good)
     assert result.passed and result.call_source == "structured" and result.score == 1.0
-    text = ModelResponse((Turn('<tool_call>{"name": "read_file", "arguments": {"path": "README.md"}}</tool_call>'),))
+    text = ModelResponse(
+        (Turn('<tool_call>{"name": "read_file", "arguments": {"path": "README.md"}}</tool_call>'),)
+    )
     result = score_prompt(prompt, text)
     assert not result.passed and result.failure == "text_only_call" and result.call_source == "text"
 
@@ -58,7 +60,9 @@ def test_code_timeouts_are_counted_apart() -> None:
 
 
 def test_reasoning_strips_think_and_matches_numbers_and_letters() -> None:
-    assert score_prompt(SUITE.get("reason-apples"), ModelResponse((Turn("<think>3+4=8?</think>7 apples"),))).passed
+    assert score_prompt(
+        SUITE.get("reason-apples"), ModelResponse((Turn("<think>3+4=8?</think>7 apples"),))
+    ).passed
     assert score_prompt(SUITE.get("reason-capital"), ModelResponse((Turn("The answer is B"),))).passed
     wrong = score_prompt(SUITE.get("reason-multiply"), ModelResponse((Turn("41"),)))
     assert wrong.failure == "wrong_answer"

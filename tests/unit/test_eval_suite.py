@@ -69,7 +69,10 @@ def test_jsonl_suite_loads(tmp_path: Path) -> None:
             "    expected_calls: [{name: rm_rf}]\n",
             ":2: expected_calls[0].name: unknown tool",
         ),
-        ("prompts:\n  - {id: a, category: reasoning, prompt_text: x, expected_answer: 1, colour: red}\n", ":2: colour:"),
+        (
+            "prompts:\n  - {id: a, category: reasoning, prompt_text: x, expected_answer: 1, colour: red}\n",
+            ":2: colour:",
+        ),
         (
             "prompts:\n  - {id: a, category: reasoning, prompt_text: x, expected_answer: 1}\n"
             "  - {id: a, category: reasoning, prompt_text: y, expected_answer: 2}\n",
@@ -89,8 +92,11 @@ def test_bad_suites_name_file_line_and_field(tmp_path: Path, body: str, where: s
 
 def test_bad_jsonl_line_is_named() -> None:
     with pytest.raises(UsageError, match=r"s.jsonl:2: json:"):
-        parse_suite('{"id": "a", "category": "reasoning", "prompt_text": "x", "expected_answer": 1}\n{oops\n',
-                    "s.jsonl", "s")
+        parse_suite(
+            '{"id": "a", "category": "reasoning", "prompt_text": "x", "expected_answer": 1}\n{oops\n',
+            "s.jsonl",
+            "s",
+        )
 
 
 def test_missing_suite_file_is_a_usage_error(tmp_path: Path) -> None:

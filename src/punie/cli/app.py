@@ -8,10 +8,13 @@ import typer
 
 from punie.cli import (
     bench_cmd,
+    compare_cmd,
     dataset_cmd,
     demo_cmd,
     doctor_cmd,
     eval_cmd,
+    experiment_cmd,
+    journal_cmd,
     model_cmd,
     serve_cmd,
     train_cmd,
@@ -29,9 +32,12 @@ app = typer.Typer(
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(dataset_cmd.app, name="dataset")
+app.add_typer(journal_cmd.app, name="journal")
+app.add_typer(experiment_cmd.app, name="experiment")
 app.command("serve")(serve_cmd.serve)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.evaluate)
+app.command("compare")(compare_cmd.compare)
 app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.errors import UsageError
+from punie.journal.entries import benchmark_entry
 from punie.runtime.blas import REFERENCE, find_blas
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.bench_compare import combine_repeats, ratio_rows
@@ -80,6 +82,7 @@ def bench_train(
         False, "--compare", help="Also run with the reference BLAS and on the 4-bit base; print ratios."
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the BenchmarkResult as JSON on stdout."),
+    journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     proceed_max: float = typer.Option(
         5.0, "--proceed-max", help="s/iter up to which the verdict is proceed."
     ),
@@ -115,6 +118,7 @@ def bench_train(
         thresholds=thresholds,
     )
     result = asyncio.run(_measure("punie (tuned)", repeat, json_out, blas=find_blas(), **common))
+    record_entry(journal, benchmark_entry(result))
     if not compare:
         ui.json_result(json.dumps(result.to_dict(), indent=2)) if json_out else _show(result)
         return

@@ -1,63 +1,43 @@
-"""`punie demo`: prepare the embedded model, serve it, ask a plain and a tool question."""
+"""`punie demo`: prepare, generate data, benchmark, train and evaluate one adapter, record it all."""
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import dataclasses
+import time
 from pathlib import Path
 
 import typer
-from pydantic_ai import Agent
-from pydantic_ai.messages import ToolCallPart
-from pydantic_ai.settings import ModelSettings
 
-from punie.agent.factory import create_server_model
-from punie.agent.workspace_tools import Workspace
 from punie.cli import ui
-from punie.runtime.models import DEFAULT_MODEL, resolve_model
-from punie.serve.config import ServerConfig
-from punie.serve.process import ServerProcess
-
-PLAIN_QUESTION = "What is the capital of France? Answer in one sentence."
-TOOL_QUESTION = "Use the read_file tool to read main.py, then tell me what the function in it does."
-DEMO_FILE = "def add_two_numbers(a, b):\n    return a + b\n"
-
-
-async def run_demo(model: str) -> None:
-    resolve_model(model, "serve", progress=ui.step)
-    with tempfile.TemporaryDirectory(prefix="punie-demo-") as tmp:
-        workspace = Workspace(Path(tmp))
-        (workspace.root / "main.py").write_text(DEMO_FILE)
-        async with ServerProcess(ServerConfig(model_path=model, port=0)) as server:
-            ui.step(f"mlx_lm.server ready at {server.base_url} (pid {server.pid})")
-            settings = ModelSettings(max_tokens=120, temperature=0.0)
-            plain = Agent(create_server_model(server.config), model_settings=settings)
-            ui.step(f"asking: {PLAIN_QUESTION}")
-            answer = await plain.run(PLAIN_QUESTION)
-            ui.result(f"[bold]Q:[/bold] {PLAIN_QUESTION}\n[bold]A:[/bold] {answer.output}\n")
-
-            agent = Agent(create_server_model(server.config), model_settings=settings)
-
-            @agent.tool_plain
-            def read_file(path: str) -> str:
-                """Read a text file from the project workspace."""
-                return workspace.read_file(path)
-
-            ui.step(f"asking with the read_file tool: {TOOL_QUESTION}")
-            tooled = await agent.run(TOOL_QUESTION)
-            calls = [
-                part.tool_name
-                for message in tooled.all_messages()
-                for part in getattr(message, "parts", [])
-                if isinstance(part, ToolCallPart)
-            ]
-            ui.result(f"[bold]Q:[/bold] {TOOL_QUESTION}\n[bold]A:[/bold] {tooled.output}")
-            ui.result(f"structured tool calls made: {len(calls)} {calls if calls else ''}")
-        ui.step("server stopped")
+from punie.cli.experiment_cmd import cli_hooks, print_outcome
+from punie.errors import UsageError
+from punie.experiment.demo import DemoConfig, run_demo
+from punie.journal.ledger import ledger_path, read_entries
+from punie.journal.render import render_table, table_rows
+from punie.runtime.models import DEFAULT_MODEL
 
 
 def demo(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
+    workdir: Path = typer.Option(Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go."),
+    iters: int = typer.Option(30, "--iters", help="Training iterations for the demo adapter."),
+    per_category: int = typer.Option(6, "--per-category", help="Eval prompts per category (0: all)."),
+    force: bool = typer.Option(False, "--force", help="Redo every stage."),
 ) -> None:
-    """Run the demo on the embedded model (no network needed)."""
-    asyncio.run(run_demo(model))
+    """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
+    if iters < 1:
+        raise UsageError(f"--iters must be at least 1, got {iters}")
+    started = time.monotonic()
+    base = DemoConfig(model=model, workdir=workdir, force=force)
+    train = {**base.train, "iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters}
+    evaluation = dataclasses.replace(base.eval, per_category=per_category or None)
+    config = dataclasses.replace(base, train=train, eval=evaluation)
+    with cli_hooks(iters) as hooks, cli_hooks(config.bench_iters) as bench_hooks:
+        result = asyncio.run(run_demo(config, hooks, bench_hooks))
+    print_outcome(result)
+    entries = read_entries(ledger_path(config.journal))
+    ui.raw("\n" + render_table(table_rows(entries)) + "\n")
+    ui.result(f"journal: {config.journal.resolve()}")
+    ui.result(f"reports: {result.base_html}\n         {result.adapter_html}\n         {result.compare_html}")
+    ui.info(f"demo finished in {(time.monotonic() - started) / 60:.1f} min")

@@ -8,12 +8,14 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.errors import UsageError
 from punie.eval.replay import replay_results
 from punie.eval.report import EvalReport
 from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
-from punie.eval.suite import BUILTIN, load_suite
+from punie.eval.suite import BUILTIN, first_per_category, load_suite
+from punie.journal.entries import eval_entry
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
@@ -60,9 +62,14 @@ def evaluate(
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --output."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Baseline report for the adapter proof."),
     replay: Path | None = typer.Option(None, "--replay", help="Re-score a results.jsonl; no model."),
+    per_category: int = typer.Option(0, "--per-category", help="Only the first N prompts of each category."),
+    journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
+    step: str | None = typer.Option(
+        None, "--step", help="Journal step name (default: --output name)."
+    ),
 ) -> None:
     """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
-    eval_suite = load_suite(suite)
+    eval_suite = first_per_category(load_suite(suite), per_category)
     if replay is not None:
         report = replay_results(replay, eval_suite, output)
         print_report(report, output)
@@ -101,6 +108,7 @@ def evaluate(
 
         report = asyncio.run(run_evaluation(config, on_result))
     print_report(report, output)
+    record_entry(journal, eval_entry(report, output, step or output.name))
     if report.error:
         ui.error(f"{report.error}; partial report kept ({len(report.results)} results) — rerun with --resume")
         raise typer.Exit(1)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from punie.cli import ui
+from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.journal.entries import train_entry
 from punie.train.config_file import read_train_config
 from punie.train.lora_config import LoRAConfig
 from punie.train.runner import TrainingRun, run_training
@@ -51,6 +54,7 @@ def train(
     ),
     config: Path | None = typer.Option(None, "--config", help="YAML file of LoRAConfig settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
+    journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
     values: dict[str, Any] = read_train_config(config) if config else {}
@@ -72,3 +76,5 @@ def train(
     with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:
         result = asyncio.run(run_training(lora, resume=resume, on_event=on_event, progress=ui.step))
     _show(result)
+    run_record = json.loads((result.adapter_dir / "run.json").read_text())
+    record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, run_record))

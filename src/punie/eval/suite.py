@@ -231,6 +231,14 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
     return EvalSuite(str(name or default_name), tuple(prompts), dict(workspace))
 
 
+def first_per_category(suite: EvalSuite, count: int | None) -> EvalSuite:
+    """Pure: the first `count` prompts of each category (the suite itself for None or 0)."""
+    if not count:
+        return suite
+    keep = {p.id for prompts in suite.by_category().values() for p in prompts[:count]}
+    return EvalSuite(suite.name, tuple(p for p in suite.prompts if p.id in keep), suite.workspace)
+
+
 def load_suite(source: str | Path = BUILTIN) -> EvalSuite:
     """The built-in suite (`"builtin"`) or a YAML/JSONL suite file."""
     if str(source) == BUILTIN:

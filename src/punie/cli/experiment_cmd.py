@@ -1,0 +1,119 @@
+"""`punie experiment run`: the whole loop for one dataset, recorded in the journal."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from punie.cli import ui
+from punie.eval.score import EvalResult
+from punie.eval.suite import BUILTIN
+from punie.experiment.plan import EvalSettings, ExperimentConfig
+from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.runtime.models import DEFAULT_MODEL
+
+app = typer.Typer(
+    help="Experiments: validate, evaluate base, train, evaluate adapter, compare.", no_args_is_help=True
+)
+
+
+@contextmanager
+def cli_hooks(iters: int) -> Iterator[Hooks]:
+    """Progress bars for training and each evaluation, opened as the stages start."""
+    with ExitStack() as stack:
+        advance: list[Callable[[str], None]] = []
+        train_bar: list[Callable[[dict[str, Any]], None]] = []
+
+        def on_train_event(event: dict[str, Any]) -> None:
+            if not train_bar:
+                train_bar.append(stack.enter_context(ui.training_progress(iters, "training")))
+            train_bar[0](event)
+
+        def eval_started(label: str, total: int) -> None:
+            advance[:] = [stack.enter_context(ui.counting_progress(total, f"eval {label}"))]
+
+        def on_eval_result(result: EvalResult) -> None:
+            if advance:
+                advance[0](f"{result.id}: {'pass' if result.passed else result.failure}")
+
+        yield Hooks(ui.step, on_train_event, on_eval_result, eval_started)
+
+
+def print_outcome(result: ExperimentResult) -> None:
+    if result.skipped:
+        ui.info("this step is already finished (use --force to run it again)")
+    rows = []
+    for category in result.base.score_by_category():
+        before = result.base.score_by_category()[category]
+        after = result.adapter.score_by_category().get(category, 0.0)
+        rows.append(
+            [category, f"{100 * before:.1f}%", f"{100 * after:.1f}%", f"{100 * (after - before):+.1f}"]
+        )
+    rows.append(
+        [
+            "overall",
+            f"{100 * result.base.overall_score:.1f}%",
+            f"{100 * result.adapter.overall_score:.1f}%",
+            f"{100 * (result.adapter.overall_score - result.base.overall_score):+.1f}",
+        ]
+    )
+    ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts"], rows)
+    ui.result(f"decision: {result.decision} — {result.detail}")
+    proof = result.adapter.adapter_proof
+    if proof is not None and proof.suspicious:
+        ui.warn(f"adapter proof: 0/{proof.compared} responses changed — the adapter was probably NOT applied")
+    elif proof is not None:
+        ui.result(f"adapter proof: {proof.changed}/{proof.compared} responses changed")
+    ui.result(f"comparison: {result.compare_html}\njournal: {result.journal}")
+
+
+@app.command("run")
+def run(
+    data: Path = typer.Option(..., "--data", help="Dataset directory (train.jsonl, valid.jsonl)."),
+    name: str = typer.Option(..., "--name", help="The step's name in the journal."),
+    model: str = typer.Option(DEFAULT_MODEL, "--model", "-m"),
+    iters: int = typer.Option(100, "--iters"),
+    lr: float = typer.Option(1e-4, "--lr", help="Learning rate."),
+    batch_size: int = typer.Option(4, "--batch-size"),
+    rank: int = typer.Option(8, "--rank"),
+    num_layers: int = typer.Option(8, "--num-layers"),
+    max_seq_length: int = typer.Option(1024, "--max-seq-length"),
+    suite: str = typer.Option(BUILTIN, "--suite"),
+    max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
+    concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
+    per_category: int = typer.Option(0, "--per-category", help="Eval only the first N prompts per category."),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir"),
+    journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),
+    force: bool = typer.Option(False, "--force", help="Run a finished step again."),
+) -> None:
+    """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
+    training = {
+        "iters": iters,
+        "learning_rate": lr,
+        "batch_size": batch_size,
+        "rank": rank,
+        "num_layers": num_layers,
+        "max_seq_length": max_seq_length,
+        "save_every": max(1, iters // 2),
+        "steps_per_eval": iters,
+    }
+    config = ExperimentConfig(
+        name=name,
+        data_dir=data,
+        model=model,
+        runs_dir=runs_dir,
+        journal=journal,
+        training=training,
+        force=force,
+        eval=EvalSettings(
+            suite=suite, max_tokens=max_tokens, concurrency=concurrency, per_category=per_category or None
+        ),
+    )
+    with cli_hooks(iters) as hooks:
+        result = asyncio.run(run_experiment(config, hooks))
+    print_outcome(result)

@@ -1,0 +1,1 @@
+"""`punie experiment run`: validate, evaluate the base, train, evaluate the adapter, compare, record."""

@@ -1,0 +1,110 @@
+"""`punie demo`: the whole loop on the embedded model, sized for a 2-core CPU in under 10 minutes.
+
+Stages (each skipped when already done, so Ctrl-C and a rerun resume): prepare the model, generate
+a tool-calling dataset, benchmark training speed (journal: "Benchmark: Training Speed"), then
+`experiment run` for one adapter on a demo-sized suite.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from punie.data.generate_tool_calling import generate_tool_calling
+from punie.data.jsonl_io import write_dataset
+from punie.data.ops import split_examples
+from punie.experiment.plan import EvalSettings, ExperimentConfig
+from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.journal.entries import benchmark_entry
+from punie.journal.ledger import ledger_path, read_entries
+from punie.journal.render import record
+from punie.runtime.models import resolve_model
+from punie.train.benchmark import BenchmarkResult, run_training_benchmark
+
+BENCHMARK_STEP = "Benchmark: Training Speed"
+
+
+@dataclass(frozen=True)
+class DemoConfig:
+    model: str
+    workdir: Path = Path(".")
+    examples: int = 120
+    bench_iters: int = 6
+    train: dict[str, object] = dataclasses.field(
+        default_factory=lambda: {
+            "iters": 30,
+            "learning_rate": 2e-4,
+            "batch_size": 2,
+            "rank": 8,
+            "num_layers": 8,
+            "max_seq_length": 768,
+            "save_every": 15,
+            "steps_per_eval": 30,
+            "val_batches": 2,
+        }
+    )
+    eval: EvalSettings = dataclasses.field(
+        default_factory=lambda: EvalSettings(
+            max_tokens=96, concurrency=4, prompt_timeout=180.0, per_category=6
+        )
+    )
+    force: bool = False
+
+    @property
+    def data_dir(self) -> Path:
+        return self.workdir / "data" / "demo-tool-calling"
+
+    @property
+    def journal(self) -> Path:
+        return self.workdir / "JOURNAL.md"
+
+
+def make_dataset(directory: Path, examples: int) -> bool:
+    """Generate the demo dataset once; False when it is already there."""
+    if (directory / "train.jsonl").is_file():
+        return False
+    splits = split_examples(generate_tool_calling(examples, seed=0), valid=0.1, test=0.0, seed=0)
+    write_dataset(directory, {k: v for k, v in splits.items() if v})
+    return True
+
+
+async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | None:
+    """Run the training-speed benchmark unless the journal already has it."""
+    ledger = ledger_path(config.journal)
+    if not config.force and any(e.kind == "benchmark" for e in read_entries(ledger)):
+        hooks.step("training-speed benchmark already in the journal")
+        return None
+    result = await run_training_benchmark(
+        config.model,
+        config.bench_iters,
+        data_dir=config.data_dir,
+        batch_size=2,
+        max_seq_length=768,
+        warmup_iters=2,
+        on_event=hooks.on_train_event,
+        progress=hooks.step,
+    )
+    record(config.journal, benchmark_entry(result, BENCHMARK_STEP))
+    return result
+
+
+async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None = None) -> ExperimentResult:
+    hooks.step(f"preparing {config.model}")
+    resolve_model(config.model, "train", progress=hooks.step)
+    if make_dataset(config.data_dir, config.examples):
+        hooks.step(f"generated {config.examples} tool-calling examples in {config.data_dir}")
+    result = await benchmark_once(config, bench_hooks or hooks)
+    if result is not None and result.verdict is not None:
+        hooks.step(f"benchmark: {result.seconds_per_iter:.2f} s/iter, verdict {result.verdict.decision}")
+    experiment = ExperimentConfig(
+        name="demo-tool-calling",
+        data_dir=config.data_dir,
+        model=config.model,
+        runs_dir=config.workdir / "runs",
+        journal=config.journal,
+        training=dict(config.train),
+        eval=config.eval,
+        force=config.force,
+    )
+    return await run_experiment(experiment, hooks)

@@ -1,0 +1,73 @@
+"""What an experiment is (frozen), where each stage writes, and which stages are done."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from punie.eval.suite import BUILTIN
+from punie.runtime.atomic import write_json_atomic
+from punie.runtime.models import DEFAULT_MODEL
+
+Stage = Literal["validated", "base_eval", "trained", "adapter_eval", "compared", "recorded"]
+STAGES: tuple[Stage, ...] = ("validated", "base_eval", "trained", "adapter_eval", "compared", "recorded")
+STATE_FILE = "experiment.json"
+
+
+@dataclass(frozen=True)
+class EvalSettings:
+    suite: str = BUILTIN
+    max_tokens: int = 256
+    temperature: float = 0.0
+    concurrency: int = 4
+    prompt_timeout: float = 120.0
+    per_category: int | None = None  # only the first N prompts of each category
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    name: str
+    data_dir: Path
+    model: str = DEFAULT_MODEL
+    runs_dir: Path = Path("runs")
+    journal: Path = Path("JOURNAL.md")
+    training: dict[str, Any] = field(default_factory=dict)  # LoRAConfig fields (iters, rank, lr, ...)
+    eval: EvalSettings = field(default_factory=EvalSettings)
+    force: bool = False
+
+    @property
+    def root(self) -> Path:
+        return self.runs_dir / self.name
+
+    @property
+    def adapter_dir(self) -> Path:
+        return self.root / "adapter"
+
+    @property
+    def adapter_eval_dir(self) -> Path:
+        return self.root / "eval"
+
+    @property
+    def compare_html(self) -> Path:
+        return self.root / "compare.html"
+
+    def base_eval_dir(self, key: str) -> Path:
+        """Shared by every experiment on the same model, suite and eval settings."""
+        return self.runs_dir / "_base" / key
+
+
+def read_state(root: Path) -> dict[str, Any]:
+    path = root / STATE_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"stages": {}}
+
+
+def mark(root: Path, state: dict[str, Any], stage: Stage, **facts: Any) -> None:
+    """Record `stage` as done (with what it produced) so a rerun skips it."""
+    state["stages"][stage] = facts
+    write_json_atomic(root / STATE_FILE, state)
+
+
+def done(state: dict[str, Any], stage: Stage) -> bool:
+    return stage in state.get("stages", {})

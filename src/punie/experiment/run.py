@@ -1,0 +1,257 @@
+"""The experiment loop. Each stage records itself in `experiment.json` when it finishes, so an
+interrupted experiment resumes at the stage it was in and a finished one is a no-op."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from punie.data.dataset_check import chat_token_counter, validate_dataset
+from punie.data.jsonl_io import dataset_hash
+from punie.errors import UsageError
+from punie.eval.baseline import baseline_key, find_baseline
+from punie.eval.report import EvalReport, load_report
+from punie.eval.runner import EvalRunConfig, run_evaluation
+from punie.eval.score import EvalResult
+from punie.eval.suite import first_per_category, load_suite
+from punie.experiment.plan import ExperimentConfig, done, mark, read_state
+from punie.journal.compare import category_deltas, decide, load_column
+from punie.journal.compare_html import render_compare_html
+from punie.journal.entries import eval_entry, eval_results, eval_row, train_entry
+from punie.journal.ledger import ledger_path, read_entries
+from punie.journal.render import record
+from punie.runtime.atomic import write_text_atomic
+from punie.runtime.models import resolve_model
+from punie.serve.config import ServerConfig
+from punie.train.events import parse_event
+from punie.train.lora_config import METRICS_FILE, LoRAConfig
+from punie.train.runner import run_training
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """How the loop reports progress (the CLI passes its UI; tests pass lists)."""
+
+    step: Say
+    on_train_event: Callable[[dict[str, Any]], None] | None = None
+    on_eval_result: Callable[[EvalResult], None] | None = None
+    eval_started: Callable[[str, int], None] | None = None
+
+
+@dataclass(frozen=True)
+class ExperimentResult:
+    base: EvalReport
+    adapter: EvalReport
+    decision: str
+    detail: str
+    compare_html: Path
+    journal: Path
+    base_dir: Path
+    adapter_dir: Path
+    skipped: bool = False
+
+    @property
+    def base_html(self) -> Path:
+        return self.base_dir / "report.html"
+
+    @property
+    def adapter_html(self) -> Path:
+        return self.adapter_dir / "report.html"
+
+
+def _validate(config: ExperimentConfig, model_dir: Path, max_seq_length: int) -> str:
+    counter, template = chat_token_counter(model_dir)
+    report = validate_dataset(config.data_dir, counter, max_seq_length, template)
+    if report.errors:
+        shown = "\n".join(str(f) for f in report.errors[:10])
+        raise UsageError(
+            f"{config.data_dir}: {len(report.errors)} dataset error(s); fix them first:\n{shown}"
+        )
+    return dataset_hash(config.data_dir)
+
+
+def _eval_config(
+    config: ExperimentConfig, output: Path, adapter: Path | None, baseline: Path | None
+) -> EvalRunConfig:
+    settings = config.eval
+    return EvalRunConfig(
+        suite=first_per_category(load_suite(settings.suite), settings.per_category),
+        output_dir=output,
+        server=ServerConfig(model_path=config.model, port=0, adapter_path=str(adapter) if adapter else None),
+        concurrency=settings.concurrency,
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+        prompt_timeout=settings.prompt_timeout,
+        resume=(output / "results.jsonl").is_file(),
+        baseline=baseline,
+    )
+
+
+async def _evaluate(eval_config: EvalRunConfig, label: str, hooks: Hooks) -> EvalReport:
+    if hooks.eval_started is not None:
+        hooks.eval_started(label, len(eval_config.suite.prompts))
+    report = await run_evaluation(eval_config, hooks.on_eval_result)
+    if report.error:
+        raise UsageError(
+            f"{label}: {report.error}; partial results kept in {eval_config.output_dir}, "
+            "rerun the same command to resume"
+        )
+    return report
+
+
+async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> Path:
+    probe = _eval_config(config, config.runs_dir / "_base" / "probe", None, None)
+    key = baseline_key(config.model, probe.suite.suite_hash(), probe.settings())
+    cached = find_baseline(key)
+    if cached is not None and load_report(cached).complete:
+        hooks.step(f"base model already evaluated with these settings: {cached}")
+        return cached
+    output = config.base_eval_dir(key)
+    await _evaluate(
+        dataclasses.replace(probe, output_dir=output, resume=(output / "results.jsonl").is_file()),
+        "base model",
+        hooks,
+    )
+    return output
+
+
+def _last_iteration(adapter_dir: Path) -> int:
+    metrics = adapter_dir / METRICS_FILE
+    if not metrics.is_file():
+        return 0
+    events = [e for e in map(parse_event, metrics.read_text().splitlines()) if e and e["event"] == "train"]
+    return max((int(e["iteration"]) for e in events), default=0)
+
+
+async def _train(config: ExperimentConfig, hooks: Hooks) -> None:
+    lora = LoRAConfig(
+        data_dir=config.data_dir, adapter_dir=config.adapter_dir, model=config.model, **config.training
+    )
+    resume = (config.adapter_dir / "adapters.safetensors").is_file()
+    if resume:
+        remaining = max(1, lora.iters - _last_iteration(config.adapter_dir))
+        hooks.step(f"resuming the interrupted training ({remaining} iterations left)")
+        lora = dataclasses.replace(lora, iters=remaining)
+    elif config.adapter_dir.exists():
+        shutil.rmtree(config.adapter_dir)  # started but saved nothing: start over
+    await run_training(lora, resume=resume, on_event=hooks.on_train_event, progress=hooks.step)
+
+
+def _base_recorded(journal: Path, step: str) -> bool:
+    return any(e.row is not None and e.row.step == step for e in read_entries(ledger_path(journal)))
+
+
+def _record(
+    config: ExperimentConfig,
+    base_dir: Path,
+    base: EvalReport,
+    adapter: EvalReport,
+    decision: str,
+    detail: str,
+    data_hash: str,
+) -> None:
+    base_step = f"Baseline: {config.model}"
+    if not _base_recorded(config.journal, base_step):
+        record(config.journal, eval_entry(base, base_dir, base_step))
+    run_json = config.adapter_dir / "run.json"
+    if run_json.is_file():
+        record(
+            config.journal,
+            train_entry(f"{config.name} (training)", config.adapter_dir, json.loads(run_json.read_text())),
+        )
+    proof = adapter.adapter_proof
+    proof_text = (
+        f"adapter proof {proof.changed}/{proof.compared} responses changed" if proof else "no adapter proof"
+    )
+    entry = eval_entry(adapter, config.adapter_eval_dir, config.name, str(config.data_dir), data_hash)
+    record(
+        config.journal,
+        dataclasses.replace(
+            entry,
+            kind="experiment",
+            title=f"Experiment: {config.name}",
+            goal=f"Does an adapter trained on {config.data_dir} help {config.model}, and at what cost?",
+            did=(
+                f"validated {config.data_dir} (sha256 {data_hash[:16]})",
+                f"trained {config.adapter_dir} with {config.training}",
+                f"evaluated base and adapter on suite {adapter.suite_name}",
+            ),
+            results=tuple(eval_results(adapter)),
+            decision=f"{decision} — {detail}; {proof_text}",
+            next_steps=("Inspect the comparison page for per-prompt changes.",),
+            row=eval_row(adapter, config.name, str(config.data_dir), notes=f"{decision}: {detail}"),
+            repro={
+                **entry.repro,
+                "compare_html": str(config.compare_html),
+                "metrics": str(config.adapter_dir / METRICS_FILE),
+            },
+        ),
+    )
+
+
+async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
+    root = config.root
+    if config.force and root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True, exist_ok=True)
+    state = read_state(root)
+    if done(state, "recorded"):
+        facts = state["stages"]
+        base = load_report(Path(facts["base_eval"]["dir"]))
+        adapter = load_report(config.adapter_eval_dir)
+        return ExperimentResult(
+            base,
+            adapter,
+            facts["compared"]["decision"],
+            facts["compared"]["detail"],
+            config.compare_html,
+            config.journal,
+            Path(facts["base_eval"]["dir"]),
+            config.adapter_eval_dir,
+            skipped=True,
+        )
+    training_seq = int(config.training.get("max_seq_length", 2048))
+    model_dir = resolve_model(config.model, "train", progress=hooks.step).path
+    if not done(state, "validated"):
+        hooks.step(f"validating {config.data_dir}")
+        mark(root, state, "validated", dataset_sha256=_validate(config, model_dir, training_seq))
+    data_hash = state["stages"]["validated"]["dataset_sha256"]
+    if not done(state, "base_eval"):
+        mark(root, state, "base_eval", dir=str(await _base_eval(config, hooks)))
+    base_dir = Path(state["stages"]["base_eval"]["dir"])
+    if not done(state, "trained"):
+        await _train(config, hooks)
+        mark(root, state, "trained", adapter=str(config.adapter_dir))
+    if not done(state, "adapter_eval"):
+        eval_config = _eval_config(
+            config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json"
+        )
+        await _evaluate(eval_config, "adapter", hooks)
+        mark(root, state, "adapter_eval", dir=str(config.adapter_eval_dir))
+    base, adapter = load_report(base_dir), load_report(config.adapter_eval_dir)
+    decision, detail = decide(category_deltas(base, adapter))
+    columns = [
+        load_column(base_dir, f"{config.model} (base)"),
+        load_column(config.adapter_eval_dir, config.name),
+    ]
+    write_text_atomic(config.compare_html, render_compare_html(columns))
+    mark(root, state, "compared", decision=decision, detail=detail)
+    _record(config, base_dir, base, adapter, decision, detail, data_hash)
+    mark(root, state, "recorded", journal=str(config.journal))
+    return ExperimentResult(
+        base,
+        adapter,
+        decision,
+        detail,
+        config.compare_html,
+        config.journal,
+        base_dir,
+        config.adapter_eval_dir,
+    )

@@ -1,0 +1,94 @@
+"""Pure comparison of eval reports against a baseline: per-category deltas, regressions, decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from punie.eval.report import EvalReport, load_report
+from punie.train.events import parse_event, summarize
+from punie.train.lora_config import METRICS_FILE
+
+Decision = Literal["improved", "regressed", "mixed", "unchanged"]
+
+
+@dataclass(frozen=True)
+class LossCurve:
+    train: tuple[tuple[int, float], ...]
+    val: tuple[tuple[int, float], ...]
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str
+    report: EvalReport
+    source: Path
+    curve: LossCurve | None = None
+
+
+@dataclass(frozen=True)
+class CategoryDelta:
+    category: str
+    baseline: float
+    value: float
+
+    @property
+    def delta(self) -> float:
+        return self.value - self.baseline
+
+    @property
+    def regressed(self) -> bool:
+        return self.delta < -1e-9
+
+    @property
+    def improved(self) -> bool:
+        return self.delta > 1e-9
+
+
+def category_deltas(baseline: EvalReport, other: EvalReport) -> list[CategoryDelta]:
+    base, mine = baseline.score_by_category(), other.score_by_category()
+    return [CategoryDelta(c, base[c], mine[c]) for c in base if c in mine]
+
+
+def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
+    """Pure: improved / regressed / mixed / unchanged, and the line that says by how much where.
+    Never averaged: one category up and another down is `mixed`, with both named."""
+    ups = [d for d in deltas if d.improved]
+    downs = [d for d in deltas if d.regressed]
+    decision: Decision = (
+        "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
+    )
+    parts = [f"{d.category} {100 * d.delta:+.1f} pts" for d in ups + downs]
+    return decision, (", ".join(parts) if parts else "no category changed")
+
+
+def prompt_changes(baseline: EvalReport, other: EvalReport) -> list[tuple[str, bool, bool, str]]:
+    """Prompts whose pass/fail differs: (id, passed in baseline, passed now, reason now)."""
+    before = {r.id: r for r in baseline.results}
+    return [
+        (r.id, before[r.id].passed, r.passed, r.reason)
+        for r in other.results
+        if r.id in before and before[r.id].passed != r.passed
+    ]
+
+
+def loss_curve(metrics: Path) -> LossCurve | None:
+    if not metrics.is_file():
+        return None
+    events = [e for e in map(parse_event, metrics.read_text(encoding="utf-8").splitlines()) if e]
+    summary = summarize(events)
+    return LossCurve(
+        tuple((t.iteration, t.train_loss) for t in summary.train),
+        tuple((v.iteration, v.val_loss) for v in summary.val),
+    )
+
+
+def load_column(path: Path, label: str | None = None) -> Column:
+    """A report.json or a run directory holding one; the adapter's metrics give the loss curve."""
+    report = load_report(path)
+    curve = None
+    if report.adapter:
+        curve = loss_curve(Path(report.adapter) / METRICS_FILE)
+    name = label or (Path(report.adapter).name if report.adapter else f"{report.model} (base)")
+    return Column(name, report, path, curve)

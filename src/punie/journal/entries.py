@@ -1,0 +1,139 @@
+"""Pure builders: journal entries (and table rows) from what bench, train, eval and experiment produce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from punie.eval.report import EvalReport
+from punie.journal.ledger import Entry, Row
+from punie.train.benchmark import BenchmarkResult
+
+CATEGORY_LABELS = {"tool_calling": "Tool Calling", "code_generation": "Code Gen", "reasoning": "Reasoning"}
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = "") -> Row:
+    scores: dict[str, float | None] = {"overall": report.overall_score, **report.score_by_category()}
+    if not report.complete:
+        notes = f"partial: {len(report.results)}/{report.prompt_count} prompts. {notes}".strip()
+    return Row(step=step, dataset=dataset, adapter=report.adapter, scores=scores, notes=notes)
+
+
+def eval_results(report: EvalReport) -> list[str]:
+    lines = [f"Overall {_pct(report.overall_score)} (success rate {_pct(report.success_rate)})"]
+    lines += [f"{CATEGORY_LABELS.get(c, c)}: {_pct(s)}" for c, s in report.score_by_category().items()]
+    if report.call_sources():
+        lines.append("Tool calls: " + ", ".join(f"{n} {k}" for k, n in report.call_sources().items()))
+    if report.failure_classes():
+        lines.append("Failures: " + ", ".join(f"{k} {n}" for k, n in report.failure_classes().items()))
+    proof = report.adapter_proof
+    if proof is not None:
+        warn = " — NONE changed: adapter probably not applied" if proof.suspicious else ""
+        lines.append(
+            f"Adapter proof: {proof.changed}/{proof.compared} responses differ from the baseline{warn}"
+        )
+    if report.error:
+        lines.append(f"Stopped early: {report.error}")
+    return lines
+
+
+def eval_repro(
+    report: EvalReport, report_dir: Path, dataset: str | None = None, dataset_hash: str | None = None
+) -> dict[str, str | None]:
+    return {
+        "model": report.model,
+        "adapter": report.adapter,
+        "dataset": dataset,
+        "dataset_sha256": dataset_hash,
+        "mlx": report.versions.get("mlx"),
+        "mlx_lm": report.versions.get("mlx-lm"),
+        "chat_template_sha256": report.chat_template_hash,
+        "suite": f"{report.suite_name} ({report.suite_hash})",
+        "eval_report": str(report_dir / "report.json"),
+        "eval_html": str(report_dir / "report.html"),
+    }
+
+
+def eval_entry(
+    report: EvalReport,
+    report_dir: Path,
+    step: str,
+    dataset: str | None = None,
+    dataset_hash: str | None = None,
+) -> Entry:
+    who = report.model + (f" + adapter {report.adapter}" if report.adapter else "")
+    return Entry(
+        kind="baseline" if report.adapter is None else "eval",
+        step=step,
+        title=f"Evaluation: {step}",
+        goal=f"Score {who} on suite {report.suite_name}.",
+        results=tuple(eval_results(report)),
+        row=eval_row(report, step, dataset),
+        repro=eval_repro(report, report_dir, dataset, dataset_hash),
+    )
+
+
+def benchmark_entry(result: BenchmarkResult, step: str = "Benchmark: Training Speed") -> Entry:
+    verdict = result.verdict
+    results = [
+        f"Seconds per iteration: {result.seconds_per_iter:.2f} (min {result.min_seconds_per_iter:.2f}, "
+        f"max {result.max_seconds_per_iter:.2f}, {result.num_iters} iters, {result.warmup_iters} warm-up)",
+        f"Tokens per second: {result.tokens_per_second:.1f}",
+        f"Total seconds: {result.total_seconds:.2f} (model load {result.load_seconds:.1f} s apart)",
+        f"Peak memory: {result.peak_memory_gb or 0:.2f} GB (MLX), {result.peak_rss_gb:.2f} GB RSS",
+        f"Device {result.device}, BLAS {result.blas}",
+    ]
+    decision = ""
+    if verdict is not None:
+        decision = (
+            f"{verdict.decision} — {verdict.reason} (100 iters ≈ {verdict.projected_100_min:.1f} min, "
+            f"1000 iters ≈ {verdict.projected_1000_min:.1f} min)"
+        )
+    return Entry(
+        kind="benchmark",
+        step=step,
+        title=step,
+        goal=f"Is LoRA training on {result.model_path} fast enough to iterate?",
+        did=(
+            f"batch {result.batch_size}, {result.num_layers} LoRA layers, rank {result.lora_rank}, "
+            f"max sequence length {result.max_seq_length}",
+        ),
+        results=tuple(results),
+        decision=decision,
+        repro={
+            "model": result.model_path,
+            "model_dir": result.model_dir,
+            "mlx": result.mlx_version,
+            "mlx_lm": result.mlx_lm_version,
+        },
+    )
+
+
+def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> Entry:
+    """From the `run.json` a training run leaves beside its adapter."""
+    loss = run_record.get("final_train_loss")
+    results = [f"Tokens per second: {float(str(run_record.get('tokens_per_second') or 0)):.1f}"]
+    if loss is not None:
+        results.append(f"Final train loss: {float(str(loss)):.3f}")
+    if run_record.get("best_checkpoint"):
+        results.append(f"Best checkpoint: {run_record['best_checkpoint']}")
+    return Entry(
+        kind="train",
+        step=step,
+        title=f"Training: {step}",
+        goal=f"Train a LoRA adapter on {run_record.get('dataset')}.",
+        results=tuple(results),
+        repro={
+            "model": str(run_record.get("model_dir")),
+            "dataset": str(run_record.get("dataset")),
+            "dataset_sha256": str(run_record.get("dataset_sha256")),
+            "adapter": str(adapter_dir),
+            "mlx": str(run_record.get("mlx")),
+            "mlx_lm": str(run_record.get("mlx_lm")),
+            "chat_template_sha256": str(run_record.get("chat_template_sha256")),
+            "metrics": str(run_record.get("metrics")),
+        },
+    )

@@ -1,0 +1,109 @@
+"""The ledger: one JSON line per recorded entry, appended under an exclusive file lock.
+
+Why JSONL and not SQLite: it sits in the repository beside `JOURNAL.md`, diffs and merges as text,
+and an `O_APPEND` write under `flock` is atomic for any number of concurrent writers. A torn last
+line (a writer killed mid-write) is skipped on reading.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shlex
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from punie.errors import UsageError
+
+Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "note"]
+SCORE_COLUMNS = ("overall", "tool_calling", "code_generation", "reasoning")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the cumulative table."""
+
+    step: str
+    dataset: str | None
+    adapter: str | None
+    scores: Mapping[str, float | None]  # SCORE_COLUMNS -> 0..1
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: Kind
+    step: str
+    title: str
+    recorded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    command: str = field(default_factory=lambda: shlex.join(["punie", *sys.argv[1:]]))
+    goal: str = ""
+    did: tuple[str, ...] = ()
+    results: tuple[str, ...] = ()
+    decision: str = ""
+    next_steps: tuple[str, ...] = ()
+    row: Row | None = None
+    repro: Mapping[str, str | None] = field(default_factory=dict)  # what reproduces it; links
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        row = data.get("row")
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        for name in ("did", "results", "next_steps"):
+            fields[name] = tuple(fields.get(name) or ())
+        fields["row"] = Row(**row) if row else None
+        return cls(**fields)
+
+
+def ledger_path(journal_md: Path) -> Path:
+    """`JOURNAL.md` keeps its ledger beside it: `JOURNAL.jsonl`."""
+    return journal_md.with_suffix(".jsonl")
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock on `path`'s lock file, held for the block."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def append_entry(ledger: Path, entry: Entry) -> None:
+    line = (json.dumps(entry.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+    with locked(ledger):
+        fd = os.open(ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_entries(ledger: Path) -> list[Entry]:
+    if not ledger.is_file():
+        return []
+    lines = ledger.read_text(encoding="utf-8").splitlines()
+    entries = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(Entry.from_dict(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            if number == len(lines):
+                break  # torn last line
+            raise UsageError(f"{ledger}:{number}: entry: not a journal entry ({exc})") from None
+    return entries

@@ -1,0 +1,118 @@
+"""Render the ledger as `JOURNAL.md` in the seed's layout; hand-written notes survive."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from punie.journal.ledger import Entry, Row, append_entry, ledger_path, locked, read_entries
+from punie.runtime.atomic import write_text_atomic
+
+NOTES_START = "<!-- punie:notes:start (hand-written; kept when punie re-renders this file) -->"
+NOTES_END = "<!-- punie:notes:end -->"
+DEFAULT_NOTES = "- Add your own notes here."
+HEADER = (
+    "# Training Experiment Journal\n\n"
+    "Written by punie from `{ledger}` (the source of truth): `punie journal render` rebuilds it.\n"
+)
+COLUMNS = ("Step", "Dataset", "Adapter", "Overall", "Tool Calling", "Code Gen", "Reasoning", "Notes")
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def _cell(text: str | None) -> str:
+    return (text or "—").replace("|", "\\|").replace("\n", " ")
+
+
+def table_rows(entries: list[Entry]) -> list[Row]:
+    """Pure: one row per step (its latest record), base-model rows first, then in recorded order."""
+    latest: dict[str, Row] = {}
+    for entry in entries:
+        if entry.row is not None:
+            latest.pop(entry.row.step, None)
+            latest[entry.row.step] = entry.row
+    rows = list(latest.values())
+    return [r for r in rows if r.adapter is None] + [r for r in rows if r.adapter is not None]
+
+
+def render_table(rows: list[Row]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    if not rows:
+        lines.append("| Baseline | — | — | — | — | — | — | Not yet evaluated |")
+    for row in rows:
+        scores = [
+            _pct(row.scores.get(c)) for c in ("overall", "tool_calling", "code_generation", "reasoning")
+        ]
+        cells = [_cell(row.step), _cell(row.dataset), _cell(row.adapter), *scores, _cell(row.notes)]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_entry(entry: Entry, notes: list[str]) -> str:
+    parts = [f"### {entry.title} ({entry.recorded_at[:10]})", ""]
+    if entry.goal:
+        parts += [f"**Goal:** {entry.goal}", ""]
+    if entry.did:
+        parts += ["**What we did:**", *[f"- {line}" for line in entry.did], ""]
+    parts += ["**Commands run:**", "```bash", entry.command, "```", ""]
+    if entry.results:
+        parts += ["**Results:**", *[f"- {line}" for line in entry.results], ""]
+    if entry.decision:
+        parts += [f"**Decision:** {entry.decision}", ""]
+    if entry.next_steps:
+        parts += ["**Next steps:**", *[f"- {line}" for line in entry.next_steps], ""]
+    repro = {k: v for k, v in entry.repro.items() if v}
+    if repro:
+        parts += ["**Reproduce / links:**", *[f"- {k}: `{v}`" for k, v in repro.items()], ""]
+    if notes:
+        parts += ["**Notes:**", *[f"- {n}" for n in notes], ""]
+    return "\n".join(parts) + "\n---\n"
+
+
+def render_journal(entries: list[Entry], hand_notes: str, ledger_name: str) -> str:
+    """Pure: the whole `JOURNAL.md`."""
+    notes_by_step: dict[str, list[str]] = {}
+    for entry in entries:
+        if entry.kind == "note":
+            notes_by_step.setdefault(entry.step, []).append(f"{entry.title} ({entry.recorded_at[:10]})")
+    body = [
+        HEADER.format(ledger=ledger_name),
+        "## Cumulative Results\n",
+        render_table(table_rows(entries)),
+        "",
+    ]
+    body.append("## Experiments\n")
+    shown: set[str] = set()
+    for entry in entries:
+        if entry.kind == "note":
+            continue
+        step_notes = notes_by_step.get(entry.step, []) if entry.step not in shown else []
+        shown.add(entry.step)
+        body.append(render_entry(entry, step_notes))
+    body += ["## Notes\n", NOTES_START, hand_notes.strip("\n") or DEFAULT_NOTES, NOTES_END, ""]
+    return "\n".join(body)
+
+
+def hand_notes_of(text: str) -> str:
+    """Pure: what a person wrote between the notes markers of an existing JOURNAL.md."""
+    start, end = text.find(NOTES_START), text.find(NOTES_END)
+    if start == -1 or end == -1 or end < start:
+        return ""
+    return text[start + len(NOTES_START) : end].strip("\n")
+
+
+def write_journal(journal_md: Path) -> Path:
+    """Re-render `journal_md` from its ledger (under the journal's lock, written atomically)."""
+    ledger = ledger_path(journal_md)
+    with locked(journal_md):
+        existing = journal_md.read_text(encoding="utf-8") if journal_md.is_file() else ""
+        text = render_journal(read_entries(ledger), hand_notes_of(existing), ledger.name)
+        write_text_atomic(journal_md, text)
+    return journal_md
+
+
+def record(journal_md: Path, entry: Entry) -> Path:
+    """Append `entry` to the ledger and re-render the journal."""
+    append_entry(ledger_path(journal_md), entry)
+    return write_journal(journal_md)

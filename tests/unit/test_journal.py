@@ -1,0 +1,107 @@
+import subprocess
+import sys
+from pathlib import Path
+
+from punie.eval.report import EvalReport
+from punie.eval.score import EvalResult
+from punie.journal.compare import CategoryDelta, Column, category_deltas, decide, prompt_changes
+from punie.journal.compare_html import LossCurve, loss_svg, render_compare_html
+from punie.journal.entries import eval_entry
+from punie.journal.ledger import Entry, ledger_path, read_entries
+from punie.journal.render import NOTES_END, NOTES_START, record, write_journal
+
+
+def result(pid: str, category: str, passed: bool) -> EvalResult:
+    return EvalResult(
+        pid,
+        category,
+        passed,
+        float(passed),
+        None if passed else "wrong_answer",
+        "",
+        "none",
+        (),
+        None,
+        "",
+        0.1,
+    )
+
+
+def report(adapter: str | None, tool: list[bool], reason: list[bool]) -> EvalReport:
+    results = [result(f"t{i}", "tool_calling", p) for i, p in enumerate(tool)]
+    results += [result(f"r{i}", "reasoning", p) for i, p in enumerate(reason)]
+    return EvalReport(
+        "smollm2-135m", adapter, "builtin", "abc", tuple(results), len(results), "2026-11-26", 1.0
+    )
+
+
+BASE = report(None, [False, False, False, False], [True, True, False, False])
+ADAPTER = report("runs/x/adapter", [True, True, True, False], [True, False, False, False])
+
+
+def test_gain_in_one_category_and_loss_in_another_is_mixed_not_averaged() -> None:
+    deltas = category_deltas(BASE, ADAPTER)
+    assert [(d.category, round(d.delta, 2)) for d in deltas] == [("tool_calling", 0.75), ("reasoning", -0.25)]
+    decision, detail = decide(deltas)
+    assert decision == "mixed" and "tool_calling +75.0 pts" in detail and "reasoning -25.0 pts" in detail
+    assert decide([CategoryDelta("reasoning", 0.5, 0.5)]) == ("unchanged", "no category changed")
+    assert decide([CategoryDelta("reasoning", 0.5, 0.25)])[0] == "regressed"
+    assert prompt_changes(BASE, ADAPTER) == [
+        ("t0", False, True, ""),
+        ("t1", False, True, ""),
+        ("t2", False, True, ""),
+        ("r1", True, False, ""),
+    ]
+
+
+def test_compare_page_flags_the_regression_and_draws_loss_curves(tmp_path: Path) -> None:
+    curve = LossCurve(((1, 3.0), (2, 2.0), (3, 1.0)), ((3, 1.5),))
+    html = render_compare_html([Column("base", BASE, tmp_path), Column("adapter", ADAPTER, tmp_path, curve)])
+    assert "REGRESSION in reasoning" in html and "mixed" in html
+    assert "100.0%" not in html.split("Scores by category")[0]
+    assert "75.0% (<span class='up'>+75.0</span>)" in html and "<polyline" in html
+    assert "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
+    assert loss_svg(LossCurve((), ()), "x") == ""
+
+
+def test_journal_table_puts_the_base_first_and_keeps_hand_notes(tmp_path: Path) -> None:
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, eval_entry(ADAPTER, tmp_path / "a", "step-1", "data/x", "f" * 64))
+    record(journal, eval_entry(BASE, tmp_path / "b", "Baseline: smollm2-135m"))
+    text = journal.read_text()
+    table = text.split("## Cumulative Results")[1].split("## Experiments")[0]
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "Step" not in line]
+    assert rows[0].startswith("| Baseline: smollm2-135m |") and "| 0.0% |" in rows[0]
+    assert rows[1].startswith("| step-1 | data/x | runs/x/adapter | 50.0% | 75.0% | — | 25.0% |")
+    assert "eval_report: `" in text and "dataset_sha256: `" + "f" * 64 in text
+
+    mine = "- the adapter overfits; try fewer iterations"
+    journal.write_text(text.replace(NOTES_START + "\n- Add your own notes here.", NOTES_START + "\n" + mine))
+    record(journal, Entry(kind="note", step="step-1", title="looked at the failures"))
+    again = write_journal(journal).read_text()
+    assert mine in again and again.index(mine) < again.index(NOTES_END)
+    assert "looked at the failures" in again
+
+
+def test_twenty_processes_recording_at_once_lose_no_row(tmp_path: Path) -> None:
+    journal = tmp_path / "JOURNAL.md"
+    code = (
+        "import sys; from pathlib import Path; from punie.journal.ledger import Entry, Row;"
+        "from punie.journal.render import record;"
+        "i = sys.argv[1]; record(Path(sys.argv[2]), Entry(kind='eval', step='s' + i, title='t' + i,"
+        "row=Row('s' + i, None, 'a' + i, {'overall': 0.5})))"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(i), str(journal)]) for i in range(20)]
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    entries = read_entries(ledger_path(journal))
+    assert sorted(e.step for e in entries) == sorted(f"s{i}" for i in range(20))
+    text = journal.read_text()
+    assert all(f"| s{i} |" in text for i in range(20))
+
+
+def test_a_torn_last_ledger_line_is_skipped(tmp_path: Path) -> None:
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, Entry(kind="note", step="a", title="first"))
+    with ledger_path(journal).open("a") as handle:
+        handle.write('{"kind": "note", "st')
+    assert [e.title for e in read_entries(ledger_path(journal))] == ["first"]
