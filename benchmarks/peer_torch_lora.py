@@ -21,8 +21,11 @@ KEYS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_pr
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    for name in ("--gguf-dir", "--gguf-file", "--tokenizer-dir", "--data"):
+    for name in ("--tokenizer-dir", "--data"):
         parser.add_argument(name, required=True)
+    parser.add_argument("--gguf-dir", help="the embedded model's GGUF (CPU mode)")
+    parser.add_argument("--gguf-file")
+    parser.add_argument("--shape-config", help="JSON config of a random-weight model (GPU mode, bf16)")
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
@@ -41,9 +44,17 @@ def main() -> None:
     torch.set_num_threads(os.cpu_count() or 1)
     tokenizer = AutoTokenizer.from_pretrained(args.tokenizer_dir)
     started = time.perf_counter()
-    model = AutoModelForCausalLM.from_pretrained(
-        args.gguf_dir, gguf_file=args.gguf_file, torch_dtype=torch.float32
-    )
+    if args.shape_config:  # random weights of the same architecture punie's --shape builds
+        from transformers import AutoConfig
+
+        shape = json.loads(args.shape_config)
+        config_obj = AutoConfig.for_model(**shape)
+        with torch.device(args.device):  # built where it trains: a 7B model is slow to init on the CPU
+            model = AutoModelForCausalLM.from_config(config_obj, torch_dtype=torch.bfloat16)
+    else:
+        model = AutoModelForCausalLM.from_pretrained(
+            args.gguf_dir, gguf_file=args.gguf_file, torch_dtype=torch.float32
+        )
     model.to(args.device)
     load_seconds = time.perf_counter() - started
     layers = model.config.num_hidden_layers

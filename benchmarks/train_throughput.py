@@ -29,11 +29,13 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from punie.runtime.blas import REFERENCE, find_blas
 from punie.runtime.child_env import build_child_env
 from punie.runtime.models import EMBEDDED, resolve_model
 from punie.runtime.prepare import gguf_path
+from punie.train.shapes import get_shape
 from punie.training.benchmark import create_dummy_dataset, run_training_benchmark
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -129,6 +131,104 @@ def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def run_json(cmd: list[str]) -> dict[str, Any]:
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def gpu_main(opts: argparse.Namespace) -> None:
+    """Per shape, one run: raw mlx-lm vs punie vs torch + peft, bf16 on the GPU, same data and LoRA."""
+    tokenizer = resolve_model("smollm2-135m", "train").path
+    here = Path(__file__).parent
+    common = [
+        "--iters",
+        str(opts.iters),
+        "--warmup",
+        str(opts.warmup),
+        "--batch-size",
+        str(opts.batch_size),
+        "--num-layers",
+        str(opts.num_layers),
+        "--rank",
+        str(opts.rank),
+        "--max-seq-length",
+        str(opts.max_seq_length),
+    ]
+    table: list[tuple[str, str, float | None, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        create_dummy_dataset(data, num_examples=opts.examples)
+        for name in [s for s in opts.shapes.split(",") if s] or ["smollm2-135m"]:
+            shape = get_shape(name)
+            raw = run_json(
+                [
+                    sys.executable,
+                    str(here / "raw_mlx_shape.py"),
+                    "--shape",
+                    name,
+                    "--tokenizer-dir",
+                    str(tokenizer),
+                    "--data",
+                    str(data),
+                    *common,
+                ]
+            )
+            ours = asyncio.run(
+                run_training_benchmark(
+                    "smollm2-135m",
+                    opts.iters,
+                    data_dir=data,
+                    batch_size=opts.batch_size,
+                    num_layers=opts.num_layers,
+                    lora_rank=opts.rank,
+                    max_seq_length=opts.max_seq_length,
+                    warmup_iters=opts.warmup,
+                    device="gpu",
+                    shape=name,
+                )
+            )
+            punie_rate = statistics.median(ours.iteration_tokens_per_second[ours.warmup_iters :])
+            peer_result: dict[str, Any] = {"error": "no torch 4-bit peer for this shape"}
+            if shape.bits is None:
+                peer_result = run_json(
+                    [
+                        opts.peer_python or sys.executable,
+                        str(here / "peer_torch_lora.py"),
+                        "--tokenizer-dir",
+                        str(tokenizer),
+                        "--data",
+                        str(data),
+                        "--shape-config",
+                        json.dumps(shape.config),
+                        "--device",
+                        "cuda",
+                        *common,
+                    ]
+                )
+            rows = [("raw mlx-lm", raw), ("torch + peft", peer_result)]
+            print(
+                f"{name}: punie {punie_rate:.0f} tok/s, {ours.seconds_per_iter:.3f} s/iter, "
+                f"peak {ours.peak_memory_gb or 0:.1f} GB, verdict {ours.verdict and ours.verdict.decision}",
+                flush=True,
+            )
+            table.append((name, "punie", punie_rate, f"{ours.seconds_per_iter:.3f} s/iter"))
+            for label, found in rows:
+                rate = found.get("tokens_per_second")
+                table.append((name, label, rate, found.get("error", "")))
+                print(f"  {label}: {f'{rate:.0f} tok/s' if rate else found.get('error')}", flush=True)
+    print(
+        f"\nGPU, bf16, LoRA rank {opts.rank}, last {opts.num_layers} layers, batch {opts.batch_size}, "
+        f"max seq {opts.max_seq_length}, {opts.iters} iters ({opts.warmup} warm-up)"
+    )
+    print("| shape | variant | tok/s | punie / variant | note |\n|---|---|---|---|---|")
+    punie_rates = {shape: rate for shape, label, rate, _ in table if label == "punie"}
+    for shape, label, rate, note in table:
+        ratio = f"{punie_rates[shape] / rate:.2f}x" if rate else "-"
+        print(f"| {shape} | {label} | {f'{rate:.0f}' if rate else '-'} | {ratio} | {note} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -145,7 +245,14 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=16)
     parser.add_argument("--skip-reference", action="store_true", help="skip raw mlx_lm.lora as installed")
     parser.add_argument("--peer-python", help="a Python with torch, transformers, peft and gguf")
+    parser.add_argument("--device", choices=["cpu", "gpu"], default="cpu")
+    parser.add_argument(
+        "--shapes", default="", help="GPU mode: comma-separated --shape names (random weights)"
+    )
     opts = parser.parse_args()
+    if opts.device == "gpu":
+        gpu_main(opts)
+        return
 
     model = resolve_model("smollm2-135m", "train").path
     results: list[tuple[str, float]] = []

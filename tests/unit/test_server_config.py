@@ -45,6 +45,7 @@ def test_minimal_command() -> None:
     assert cmd == [
         "py",
         "-m",
+        "punie.runtime.engine_main",
         "mlx_lm",
         "server",
         "--model",
@@ -78,7 +79,8 @@ def test_every_option_reaches_the_command() -> None:
     )
     cmd = build_server_command(config)
     assert cmd[0] == sys.executable
-    pairs = dict(zip(cmd[4::2], cmd[5::2], strict=False))
+    assert cmd[1:5] == ["-m", "punie.runtime.engine_main", "mlx_lm", "server"]
+    pairs = dict(zip(cmd[5::2], cmd[6::2], strict=False))
     assert pairs["--adapter-path"] == "/a"
     assert pairs["--chat-template"] == "{{x}}"
     assert pairs["--chat-template-args"] == '{"enable_thinking": false}'

@@ -13,9 +13,11 @@ from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.errors import UsageError
 from punie.journal.entries import benchmark_entry
 from punie.runtime.blas import REFERENCE, find_blas
+from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.bench_compare import combine_repeats, ratio_rows
 from punie.train.benchmark import BenchmarkResult, run_training_benchmark
+from punie.train.shapes import SHAPES, get_shape
 from punie.train.verdict import Thresholds
 
 app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
@@ -83,6 +85,10 @@ def bench_train(
     ),
     json_out: bool = typer.Option(False, "--json", help="Print the BenchmarkResult as JSON on stdout."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    shape: str | None = typer.Option(
+        None, "--shape", help=f"Random weights of a named architecture: {', '.join(SHAPES)}."
+    ),
     proceed_max: float = typer.Option(
         5.0, "--proceed-max", help="s/iter up to which the verdict is proceed."
     ),
@@ -106,7 +112,14 @@ def bench_train(
         thresholds = Thresholds(proceed_max, usable_max, pivot_above)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
+    check_request(device)
+    if shape is not None:
+        get_shape(shape)
+        if compare:
+            raise UsageError("--compare measures the embedded model; leave out --shape")
     common = dict(
+        device=device,
+        shape=shape,
         model_path=model,
         num_iters=iters,
         data_dir=data,

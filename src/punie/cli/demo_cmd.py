@@ -15,6 +15,7 @@ from punie.errors import UsageError
 from punie.experiment.demo import DemoConfig, run_demo
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
+from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 
 
@@ -24,12 +25,13 @@ def demo(
     iters: int = typer.Option(30, "--iters", help="Training iterations for the demo adapter."),
     per_category: int = typer.Option(6, "--per-category", help="Eval prompts per category (0: all)."),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
     if iters < 1:
         raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
-    base = DemoConfig(model=model, workdir=workdir, force=force)
+    base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device))
     train = {**base.train, "iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters}
     evaluation = dataclasses.replace(base.eval, per_category=per_category or None)
     config = dataclasses.replace(base, train=train, eval=evaluation)

@@ -16,6 +16,7 @@ from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category, load_suite
 from punie.journal.entries import eval_entry
+from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
@@ -64,9 +65,8 @@ def evaluate(
     replay: Path | None = typer.Option(None, "--replay", help="Re-score a results.jsonl; no model."),
     per_category: int = typer.Option(0, "--per-category", help="Only the first N prompts of each category."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
-    step: str | None = typer.Option(
-        None, "--step", help="Journal step name (default: --output name)."
-    ),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    step: str | None = typer.Option(None, "--step", help="Journal step name (default: --output name)."),
 ) -> None:
     """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
     eval_suite = first_per_category(load_suite(suite), per_category)
@@ -79,7 +79,12 @@ def evaluate(
     server = (
         None
         if no_server
-        else ServerConfig(model_path=model, port=0, adapter_path=str(adapter) if adapter else None)
+        else ServerConfig(
+            model_path=model,
+            port=0,
+            adapter_path=str(adapter) if adapter else None,
+            device=check_request(device),
+        )
     )
     config = EvalRunConfig(
         suite=eval_suite,

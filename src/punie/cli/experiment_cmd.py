@@ -15,6 +15,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.plan import EvalSettings, ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 
 app = typer.Typer(
@@ -90,6 +91,7 @@ def run(
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir"),
     journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),
     force: bool = typer.Option(False, "--force", help="Run a finished step again."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
     training = {
@@ -110,6 +112,7 @@ def run(
         journal=journal,
         training=training,
         force=force,
+        device=check_request(device),
         eval=EvalSettings(
             suite=suite, max_tokens=max_tokens, concurrency=concurrency, per_category=per_category or None
         ),

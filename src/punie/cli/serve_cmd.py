@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.config import DEFAULT_PORT, ServerConfig
 from punie.serve.process import ServerProcess
@@ -46,10 +47,15 @@ def serve(
     port: int = typer.Option(DEFAULT_PORT, "--port", help="0 picks a free port (0-65535)."),
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds to wait for readiness."),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
 ) -> None:
     """Serve a model (optionally with an adapter) until Ctrl-C."""
     config = ServerConfig(
-        model_path=model, port=port, host=host, adapter_path=str(adapter) if adapter else None
+        device=check_request(device),
+        model_path=model,
+        port=port,
+        host=host,
+        adapter_path=str(adapter) if adapter else None,
     )
     code = asyncio.run(serve_until_stopped(ServerProcess(config), timeout))
     raise typer.Exit(code)

@@ -12,6 +12,7 @@ import typer
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.journal.entries import train_entry
+from punie.runtime.device import check_request
 from punie.train.config_file import read_train_config
 from punie.train.lora_config import LoRAConfig
 from punie.train.runner import TrainingRun, run_training
@@ -55,6 +56,7 @@ def train(
     config: Path | None = typer.Option(None, "--config", help="YAML file of LoRAConfig settings."),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
+    device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
     values: dict[str, Any] = read_train_config(config) if config else {}
@@ -67,6 +69,7 @@ def train(
         "batch_size": batch_size,
         "num_layers": num_layers,
         "max_seq_length": max_seq_length,
+        "device": check_request(device),
     }
     values.update({k: v for k, v in flags.items() if v is not None})
     values.setdefault("num_layers", 8)  # CPU-friendly default; mlx-lm's own is 16

@@ -50,6 +50,7 @@ class DemoConfig:
         )
     )
     force: bool = False
+    device: str = "auto"
 
     @property
     def data_dir(self) -> Path:
@@ -82,6 +83,7 @@ async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | 
         batch_size=2,
         max_seq_length=768,
         warmup_iters=2,
+        device=config.device,
         on_event=hooks.on_train_event,
         progress=hooks.step,
     )
@@ -106,5 +108,6 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
         training=dict(config.train),
         eval=config.eval,
         force=config.force,
+        device=config.device,
     )
     return await run_experiment(experiment, hooks)

@@ -36,6 +36,7 @@ class ExperimentConfig:
     training: dict[str, Any] = field(default_factory=dict)  # LoRAConfig fields (iters, rank, lr, ...)
     eval: EvalSettings = field(default_factory=EvalSettings)
     force: bool = False
+    device: str = "auto"
 
     @property
     def root(self) -> Path:

@@ -84,7 +84,12 @@ def _eval_config(
     return EvalRunConfig(
         suite=first_per_category(load_suite(settings.suite), settings.per_category),
         output_dir=output,
-        server=ServerConfig(model_path=config.model, port=0, adapter_path=str(adapter) if adapter else None),
+        server=ServerConfig(
+            model_path=config.model,
+            port=0,
+            adapter_path=str(adapter) if adapter else None,
+            device=config.device,
+        ),
         concurrency=settings.concurrency,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
@@ -132,7 +137,11 @@ def _last_iteration(adapter_dir: Path) -> int:
 
 async def _train(config: ExperimentConfig, hooks: Hooks) -> None:
     lora = LoRAConfig(
-        data_dir=config.data_dir, adapter_dir=config.adapter_dir, model=config.model, **config.training
+        data_dir=config.data_dir,
+        adapter_dir=config.adapter_dir,
+        model=config.model,
+        device=config.device,
+        **config.training,
     )
     resume = (config.adapter_dir / "adapters.safetensors").is_file()
     if resume:

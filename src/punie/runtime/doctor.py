@@ -13,6 +13,7 @@ from pathlib import Path
 
 from punie.runtime.blas import REFERENCE, BlasChoice, find_blas
 from punie.runtime.child_env import build_child_env
+from punie.runtime.device import gpu_info
 from punie.runtime.models import EMBEDDED, embedded_dir
 from punie.runtime.paths import punie_home
 from punie.runtime.prepare import is_prepared
@@ -24,6 +25,7 @@ class Probe:
     device: str = ""
     gflops: float = 0.0
     error: str = ""
+    gpu_tflops: float | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,12 @@ def probe(blas: BlasChoice, size: int = 1024, timeout: float = 120.0) -> Probe:
     if proc.returncode != 0:
         return Probe(ok=False, error=(proc.stderr.strip().splitlines() or ["no output"])[-1])
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return Probe(ok=True, device=str(data["default_device"]), gflops=float(data["cpu_matmul_gflops"]))
+    return Probe(
+        ok=True,
+        device=str(data["default_device"]),
+        gflops=float(data["cpu_matmul_gflops"]),
+        gpu_tflops=data.get("gpu_bf16_tflops"),
+    )
 
 
 def _home_writable(home: Path) -> bool:
@@ -71,6 +78,31 @@ def _home_writable(home: Path) -> bool:
         return True
     except OSError:
         return False
+
+
+def cuda_libraries() -> list[str]:
+    """The NVIDIA CUDA wheels installed beside mlx (cuBLAS, cuDNN, NVRTC, ...), with versions."""
+    found = []
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"] or ""
+        if name.lower().startswith("nvidia-"):
+            found.append(f"{name} {dist.version}")
+    return sorted(set(found))
+
+
+def gpu_rows(tflops: float | None) -> list[tuple[str, str]]:
+    info = gpu_info()
+    if not info.available:
+        detail = info.error or "MLX sees no GPU"
+        return [("GPU", f"none ({detail}); on NVIDIA Linux: `uv sync --extra cuda`")]
+    memory = f", {info.memory_gb:.0f} GB" if info.memory_gb else ""
+    rows = [("GPU", f"{info.name} ({info.backend}{memory})")]
+    if info.backend == "cuda":
+        libraries = cuda_libraries()
+        rows.append(("CUDA libraries", ", ".join(libraries) if libraries else "none found as wheels"))
+    if tflops is not None:
+        rows.append(("bf16 matmul on the GPU (8192³)", f"{tflops:.0f} TFLOP/s"))
+    return rows
 
 
 def run_doctor() -> DoctorReport:
@@ -104,6 +136,7 @@ def run_doctor() -> DoctorReport:
                 "(`uv sync` brings cmeel-openblas on x86_64; or `apt-get install libopenblas0-pthread`; "
                 "or set PUNIE_BLAS=/path/to/libopenblas.so.0)"
             )
+    rows.extend(gpu_rows(tuned.gpu_tflops if tuned.ok else None))
     home = punie_home()
     rows.append(("cache dir (PUNIE_HOME)", str(home)))
     if not _home_writable(home):

@@ -42,6 +42,7 @@ class ServerConfig:
     decode_concurrency: int | None = None
     prompt_concurrency: int | None = None
     log_level: str = "INFO"
+    device: str = "auto"  # auto | cpu | gpu: where the engine runs (see punie.runtime.device)
     extra_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -69,7 +70,8 @@ def build_server_command(config: ServerConfig, python: str = sys.executable) -> 
     """Pure: the argv that starts `mlx_lm.server` for `config` (the port must be concrete)."""
     if config.port == 0:
         raise ValueError("resolve port 0 to a free port before building the command")
-    cmd = [python, "-m", "mlx_lm", "server", "--model", config.model_path]
+    # engine_main applies the chosen device, then runs `python -m mlx_lm server ...` unchanged.
+    cmd = [python, "-m", "punie.runtime.engine_main", "mlx_lm", "server", "--model", config.model_path]
     cmd += ["--host", config.host, "--port", str(config.port), "--log-level", config.log_level]
     if config.adapter_path:
         cmd += ["--adapter-path", config.adapter_path]

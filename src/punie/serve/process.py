@@ -13,6 +13,7 @@ import httpx
 
 from punie.errors import PortInUseError, ServerStartError
 from punie.runtime.child_env import child_env
+from punie.runtime.device import resolve_device, with_device
 from punie.runtime.models import resolve_model
 from punie.runtime.paths import logs_dir
 from punie.runtime.ports import pick_free_port, pid_listens_on, port_is_free
@@ -43,6 +44,7 @@ class ServerProcess:
         self._proc: asyncio.subprocess.Process | None = None
         self.command: list[str] = []
         self.model_dir: Path | None = None
+        self._device = "auto"
 
     @property
     def log_path(self) -> Path | None:
@@ -77,11 +79,13 @@ class ServerProcess:
         if self.is_running:
             return
         self.config = await self._prepare()
+        if self.config.device != "auto":  # auto needs no probe: MLX defaults to the GPU when it has one
+            self._device = await asyncio.to_thread(resolve_device, self.config.device)
         self.command = build_server_command(self.config)
         if self._log_path is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             self._log_path = logs_dir() / f"server-{stamp}-{self.config.port}.log"
-        env = self._env if self._env is not None else child_env()
+        env = with_device(self._env if self._env is not None else child_env(), self._device)
         self._proc = await spawn(self.command, env, self._log_path)
         try:
             await self._wait_ready(timeout)

@@ -12,9 +12,12 @@ from typing import Any
 
 from punie.data.dummy import create_dummy_dataset
 from punie.runtime.blas import BlasChoice, find_blas
-from punie.runtime.models import resolve_model
+from punie.runtime.device import resolve_device
+from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
 from punie.train.events import aggregate_tokens_per_second
+from punie.train.lora_config import default_dtype
+from punie.train.shapes import get_shape
 from punie.train.verdict import Thresholds, Verdict, verdict
 
 __all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
@@ -98,6 +101,8 @@ async def run_training_benchmark(
     warmup_iters: int = 2,
     quantized_base: bool = False,
     blas: BlasChoice | None = None,
+    device: str = "auto",
+    shape: str | None = None,
     thresholds: Thresholds = Thresholds(),
     on_event: EventHandler | None = None,
     progress: Callable[[str], None] | None = None,
@@ -110,6 +115,10 @@ async def run_training_benchmark(
     """
     if num_iters < 1:
         raise ValueError("num_iters must be at least 1")
+    chosen = resolve_device(device)
+    if shape is not None:
+        get_shape(shape)  # an unknown name fails here, before any child starts
+        model_path = DEFAULT_MODEL  # the embedded model lends its tokenizer to the random weights
     resolved = resolve_model(model_path, "serve" if quantized_base else "train", progress=progress)
     blas = find_blas() if blas is None else blas
     warmup = min(warmup_iters, num_iters - 1)
@@ -129,6 +138,7 @@ async def run_training_benchmark(
             lora_rank=lora_rank,
             max_seq_length=max_seq_length,
         )
+        spec.update(device=chosen, dtype=default_dtype(chosen, None), shape=shape)
         run = await run_training_child(spec, work, blas=blas, on_event=on_event)
     summary = run.summary
     per_iter = tuple(report.seconds_per_iter for report in summary.train)
@@ -137,7 +147,7 @@ async def run_training_benchmark(
     median = statistics.median(timed)
     load = summary.load_seconds or 0.0
     return BenchmarkResult(
-        model_path=model_path,
+        model_path=f"random weights, shape {shape}" if shape else model_path,
         seconds_per_iter=median,
         total_seconds=sum(per_iter),
         num_iters=num_iters,

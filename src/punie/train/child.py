@@ -112,19 +112,30 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     from mlx.utils import tree_flatten
     from mlx_lm.lora import CONFIG_DEFAULTS, train_model
     from mlx_lm.tuner.datasets import load_dataset
-    from mlx_lm.utils import load
+    from mlx_lm.utils import load, load_tokenizer
 
+    from punie.runtime.device import apply_in_child
+
+    if spec.get("device") in ("cpu", "gpu"):
+        os.environ["PUNIE_DEVICE"] = spec["device"]
+    device = apply_in_child()
     writer.emit(
         "start",
-        device=str(mx.default_device()),
+        device=device,
         mlx=metadata.version("mlx"),
         mlx_lm=metadata.version("mlx-lm"),
     )
     started = time.perf_counter()
-    loaded: Any = load(spec["model"])
-    model, tokenizer = loaded[0], loaded[1]
-    if spec.get("dtype"):
-        model.set_dtype(getattr(mx, spec["dtype"]))
+    if spec.get("shape"):  # random weights of a named architecture; the model dir gives the tokenizer
+        from punie.train.shapes import build_random_model
+
+        model = build_random_model(spec["shape"], spec.get("dtype") or "float32")
+        tokenizer = load_tokenizer(Path(spec["model"]))
+    else:
+        loaded: Any = load(spec["model"])
+        model, tokenizer = loaded[0], loaded[1]
+        if spec.get("dtype"):
+            model.set_dtype(getattr(mx, spec["dtype"]))
     writer.emit("loaded", seconds=time.perf_counter() - started)
     if spec.get("check_keys"):
         check_keys(model, spec["check_keys"])

@@ -43,6 +43,8 @@ class LoRAConfig:
     steps_per_eval: int = 200
     val_batches: int = 25
     steps_per_report: int = 1
+    device: str = "auto"  # auto | cpu | gpu
+    dtype: str | None = None  # None: bfloat16 on a GPU, the model's own (float32) on the CPU
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -96,10 +98,19 @@ def lora_args(config: LoRAConfig, resume_file: Path | None = None) -> dict[str, 
     }
 
 
-def build_train_spec(config: LoRAConfig, model_dir: Path, resume_file: Path | None = None) -> dict[str, Any]:
-    """Pure: what the training child reads (its SPEC.json)."""
+def default_dtype(device: str, requested: str | None) -> str | None:
+    """Pure: bfloat16 on a GPU unless asked otherwise; on the CPU the model keeps its dtype."""
+    return requested or ("bfloat16" if device == "gpu" else None)
+
+
+def build_train_spec(
+    config: LoRAConfig, model_dir: Path, resume_file: Path | None = None, device: str = "cpu"
+) -> dict[str, Any]:
+    """Pure: what the training child reads (its SPEC.json). `device` is the resolved one."""
     return {
         "model": str(model_dir),
+        "device": device,
+        "dtype": default_dtype(device, config.dtype),
         "lora_args": lora_args(config, resume_file),
         "check_keys": list(config.keys) if config.keys else None,
         "measure_checkpoints": True,

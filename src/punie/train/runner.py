@@ -12,6 +12,7 @@ from pathlib import Path
 from punie.data.dataset_check import chat_token_counter, validate_dataset
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
+from punie.runtime.device import resolve_device
 from punie.runtime.models import resolve_model
 from punie.train.checkpoints import best_checkpoint, check_resume, checkpoints, latest_checkpoint
 from punie.train.child_runner import EventHandler, run_training_child
@@ -72,7 +73,7 @@ async def run_training(
         raise UsageError(
             f"{adapter_dir} already holds an adapter: use --resume to continue it, or another --output"
         )
-    spec = build_train_spec(config, model_dir, resume_file)
+    spec = build_train_spec(config, model_dir, resume_file, device=resolve_device(config.device))
     command = build_train_command(config)
     run = await run_training_child(
         spec, adapter_dir, on_event=on_event, spec_name=SPEC_FILE, append_events=resume
