@@ -50,7 +50,10 @@ def main() -> None:
         shape = json.loads(args.shape_config)
         config_obj = AutoConfig.for_model(**shape)
         with torch.device(args.device):  # built where it trains: a 7B model is slow to init on the CPU
-            model = AutoModelForCausalLM.from_config(config_obj, torch_dtype=torch.bfloat16)
+            try:
+                model = AutoModelForCausalLM.from_config(config_obj, dtype=torch.bfloat16)
+            except TypeError:  # transformers 4 spells it torch_dtype
+                model = AutoModelForCausalLM.from_config(config_obj, torch_dtype=torch.bfloat16)
     else:
         model = AutoModelForCausalLM.from_pretrained(
             args.gguf_dir, gguf_file=args.gguf_file, torch_dtype=torch.float32

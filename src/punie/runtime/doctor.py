@@ -130,7 +130,7 @@ def run_doctor() -> DoctorReport:
                 rows.append(
                     ("fp32 matmul, as installed", f"{plain.gflops:.1f} GFLOP/s ({ratio:.0f}x slower)")
                 )
-        elif sys.platform == "linux":
+        elif sys.platform == "linux" and not gpu_info().available:  # on a GPU the CPU BLAS matters little
             problems.append(
                 "children use the reference BLAS (~25x slower training): install an optimized one "
                 "(`uv sync` brings cmeel-openblas on x86_64; or `apt-get install libopenblas0-pthread`; "
