@@ -46,9 +46,17 @@ def test_named_shapes_have_the_sizes_they_claim() -> None:
 def test_a_shrunken_moe_shape_builds_quantized_with_random_weights() -> None:
     import mlx.core as mx
 
-    small = {"num_hidden_layers": 2, "hidden_size": 128, "num_experts": 4, "num_experts_per_tok": 2,
-             "moe_intermediate_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 32,
-             "vocab_size": 512}
+    small = {
+        "num_hidden_layers": 2,
+        "hidden_size": 128,
+        "num_experts": 4,
+        "num_experts_per_tok": 2,
+        "moe_intermediate_size": 64,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 32,
+        "vocab_size": 512,
+    }
     model = build_random_model("qwen3-coder-30b-a3b-4bit", overrides=small)
     assert type(model.layers[0].self_attn.q_proj).__name__ == "QuantizedLinear"
     logits = model(mx.array([[1, 2, 3]]))
