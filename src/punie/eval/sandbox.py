@@ -112,7 +112,8 @@ def run_sandboxed(
                 raise ValueError(f"sandbox file {name!r} escapes the sandbox")
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        command = [sys.executable, "-I", "-m", "punie.eval.sandbox_guard", str(workdir), str(workdir / entry)]
+        guard = str(Path(__file__).with_name("sandbox_guard.py"))
+        command = [sys.executable, "-I", guard, str(workdir), str(workdir / entry)]
         return _run_contained(command, workdir, limits, netns)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

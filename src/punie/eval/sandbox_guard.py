@@ -4,7 +4,8 @@ It refuses network use, process creation, native-code loading (ctypes) and any w
 working directory. It is the second layer: the first is the OS (rlimits, own process group, an
 unprivileged user when started as root, a private network namespace where the kernel allows).
 
-Usage: python -I -m punie.eval.sandbox_guard WORKDIR SCRIPT  (run by punie.eval.sandbox only)
+Usage: python -I .../punie/eval/sandbox_guard.py WORKDIR SCRIPT  (run by punie.eval.sandbox only;
+by path, so it works however punie itself is installed: `-I` ignores PYTHONPATH)
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ def main() -> None:
         source = handle.read()
     code = compile(source, script, "exec")
     sys.argv = [script]
-    sys.path.insert(0, workdir)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:] = [workdir] + [entry for entry in sys.path if os.path.abspath(entry or ".") != here]
     install(workdir)
     exec(code, {"__name__": "__main__", "__file__": script})
 

@@ -1,0 +1,119 @@
+"""`punie demo` and `punie experiment run` end to end, sized down for CI."""
+
+import json
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import punie_cmd, run_punie
+
+pytestmark = pytest.mark.integration
+
+SMALL = ("--iters", "2", "--per-category", "1")
+
+
+def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(tmp_path: Path, train_model_dir: Path) -> None:
+    done = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    journal = (tmp_path / "JOURNAL.md").read_text()
+    table = journal.split("## Cumulative Results")[1].split("## Experiments")[0]
+    rows = [r for r in table.splitlines() if r.startswith("| ") and not r.startswith("| Step")]
+    assert rows[0].startswith("| Baseline: smollm2-135m |") and rows[1].startswith("| demo-tool-calling |")
+    assert all(r.count("%") >= 4 for r in rows)  # Overall, Tool Calling, Code Gen, Reasoning measured
+    assert "### Benchmark: Training Speed" in journal and "**Decision:** " in journal
+    assert any(v in journal for v in ("proceed", "usable", "marginal", "pivot"))
+    assert "dataset_sha256: `" in journal and "chat_template_sha256: `" in journal
+    ledger = [json.loads(line) for line in (tmp_path / "JOURNAL.jsonl").read_text().splitlines()]
+    assert {e["kind"] for e in ledger} >= {"benchmark", "baseline", "train", "experiment"}
+
+    compare = (tmp_path / "runs" / "demo-tool-calling" / "compare.html").read_text()
+    assert "Δ pts" in compare and "<polyline" in compare and "<script" not in compare
+    assert "decision:" in done.stdout and "journal:" in done.stdout
+
+    again = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=300)
+    assert again.returncode == 0 and "already finished" in again.stderr
+    assert (tmp_path / "JOURNAL.jsonl").read_text().count("\n") == len(ledger)  # nothing recorded twice
+
+
+def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -> None:
+    data = tmp_path / "data"
+    assert (
+        run_punie("dataset", "generate", "tool-calling", "--n", "24", "--output", str(data)).returncode == 0
+    )
+    args = (
+        "experiment",
+        "run",
+        "--data",
+        str(data),
+        "--name",
+        "step-1",
+        "--iters",
+        "2",
+        "--batch-size",
+        "2",
+        "--per-category",
+        "2",
+        "--max-tokens",
+        "32",
+        "--concurrency",
+        "1",
+        "--runs-dir",
+        str(tmp_path / "runs"),
+        "--journal",
+        str(tmp_path / "J.md"),
+    )
+    proc = subprocess.Popen(punie_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    results = list((tmp_path / "runs").glob("_base/*/results.jsonl"))
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and not (results and results[0].read_text().strip()):
+        time.sleep(0.3)
+        results = list((tmp_path / "runs").glob("_base/*/results.jsonl"))
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "Traceback" not in err
+    kept = len(results[0].read_text().splitlines())
+    assert kept >= 1
+
+    done = run_punie(*args, timeout=900)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads((results[0].parent / "report.json").read_text())
+    assert report["complete"] and len(report["results"]) == 6
+    assert "step-1" in (tmp_path / "J.md").read_text()
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="no chromium")
+def test_compare_page_renders_in_headless_chromium(tmp_path: Path) -> None:
+    from punie.eval.report import EvalReport
+    from punie.eval.score import EvalResult
+    from punie.journal.compare import Column
+    from punie.journal.compare_html import render_compare_html
+
+    def report(adapter: str | None, passed: list[bool]) -> EvalReport:
+        results = tuple(
+            EvalResult(f"p{i}", "reasoning", p, float(p), None, "", "none", (), None, "", 0.0)
+            for i, p in enumerate(passed)
+        )
+        return EvalReport("m", adapter, "s", "h", results, len(results), "", 0.0)
+
+    page = tmp_path / "compare.html"
+    page.write_text(
+        render_compare_html(
+            [
+                Column("base", report(None, [True, False]), tmp_path),
+                Column("adapter", report("a", [True, True]), tmp_path),
+            ]
+        )
+    )
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    dom = subprocess.run(
+        [str(browser), "--headless", "--no-sandbox", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    assert "50.0%" in dom and "100.0%" in dom and "+50.0" in dom
