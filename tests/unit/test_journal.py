@@ -105,3 +105,16 @@ def test_a_torn_last_ledger_line_is_skipped(tmp_path: Path) -> None:
     with ledger_path(journal).open("a") as handle:
         handle.write('{"kind": "note", "st')
     assert [e.title for e in read_entries(ledger_path(journal))] == ["first"]
+
+
+def test_a_bad_line_in_the_middle_is_named(tmp_path: Path) -> None:
+    import pytest
+
+    from punie.errors import UsageError
+
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, Entry(kind="note", step="a", title="first"))
+    text = ledger_path(journal).read_text()
+    ledger_path(journal).write_text("{oops\n" + text)
+    with pytest.raises(UsageError, match=r"JOURNAL.jsonl:1: entry:"):
+        read_entries(ledger_path(journal))

@@ -56,10 +56,8 @@ def json_result(text: str) -> None:
     print(text, flush=True)
 
 
-@contextmanager
-def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, Any]], None]]:
-    """A live bar (on stderr) fed by training-child events; yields the event handler."""
-    progress = Progress(
+def _bar() -> Progress:
+    return Progress(
         TextColumn("[cyan]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -68,6 +66,12 @@ def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, An
         console=err,
         transient=False,
     )
+
+
+@contextmanager
+def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, Any]], None]]:
+    """A live bar (on stderr) fed by training-child events; yields the event handler."""
+    progress = _bar()
     task = progress.add_task(label, total=total, status="loading model")
 
     def on_event(event: dict[str, Any]) -> None:
@@ -90,15 +94,7 @@ def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, An
 @contextmanager
 def counting_progress(total: int, label: str) -> Iterator[Callable[[str], None]]:
     """A live bar (on stderr) advanced once per finished item; yields `advance(status)`."""
-    progress = Progress(
-        TextColumn("[cyan]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(),
-        console=err,
-        transient=False,
-    )
+    progress = _bar()
     task = progress.add_task(label, total=total, status="")
 
     def advance(status: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from punie.errors import UsageError
 from punie.eval.response import ModelResponse
 from punie.eval.score import EvalResult
+from punie.runtime.jsonl_lines import BadLine, complete_records
 
 
 @dataclass(frozen=True)
@@ -29,31 +30,21 @@ class Recorded:
         return json.dumps(record, ensure_ascii=False) + "\n"
 
 
+def _record(data: dict[str, Any]) -> Recorded:
+    return Recorded(
+        data["prompt_id"],
+        data["suite_hash"],
+        ModelResponse.from_dict(data["response"]),
+        EvalResult.from_dict(data["result"]),
+    )
+
+
 def read_results(path: Path) -> list[Recorded]:
     """Every complete line. A torn last line (a crash mid-write) is dropped; other bad lines are errors."""
-    if not path.is_file():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    records = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            records.append(
-                Recorded(
-                    data["prompt_id"],
-                    data["suite_hash"],
-                    ModelResponse.from_dict(data["response"]),
-                    EvalResult.from_dict(data["result"]),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            if number == len(lines):
-                break
-            field = exc.args[0] if isinstance(exc, KeyError) else "line"
-            raise UsageError(f"{path}:{number}: {field}: not a punie result record ({exc})") from None
-    return records
+    try:
+        return complete_records(path, _record)
+    except BadLine as exc:
+        raise UsageError(f"{path}:{exc.number}: record: not a punie result record ({exc})") from None
 
 
 def append_result(path: Path, record: Recorded) -> None:

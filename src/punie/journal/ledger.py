@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from punie.errors import UsageError
+from punie.runtime.jsonl_lines import BadLine, complete_records
 
 Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "note"]
 SCORE_COLUMNS = ("overall", "tool_calling", "code_generation", "reasoning")
@@ -93,17 +94,7 @@ def append_entry(ledger: Path, entry: Entry) -> None:
 
 
 def read_entries(ledger: Path) -> list[Entry]:
-    if not ledger.is_file():
-        return []
-    lines = ledger.read_text(encoding="utf-8").splitlines()
-    entries = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            entries.append(Entry.from_dict(json.loads(line)))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            if number == len(lines):
-                break  # torn last line
-            raise UsageError(f"{ledger}:{number}: entry: not a journal entry ({exc})") from None
-    return entries
+    try:
+        return complete_records(ledger, Entry.from_dict)
+    except BadLine as exc:
+        raise UsageError(f"{ledger}:{exc.number}: entry: not a journal entry ({exc})") from None
