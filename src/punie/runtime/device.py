@@ -93,7 +93,7 @@ def resolve_device(request: str) -> Literal["cpu", "gpu"]:
         why = info.error or "MLX sees no GPU"
         raise UsageError(
             f"--device gpu: no usable GPU ({why}). On NVIDIA Linux install the CUDA build with "
-            "`uv sync --extra cuda`; run `punie doctor` to see what is found."
+            "`uv sync --no-group cpu --group cuda`; run `punie doctor` to see what is found."
         )
     return "cpu"
 

@@ -94,7 +94,7 @@ def gpu_rows(tflops: float | None) -> list[tuple[str, str]]:
     info = gpu_info()
     if not info.available:
         detail = info.error or "MLX sees no GPU"
-        return [("GPU", f"none ({detail}); on NVIDIA Linux: `uv sync --extra cuda`")]
+        return [("GPU", f"none ({detail}); on NVIDIA Linux: `uv sync --no-group cpu --group cuda`")]
     memory = f", {info.memory_gb:.0f} GB" if info.memory_gb else ""
     rows = [("GPU", f"{info.name} ({info.backend}{memory})")]
     if info.backend == "cuda":
