@@ -90,6 +90,9 @@ def render_journal(entries: list[Entry], hand_notes: str, ledger_name: str) -> s
         step_notes = notes_by_step.get(entry.step, []) if entry.step not in shown else []
         shown.add(entry.step)
         body.append(render_entry(entry, step_notes))
+    for step, notes in notes_by_step.items():  # notes on steps with no entry (yet) still show
+        if step not in shown:
+            body.append(f"### Notes: {step}\n\n" + "\n".join(f"- {n}" for n in notes) + "\n\n---\n")
     body += ["## Notes\n", NOTES_START, hand_notes.strip("\n") or DEFAULT_NOTES, NOTES_END, ""]
     return "\n".join(body)
 
