@@ -1,6 +1,7 @@
 """`punie demo` and `punie experiment run` end to end, sized down for CI."""
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -66,20 +67,35 @@ def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -
         "--journal",
         str(tmp_path / "J.md"),
     )
-    proc = subprocess.Popen(punie_cmd(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    results = list((tmp_path / "runs").glob("_base/*/results.jsonl"))
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and not (results and results[0].read_text().strip()):
-        time.sleep(0.3)
-        results = list((tmp_path / "runs").glob("_base/*/results.jsonl"))
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
+    # Its own PUNIE_HOME (the prepared models linked in), so no base evaluation cached by another
+    # run is reused and the base evaluation really runs here.
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "models").symlink_to(train_model_dir.parent.parent)
+    env = {**os.environ, "PUNIE_HOME": str(home)}
+    log = tmp_path / "stderr.log"
+    with log.open("w") as stderr:  # a file, not a pipe: nothing can block on a full pipe buffer
+        proc = subprocess.Popen(punie_cmd(*args), stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        try:
+            results: list[Path] = []
+            deadline = time.monotonic() + 300
+            while time.monotonic() < deadline and not (results and results[0].read_text().strip()):
+                time.sleep(0.3)
+                results = list((tmp_path / "runs").glob("_base/*/results.jsonl"))
+            assert results, "the base evaluation never wrote a result"
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    err = log.read_text()
     assert proc.returncode == 130, err[-2000:]
     assert "Traceback" not in err
     kept = len(results[0].read_text().splitlines())
     assert kept >= 1
 
-    done = run_punie(*args, timeout=900)
+    done = subprocess.run(punie_cmd(*args), capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
     report = json.loads((results[0].parent / "report.json").read_text())
     assert report["complete"] and len(report["results"]) == 6

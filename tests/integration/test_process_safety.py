@@ -110,14 +110,3 @@ def test_serve_with_missing_adapter_is_a_usage_error(tmp_path: Path) -> None:
     result = run_punie("serve", "--adapter", str(tmp_path / "missing"), "--port", "0")
     assert result.returncode == 2
     assert "adapter directory not found" in result.stderr and "Traceback" not in result.stderr
-
-
-def test_demo_answers_twice_and_leaves_no_server() -> None:
-    before = _mlx_servers()
-    result = run_punie("demo", timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.count("A:") == 2
-    assert "Paris" in result.stdout
-    assert "structured tool calls made:" in result.stdout
-    time.sleep(0.5)
-    assert _mlx_servers() <= before

@@ -28,8 +28,9 @@ async def serve_until_stopped(server: ServerProcess, timeout: float) -> int:
         ui.result(f"serving {server.config.model_path} at {server.base_url} (pid {server.pid})")
         ui.info(f"log: {server.log_path} — press Ctrl-C to stop")
         while not stop.is_set() and server.is_running:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), 1.0)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(1.0):
+                    await stop.wait()
         if not server.is_running:
             ui.error(f"mlx_lm.server exited unexpectedly (log: {server.log_path})")
             return 1

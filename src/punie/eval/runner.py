@@ -141,10 +141,12 @@ async def _respond(
         return ModelResponse((), "server_error", state.dead)
     started = time.monotonic()
     try:
-        turns = await asyncio.wait_for(
-            _ask(prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir())),
-            config.prompt_timeout,
-        )
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C cancellation
+        # that lands as the request finishes, and the run would go on.
+        async with asyncio.timeout(config.prompt_timeout):
+            turns = await _ask(
+                prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir())
+            )
         return ModelResponse(turns, seconds=time.monotonic() - started)
     except TimeoutError:
         await state.check_alive(http, f"no answer to {prompt.id} in {config.prompt_timeout:g} s")

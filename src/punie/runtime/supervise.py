@@ -76,7 +76,8 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) 
     strays = _descendants(proc.pid)
     _signal_group(proc.pid, signal.SIGTERM)
     try:
-        await asyncio.wait_for(proc.wait(), timeout)
+        async with asyncio.timeout(timeout):
+            await proc.wait()
     except TimeoutError:
         _signal_group(proc.pid, signal.SIGKILL)
         await proc.wait()

@@ -109,8 +109,11 @@ async def run_training_child(
         while proc.returncode is None:
             peak = max(peak, tree_rss_bytes(proc.pid))
             events.poll(on_event)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(proc.wait(), poll_seconds)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
+            # cancellation that lands just as the awaited call finishes.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(poll_seconds):
+                    await proc.wait()
     finally:
         await stop_process(proc)
     events.poll(on_event)
