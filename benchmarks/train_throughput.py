@@ -94,6 +94,12 @@ def raw_lora(model: Path, data: Path, env: dict[str, str], iters: int, opts: arg
     return statistics.median(rates)
 
 
+def shared_flags(opts: argparse.Namespace) -> list[str]:
+    """The loop settings every variant gets, as command-line flags."""
+    names = ("iters", "warmup", "batch_size", "num_layers", "rank", "max_seq_length")
+    return [arg for name in names for arg in (f"--{name.replace('_', '-')}", str(getattr(opts, name)))]
+
+
 def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
     python = opts.peer_python
     if python is None:
@@ -113,18 +119,7 @@ def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
         str(resolve_model("smollm2-135m", "train").path),
         "--data",
         str(data),
-        "--iters",
-        str(opts.iters),
-        "--warmup",
-        str(opts.warmup),
-        "--batch-size",
-        str(opts.batch_size),
-        "--num-layers",
-        str(opts.num_layers),
-        "--rank",
-        str(opts.rank),
-        "--max-seq-length",
-        str(opts.max_seq_length),
+        *shared_flags(opts),
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
@@ -142,20 +137,7 @@ def gpu_main(opts: argparse.Namespace) -> None:
     """Per shape, one run: raw mlx-lm vs punie vs torch + peft, bf16 on the GPU, same data and LoRA."""
     tokenizer = resolve_model("smollm2-135m", "train").path
     here = Path(__file__).parent
-    common = [
-        "--iters",
-        str(opts.iters),
-        "--warmup",
-        str(opts.warmup),
-        "--batch-size",
-        str(opts.batch_size),
-        "--num-layers",
-        str(opts.num_layers),
-        "--rank",
-        str(opts.rank),
-        "--max-seq-length",
-        str(opts.max_seq_length),
-    ]
+    common = shared_flags(opts)
     table: list[tuple[str, str, float | None, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
