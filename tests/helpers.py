@@ -70,3 +70,14 @@ def write_adapter(directory: Path, shapes: dict[str, tuple[int, ...]], num_layer
     (directory / "adapter_config.json").write_text(json.dumps(config))
     write_safetensors_header(directory / "adapters.safetensors", shapes)
     return directory
+
+
+def as_from_a_terminal() -> None:
+    """`preexec_fn` for a child the test will Ctrl-C: SIGINT back to its default disposition.
+
+    A shell starts background jobs with SIGINT ignored, and Python then installs no KeyboardInterrupt
+    handler; a test run from such a job would otherwise send a Ctrl-C that nothing can see.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import punie_cmd, run_punie
+from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,9 @@ def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -
     env = {**os.environ, "PUNIE_HOME": str(home)}
     log = tmp_path / "stderr.log"
     with log.open("w") as stderr:  # a file, not a pipe: nothing can block on a full pipe buffer
-        proc = subprocess.Popen(punie_cmd(*args), stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+        proc = subprocess.Popen(
+            punie_cmd(*args), stdout=subprocess.DEVNULL, stderr=stderr, env=env, preexec_fn=as_from_a_terminal
+        )
         try:
             results: list[Path] = []
             deadline = time.monotonic() + 300

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.helpers import punie_cmd, run_punie
+from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -92,6 +92,7 @@ def test_ctrl_c_stops_punie_serve_cleanly(serve_model_dir: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         line = _read_line_with(proc, "serving", seconds=90)

@@ -17,7 +17,7 @@ from punie.errors import PunieError, UsageError
 from punie.serve.adapter_check import check_adapter, read_safetensors_shapes
 from punie.train.lora_config import LoRAConfig
 from punie.train.runner import run_training
-from tests.helpers import punie_cmd, run_punie
+from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -182,6 +182,7 @@ def test_cli_train_then_ctrl_c_keeps_a_usable_adapter(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         deadline = time.monotonic() + 120
