@@ -16,6 +16,7 @@ from punie.eval.report import RESULTS_FILE, AdapterProof
 from punie.eval.response import ModelResponse
 from punie.eval.results_log import read_results
 from punie.runtime.atomic import write_json_atomic
+from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.paths import punie_home
 
 if TYPE_CHECKING:
@@ -56,9 +57,10 @@ def register_baseline(config: EvalRunConfig, home: Path | None = None) -> None:
     if key is None or config.server is None or config.server.adapter_path:
         return
     path = _registry(home)
-    entries = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    entries[key] = str(config.output_dir.resolve())
-    write_json_atomic(path, entries)
+    with exclusive_lock(lock_beside(path)):  # read-modify-write: two runs must not lose an entry
+        entries = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        entries[key] = str(config.output_dir.resolve())
+        write_json_atomic(path, entries)
 
 
 def response_signature(response: ModelResponse) -> str:

@@ -7,19 +7,19 @@ line (a writer killed mid-write) is skipped on reading.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shlex
 import sys
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from punie.errors import UsageError
+from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
 Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "note"]
@@ -70,16 +70,9 @@ def ledger_path(journal_md: Path) -> Path:
     return journal_md.with_suffix(".jsonl")
 
 
-@contextmanager
-def locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> AbstractContextManager[None]:
     """An exclusive lock on `path`'s lock file, held for the block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_name(f".{path.name}.lock"), "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    return exclusive_lock(lock_beside(path))
 
 
 def append_entry(ledger: Path, entry: Entry) -> None:

@@ -8,7 +8,6 @@ converting at once.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import importlib.util
 import json
@@ -16,14 +15,14 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from punie.errors import PunieError
 from punie.runtime.chat_template import template_hash, tools_chat_template
 from punie.runtime.child_env import child_env
+from punie.runtime.file_lock import exclusive_lock
 from punie.runtime.gguf_layout import hf_name, llama_config
 from punie.runtime.gguf_tokenizer import build_tokenizer_json, tokenizer_config
 from punie.runtime.models import EmbeddedModel, Variant, embedded_dir
@@ -46,17 +45,6 @@ def gguf_path(model: EmbeddedModel) -> Path:
 
 def is_prepared(directory: Path) -> bool:
     return (directory / MANIFEST).is_file() and (directory / "config.json").is_file()
-
-
-@contextmanager
-def _lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _sha256(path: Path) -> str:
@@ -160,7 +148,7 @@ def prepare_embedded(
     if is_prepared(final):
         return final
     log = progress or (lambda _msg: None)
-    with _lock(final.parent / f".{variant}.lock"):
+    with exclusive_lock(final.parent / f".{variant}.lock"):
         if is_prepared(final):
             return final
         tmp = final.parent / f".{variant}.tmp"
