@@ -11,7 +11,7 @@ from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.errors import UsageError
 from punie.eval.replay import replay_results
-from punie.eval.report import EvalReport
+from punie.eval.report import EvalReport, percent
 from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category, load_suite
@@ -22,8 +22,8 @@ from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
 
 def print_report(report: EvalReport, output: Path) -> None:
-    rows = [[c, f"{100 * s:.1f}%"] for c, s in report.score_by_category().items()]
-    rows.append(["overall", f"{100 * report.overall_score:.1f}%"])
+    rows = [[c, percent(s)] for c, s in report.score_by_category().items()]
+    rows.append(["overall", percent(report.overall_score)])
     ui.table(
         f"{report.suite_name}: {report.model}" + (f" + {report.adapter}" if report.adapter else ""),
         ["category", "score"],

@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from punie.cli import ui
+from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.plan import EvalSettings, ExperimentConfig
@@ -48,21 +49,12 @@ def cli_hooks(iters: int) -> Iterator[Hooks]:
 def print_outcome(result: ExperimentResult) -> None:
     if result.skipped:
         ui.info("this step is already finished (use --force to run it again)")
-    rows = []
-    for category in result.base.score_by_category():
-        before = result.base.score_by_category()[category]
-        after = result.adapter.score_by_category().get(category, 0.0)
-        rows.append(
-            [category, f"{100 * before:.1f}%", f"{100 * after:.1f}%", f"{100 * (after - before):+.1f}"]
-        )
-    rows.append(
-        [
-            "overall",
-            f"{100 * result.base.overall_score:.1f}%",
-            f"{100 * result.adapter.overall_score:.1f}%",
-            f"{100 * (result.adapter.overall_score - result.base.overall_score):+.1f}",
-        ]
-    )
+    base = {**result.base.score_by_category(), "overall": result.base.overall_score}
+    adapter = {**result.adapter.score_by_category(), "overall": result.adapter.overall_score}
+    rows = [
+        [name, percent(before), percent(adapter.get(name, 0.0)), points(adapter.get(name, 0.0) - before)]
+        for name, before in base.items()
+    ]
     ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts"], rows)
     ui.result(f"decision: {result.decision} — {result.detail}")
     proof = result.adapter.adapter_proof

@@ -15,6 +15,16 @@ RESULTS_FILE = "results.jsonl"
 HTML_FILE = "report.html"
 
 
+def percent(value: float | None) -> str:
+    """A 0..1 score as the reports show it: `62.5%` (`—` when there is none)."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def points(delta: float) -> str:
+    """A change of score in percentage points, signed: `+12.5`."""
+    return f"{100 * delta:+.1f}"
+
+
 @dataclass(frozen=True)
 class AdapterProof:
     """How many responses differ from the baseline's for the same prompts."""

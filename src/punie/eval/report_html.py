@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from punie.eval.report import EvalReport
+from punie.eval.report import EvalReport, percent
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
@@ -15,10 +15,6 @@ th{background:#f4f4f4}.pass{color:#176f2c;font-weight:600}.fail{color:#b3261e;fo
 .warn{background:#fff3cd;border:1px solid #e0b400;padding:.6rem}
 pre{white-space:pre-wrap;margin:0;max-width:40rem}
 """
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
 
 
 def _rows(rows: list[list[str]]) -> str:
@@ -45,11 +41,11 @@ def render_report_html(report: EvalReport) -> str:
         note = " The adapter was probably not applied." if proof.suspicious else ""
         parts.append(
             f"<p class='{cls}'>Adapter proof: {proof.changed} of {proof.compared} responses differ from "
-            f"the baseline ({_pct(proof.changed_share)}).{note}</p>"
+            f"the baseline ({percent(proof.changed_share)}).{note}</p>"
         )
     summary = [
-        ["Overall score (mean of categories)", _pct(report.overall_score)],
-        ["Success rate (all prompts)", _pct(report.success_rate)],
+        ["Overall score (mean of categories)", percent(report.overall_score)],
+        ["Success rate (all prompts)", percent(report.success_rate)],
         ["Suite", f"{escape(report.suite_name)} ({escape(report.suite_hash)})"],
         ["Chat template", escape(str(report.chat_template_hash))],
         ["Settings", f"<pre>{escape(json.dumps(report.settings, indent=1))}</pre>"],
@@ -58,10 +54,10 @@ def render_report_html(report: EvalReport) -> str:
     ]
     keyword = report.keyword_score()
     if keyword is not None:
-        summary.append(["Keyword presence (secondary)", _pct(keyword)])
+        summary.append(["Keyword presence (secondary)", percent(keyword)])
     parts.append("<h2>Summary</h2>" + _table(["", ""], summary))
     counts = {c: sum(1 for r in report.results if r.category == c) for c in report.score_by_category()}
-    categories = [[escape(c), _pct(s), str(counts[c])] for c, s in report.score_by_category().items()]
+    categories = [[escape(c), percent(s), str(counts[c])] for c, s in report.score_by_category().items()]
     parts.append("<h2>By category</h2>" + _table(["category", "score", "prompts"], categories))
     failures = [[escape(name), str(n)] for name, n in report.failure_classes().items()]
     parts.append("<h2>Failure classes</h2>" + _table(["failure", "prompts"], failures or [["none", "0"]]))

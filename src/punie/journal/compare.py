@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from punie.eval.report import EvalReport, load_report
+from punie.eval.report import EvalReport, load_report, points
 from punie.train.events import parse_event, summarize
 from punie.train.lora_config import METRICS_FILE
 
@@ -59,7 +59,7 @@ def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
     decision: Decision = (
         "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
     )
-    parts = [f"{d.category} {100 * d.delta:+.1f} pts" for d in ups + downs]
+    parts = [f"{d.category} {points(d.delta)} pts" for d in ups + downs]
     return decision, (", ".join(parts) if parts else "no category changed")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from punie.eval.report import percent, points
 from punie.journal.compare import Column, LossCurve, category_deltas, decide, prompt_changes
 
 STYLE = """
@@ -15,13 +16,9 @@ td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}th{background:#f
 """
 
 
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
-
-
 def _delta(delta: float) -> str:
     cls = "up" if delta > 1e-9 else "down" if delta < -1e-9 else ""
-    return f"<span class='{cls}'>{100 * delta:+.1f}</span>"
+    return f"<span class='{cls}'>{points(delta)}</span>"
 
 
 def _table(headers: list[str], rows: list[list[str]], flags: list[bool] | None = None) -> str:
@@ -99,9 +96,9 @@ def render_compare_html(columns: list[Column]) -> str:
             if value is None:
                 row.append("—")
             elif index == 0:
-                row.append(_pct(value))
+                row.append(percent(value))
             else:
-                row.append(f"{_pct(value)} ({_delta(value - base_value)})")
+                row.append(f"{percent(value)} ({_delta(value - base_value)})")
                 flagged = flagged or value < base_value - 1e-9
         rows.append(row)
         flags.append(flagged)

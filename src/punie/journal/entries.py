@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from punie.eval.report import EvalReport
+from punie.eval.report import EvalReport, percent
 from punie.journal.ledger import Entry, Row
 from punie.train.benchmark import BenchmarkResult
 
 CATEGORY_LABELS = {"tool_calling": "Tool Calling", "code_generation": "Code Gen", "reasoning": "Reasoning"}
-
-
-def _pct(value: float) -> str:
-    return f"{100 * value:.1f}%"
 
 
 def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = "") -> Row:
@@ -23,8 +19,8 @@ def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = ""
 
 
 def eval_results(report: EvalReport) -> list[str]:
-    lines = [f"Overall {_pct(report.overall_score)} (success rate {_pct(report.success_rate)})"]
-    lines += [f"{CATEGORY_LABELS.get(c, c)}: {_pct(s)}" for c, s in report.score_by_category().items()]
+    lines = [f"Overall {percent(report.overall_score)} (success rate {percent(report.success_rate)})"]
+    lines += [f"{CATEGORY_LABELS.get(c, c)}: {percent(s)}" for c, s in report.score_by_category().items()]
     if report.call_sources():
         lines.append("Tool calls: " + ", ".join(f"{n} {k}" for k, n in report.call_sources().items()))
     if report.failure_classes():

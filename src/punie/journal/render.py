@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from punie.journal.ledger import Entry, Row, append_entry, ledger_path, locked, read_entries
+from punie.eval.report import percent
+from punie.journal.ledger import SCORE_COLUMNS, Entry, Row, append_entry, ledger_path, locked, read_entries
 from punie.runtime.atomic import write_text_atomic
 
 NOTES_START = "<!-- punie:notes:start (hand-written; kept when punie re-renders this file) -->"
@@ -15,10 +16,6 @@ HEADER = (
     "Written by punie from `{ledger}` (the source of truth): `punie journal render` rebuilds it.\n"
 )
 COLUMNS = ("Step", "Dataset", "Adapter", "Overall", "Tool Calling", "Code Gen", "Reasoning", "Notes")
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{100 * value:.1f}%"
 
 
 def _cell(text: str | None) -> str:
@@ -41,9 +38,7 @@ def render_table(rows: list[Row]) -> str:
     if not rows:
         lines.append("| Baseline | — | — | — | — | — | — | Not yet evaluated |")
     for row in rows:
-        scores = [
-            _pct(row.scores.get(c)) for c in ("overall", "tool_calling", "code_generation", "reasoning")
-        ]
+        scores = [percent(row.scores.get(c)) for c in SCORE_COLUMNS]
         cells = [_cell(row.step), _cell(row.dataset), _cell(row.adapter), *scores, _cell(row.notes)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
