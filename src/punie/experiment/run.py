@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie.data.dataset_check import chat_token_counter, validate_dataset
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
 from punie.eval.baseline import baseline_key, find_baseline
@@ -30,7 +29,7 @@ from punie.runtime.models import resolve_model
 from punie.serve.config import ServerConfig
 from punie.train.events import parse_event
 from punie.train.lora_config import METRICS_FILE, LoRAConfig
-from punie.train.runner import run_training
+from punie.train.runner import check_dataset, run_training
 
 Say = Callable[[str], None]
 
@@ -67,13 +66,7 @@ class ExperimentResult:
 
 
 def _validate(config: ExperimentConfig, model_dir: Path, max_seq_length: int) -> str:
-    counter, template = chat_token_counter(model_dir)
-    report = validate_dataset(config.data_dir, counter, max_seq_length, template)
-    if report.errors:
-        shown = "\n".join(str(f) for f in report.errors[:10])
-        raise UsageError(
-            f"{config.data_dir}: {len(report.errors)} dataset error(s); fix them first:\n{shown}"
-        )
+    check_dataset(config.data_dir, model_dir, max_seq_length)
     return dataset_hash(config.data_dir)
 
 

@@ -40,9 +40,10 @@ class TrainingRun:
     resumed_from: Path | None = None
 
 
-def _check_data(config: LoRAConfig, model_dir: Path) -> str | None:
+def check_dataset(data_dir: Path, model_dir: Path, max_seq_length: int) -> str | None:
+    """Validate `data_dir` as training will see it (refuse on errors); return the template hash."""
     counter, template = chat_token_counter(model_dir)
-    report = validate_dataset(config.data_dir, counter, config.max_seq_length, template)
+    report = validate_dataset(data_dir, counter, max_seq_length, template)
     if report.errors:
         shown = "\n".join(str(f) for f in report.errors[:10])
         more = f"\n... and {len(report.errors) - 10} more" if len(report.errors) > 10 else ""
@@ -58,7 +59,7 @@ async def run_training(
 ) -> TrainingRun:
     """Train `config` to the end (or resume its latest checkpoint) and return the outcome."""
     model_dir = resolve_model(config.model, "train", progress=progress).path
-    template = _check_data(config, model_dir)
+    template = check_dataset(config.data_dir, model_dir, config.max_seq_length)
     adapter_dir = config.adapter_dir
     resume_file = resumed_from = None
     if resume:
