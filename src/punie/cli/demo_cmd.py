@@ -32,9 +32,8 @@ def demo(
         raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device))
-    train = {**base.train, "iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters}
     evaluation = dataclasses.replace(base.eval, per_category=per_category or None)
-    config = dataclasses.replace(base, train=train, eval=evaluation)
+    config = dataclasses.replace(base, iters=iters, eval=evaluation)
     with cli_hooks(iters) as hooks, cli_hooks(config.bench_iters) as bench_hooks:
         result = asyncio.run(run_demo(config, hooks, bench_hooks))
     print_outcome(result)

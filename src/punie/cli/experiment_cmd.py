@@ -14,7 +14,7 @@ from punie.cli import ui
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
-from punie.experiment.plan import EvalSettings, ExperimentConfig
+from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
@@ -86,16 +86,14 @@ def run(
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
-    training = {
-        "iters": iters,
-        "learning_rate": lr,
-        "batch_size": batch_size,
-        "rank": rank,
-        "num_layers": num_layers,
-        "max_seq_length": max_seq_length,
-        "save_every": max(1, iters // 2),
-        "steps_per_eval": iters,
-    }
+    training = training_settings(
+        iters,
+        learning_rate=lr,
+        batch_size=batch_size,
+        rank=rank,
+        num_layers=num_layers,
+        max_seq_length=max_seq_length,
+    )
     config = ExperimentConfig(
         name=name,
         data_dir=data,

@@ -14,7 +14,7 @@ from pathlib import Path
 from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
-from punie.experiment.plan import EvalSettings, ExperimentConfig
+from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.entries import benchmark_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -31,16 +31,14 @@ class DemoConfig:
     workdir: Path = Path(".")
     examples: int = 120
     bench_iters: int = 6
+    iters: int = 30
     train: dict[str, object] = dataclasses.field(
         default_factory=lambda: {
-            "iters": 30,
             "learning_rate": 2e-4,
             "batch_size": 2,
             "rank": 8,
             "num_layers": 8,
             "max_seq_length": 768,
-            "save_every": 15,
-            "steps_per_eval": 30,
             "val_batches": 2,
         }
     )
@@ -105,7 +103,7 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
         model=config.model,
         runs_dir=config.workdir / "runs",
         journal=config.journal,
-        training=dict(config.train),
+        training=training_settings(config.iters, **config.train),
         eval=config.eval,
         force=config.force,
         device=config.device,

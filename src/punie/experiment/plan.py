@@ -16,6 +16,12 @@ STAGES: tuple[Stage, ...] = ("validated", "base_eval", "trained", "adapter_eval"
 STATE_FILE = "experiment.json"
 
 
+def training_settings(iters: int, **fields: Any) -> dict[str, Any]:
+    """Pure: LoRAConfig fields for an experiment of `iters` iterations: a checkpoint halfway and at
+    the end, mlx-lm's own validation once at the end; `fields` adds or overrides the rest."""
+    return {"iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters, **fields}
+
+
 @dataclass(frozen=True)
 class EvalSettings:
     suite: str = BUILTIN

@@ -32,10 +32,10 @@ def _table(headers: list[str], rows: list[list[str]], flags: list[bool] | None =
 
 def loss_svg(curve: LossCurve, title: str, width: int = 420, height: int = 220) -> str:
     """Pure: an inline SVG line plot of train (blue) and validation (orange) loss."""
-    points = list(curve.train) + list(curve.val)
-    if not points:
+    samples = list(curve.train) + list(curve.val)
+    if not samples:
         return ""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    xs, ys = [p[0] for p in samples], [p[1] for p in samples]
     x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
     pad = 36
 
