@@ -36,7 +36,7 @@ from punie.runtime.child_env import build_child_env
 from punie.runtime.models import EMBEDDED, resolve_model
 from punie.runtime.prepare import gguf_path
 from punie.train.shapes import get_shape
-from punie.training.benchmark import create_dummy_dataset, run_training_benchmark
+from punie.training.benchmark import BenchmarkResult, create_dummy_dataset, run_training_benchmark
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 ROW = re.compile(r"^\s*(\d+)\s+([\d.]+)\s*\S*\s+([\d.]+)\s+[\d.]+k?\s*$")
@@ -126,6 +126,25 @@ def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
+def punie_run(data: Path, opts: argparse.Namespace, **extra: Any) -> tuple[BenchmarkResult, float]:
+    """punie's own benchmark on the same settings, and its median per-iteration tokens/s after
+    warm-up (the way mlx_lm.lora's rows and the other variants report theirs)."""
+    ours = asyncio.run(
+        run_training_benchmark(
+            "smollm2-135m",
+            opts.iters,
+            data_dir=data,
+            batch_size=opts.batch_size,
+            num_layers=opts.num_layers,
+            lora_rank=opts.rank,
+            max_seq_length=opts.max_seq_length,
+            warmup_iters=opts.warmup,
+            **extra,
+        )
+    )
+    return ours, statistics.median(ours.iteration_tokens_per_second[ours.warmup_iters :])
+
+
 def run_json(cmd: list[str]) -> dict[str, Any]:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
@@ -157,21 +176,7 @@ def gpu_main(opts: argparse.Namespace) -> None:
                     *common,
                 ]
             )
-            ours = asyncio.run(
-                run_training_benchmark(
-                    "smollm2-135m",
-                    opts.iters,
-                    data_dir=data,
-                    batch_size=opts.batch_size,
-                    num_layers=opts.num_layers,
-                    lora_rank=opts.rank,
-                    max_seq_length=opts.max_seq_length,
-                    warmup_iters=opts.warmup,
-                    device="gpu",
-                    shape=name,
-                )
-            )
-            punie_rate = statistics.median(ours.iteration_tokens_per_second[ours.warmup_iters :])
+            ours, punie_rate = punie_run(data, opts, device="gpu", shape=name)
             peer_result: dict[str, Any] = {"error": "no torch 4-bit peer for this shape"}
             if shape.bits is None:
                 peer_result = run_json(
@@ -253,20 +258,7 @@ def main() -> None:
         env = build_child_env(os.environ, find_blas())
         results.append(("raw mlx_lm.lora, punie's environment", raw_lora(model, data, env, opts.iters, opts)))
         print(f"{results[-1][0]}: {results[-1][1]:.1f} tok/s", flush=True)
-        ours = asyncio.run(
-            run_training_benchmark(
-                "smollm2-135m",
-                opts.iters,
-                data_dir=data,
-                batch_size=opts.batch_size,
-                num_layers=opts.num_layers,
-                lora_rank=opts.rank,
-                max_seq_length=opts.max_seq_length,
-                warmup_iters=opts.warmup,
-            )
-        )
-        # the median of per-iteration rates, measured the way mlx_lm.lora's rows report them
-        punie_rate = statistics.median(ours.iteration_tokens_per_second[ours.warmup_iters :])
+        ours, punie_rate = punie_run(data, opts)
         results.append(("punie", punie_rate))
         print(f"punie: {punie_rate:.1f} tok/s ({ours.blas})", flush=True)
         peer_result = peer(data, opts)

@@ -159,14 +159,13 @@ async def _respond(
         return ModelResponse((), "server_error", state.dead or str(exc), time.monotonic() - started)
 
 
-def _resume_records(config: EvalRunConfig, results_path: Path) -> dict[str, Recorded]:
+def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) -> dict[str, Recorded]:
     previous = read_results(results_path)
     if previous and not config.resume:
         raise UsageError(
             f"{results_path} already holds {len(previous)} results; pass --resume to continue that run "
             "or choose another --output"
         )
-    suite_hash = config.suite.suite_hash()
     stale = [r for r in previous if r.suite_hash != suite_hash]
     if stale:
         raise UsageError(f"{results_path}:1: suite_hash: recorded for another suite; use another --output")
@@ -186,7 +185,8 @@ async def run_evaluation(
     `transport` replaces the HTTP transport (tests use an in-process fake server)."""
     config.output_dir.mkdir(parents=True, exist_ok=True)
     results_path = config.output_dir / RESULTS_FILE
-    done = _resume_records(config, results_path)
+    suite_hash = config.suite.suite_hash()
+    done = _resume_records(config, results_path, suite_hash)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     pending = [p for p in config.suite.prompts if p.id not in done]
@@ -212,7 +212,7 @@ async def run_evaluation(
                 async with semaphore:
                     response = await _respond(prompt, config, client, http, state)
                 result = await asyncio.to_thread(score_prompt, prompt, response)
-                record = Recorded(prompt.id, config.suite.suite_hash(), response, result)
+                record = Recorded(prompt.id, suite_hash, response, result)
                 async with lock:
                     append_result(results_path, record)
                     done[prompt.id] = record
@@ -229,7 +229,7 @@ async def run_evaluation(
         model=str(config.server.model_path if config.server else config.model_name),
         adapter=config.server.adapter_path if config.server else None,
         suite_name=config.suite.name,
-        suite_hash=config.suite.suite_hash(),
+        suite_hash=suite_hash,
         results=tuple(r.result for r in ordered),
         prompt_count=len(config.suite.prompts),
         started_at=started_at,
