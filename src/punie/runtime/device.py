@@ -98,11 +98,12 @@ def resolve_device(request: str) -> Literal["cpu", "gpu"]:
     return "cpu"
 
 
-def apply_in_child() -> str:
-    """Inside an engine child: make MLX's default device the one the parent chose. Returns it."""
+def apply_in_child(wanted: str | None = None) -> str:
+    """Inside an engine child: make MLX's default device `wanted` (default: the parent's choice in
+    `PUNIE_DEVICE`; auto or none leaves MLX's own default). Returns the device in use."""
     import mlx.core as mx
 
-    wanted = os.environ.get(DEVICE_ENV)
+    wanted = wanted or os.environ.get(DEVICE_ENV)
     if wanted == "cpu":
         mx.set_default_device(mx.cpu)
     elif wanted == "gpu":

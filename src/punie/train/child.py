@@ -116,9 +116,7 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
     from punie.runtime.device import apply_in_child
 
-    if spec.get("device") in ("cpu", "gpu"):
-        os.environ["PUNIE_DEVICE"] = spec["device"]
-    device = apply_in_child()
+    device = apply_in_child(spec.get("device"))
     writer.emit(
         "start",
         device=device,
