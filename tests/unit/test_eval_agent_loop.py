@@ -6,7 +6,6 @@ from punie.agent.workspace_tools import Workspace
 from punie.data.agent_tools import AGENT_TOOLS
 from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.response import Turn
-from punie.eval.sandbox import netns_available
 from punie.eval.tool_parse import Call
 
 
@@ -72,23 +71,13 @@ def test_bad_calls_answer_with_errors(tmp_path: Path) -> None:
     assert tools.execute(Call("delete_everything", {})).startswith("error: unknown tool")
 
 
-def test_run_command_runs_in_the_sandbox(tmp_path: Path, monkeypatch: Any) -> None:
+def test_run_command_runs_in_the_sandbox_over_the_workspace(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setenv("PUNIE_TEST_SECRET", "s3cret")
     ws_dir = tmp_path / "ws"
     ws_dir.mkdir()
     (ws_dir / "here.txt").write_text("x")
     tools = AgentTools(Workspace(ws_dir))
-    listed = tools.execute(Call("run_command", {"command": "ls; echo secret=$PUNIE_TEST_SECRET"}))
-    if not netns_available():
-        assert "refused" in listed
-        return
-    assert "here.txt" in listed and "s3cret" not in listed
-    outside = tools.execute(Call("run_command", {"command": f"echo x > {tmp_path}/outside.txt"}))
-    assert not (tmp_path / "outside.txt").exists(), outside
-    net = tools.execute(
-        Call(
-            "run_command",
-            {"command": "python3 -c \"import socket; socket.create_connection(('1.1.1.1', 53), 3)\""},
-        )
-    )
-    assert "exit code 0" not in net
+    listed = tools.execute(Call("run_command", {"command": "ls; echo secret=$PUNIE_TEST_SECRET; echo made > new.txt"}))
+    assert listed.startswith("exit code 0") and "here.txt" in listed and "s3cret" not in listed
+    assert (ws_dir / "new.txt").read_text() == "made\n"  # the workspace copy came back
+    assert tools.execute(Call("read_file", {"path": "new.txt"})) == "made\n"

@@ -2,7 +2,7 @@
 
     from punie.eval import load_suite, EvalRunConfig, run_evaluation, score_prompt
 
-Names load on first use: the sandbox child imports `punie.eval.sandbox_guard` and must start fast.
+Names load on first use, so importing one piece does not import the runner and its HTTP stack.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ the sandbox.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import copy
 import json
@@ -85,7 +86,9 @@ async def run_agent(
         if not calls:
             turns.append(turn)
             break
-        results = [tools.execute(call) for call in calls]
+        # In a worker thread: a tool (run_command) may take seconds, and the event loop must stay
+        # free for the prompt timeout and the other prompts.
+        results = [await asyncio.to_thread(tools.execute, call) for call in calls]
         turns.append(replace(turn, tool_results=tuple(r[:RESULT_LIMIT] for r in results)))
         messages.append(_assistant_message(turn))
         messages.extend(_tool_messages(turn, calls, results))

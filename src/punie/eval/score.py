@@ -59,6 +59,10 @@ def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple
         return False, "tests_timeout", f"hidden tests timed out after {limits.wall_seconds:g} s"
     if outcome.passed:
         return True, None, "hidden tests passed"
+    if outcome.exit_code == 0:
+        return False, "tests_failed", "exited 0 before the hidden tests completed (no completion marker)"
+    if outcome.output_truncated and outcome.exit_code is None:
+        return False, "tests_failed", "killed: wrote more output than the sandbox allows"
     lines = [line for line in outcome.stderr.strip().splitlines() if line.strip()]
     return False, "tests_failed", (lines[-1] if lines else f"exit code {outcome.exit_code}")[:300]
 

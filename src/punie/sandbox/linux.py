@@ -1,0 +1,183 @@
+"""Linux backend: namespaces + a new root + Landlock + an unprivileged uid (see `launcher.py`).
+
+The host side only builds the launcher's spec (a pure function), starts it, and reads its output
+through the capped reader. The wall limit is enforced twice: by the launcher, which kills the
+command's pid namespace, and here, a little later, by killing the launcher's process group (the
+command then dies of its parent-death signal).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from punie.errors import PunieError
+from punie.sandbox.drain import drain
+from punie.sandbox.harness import take_marker
+from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
+
+LAUNCHER = str(Path(__file__).with_name("launcher.py"))
+BACKEND = "linux-namespaces"
+SETUP_MARGIN = 5.0  # seconds the host waits past the wall limit before killing the launcher
+UID_RANGE = (1_100_000, 1_900_000)  # per-run uids when started as root: no other process shares one
+SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+ETC_FILES = (
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "localtime",
+    "alternatives",
+    "passwd",
+    "group",
+    "nsswitch.conf",
+)
+
+
+class SandboxSetupError(PunieError):
+    """The isolation itself could not be built (not the command's fault)."""
+
+
+def interpreter_paths() -> tuple[str, ...]:
+    """The directories the sandboxed Python needs: the base installation (not the venv)."""
+    return tuple(dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)))
+
+
+def sandbox_python() -> str:
+    """The base interpreter, by a path that exists inside the sandbox's root."""
+    base = getattr(sys, "_base_executable", sys.executable)
+    return os.path.realpath(base)
+
+
+def read_only_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Existing paths to bind read-only, none inside another (a link stays a link)."""
+    wanted = [*SYSTEM_PATHS, *(f"/etc/{name}" for name in ETC_FILES), *interpreter_paths(), *extra]
+    chosen: list[str] = []
+    for path in wanted:
+        if not os.path.lexists(path):
+            continue
+        if any(
+            path == kept or path.startswith(kept.rstrip("/") + "/")
+            for kept in chosen
+            if not os.path.islink(kept)
+        ):
+            continue
+        chosen.append(path)
+    return tuple(chosen)
+
+
+def sandbox_env(extra_path: str = "") -> dict[str, str]:
+    path = ":".join(p for p in (extra_path, "/usr/local/bin", "/usr/bin", "/bin") if p)
+    return {
+        "PATH": path,
+        "HOME": "/workspace",
+        "TMPDIR": "/tmp",
+        "LANG": "C.UTF-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def process_budget(limits: SandboxLimits) -> int:
+    """RLIMIT_NPROC counts every process of the real uid: as root the run gets a uid of its own,
+    otherwise the user's own count is added so the limit means 'this many more'."""
+    if os.geteuid() == 0:
+        return limits.processes
+    mine = sum(
+        1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == os.getuid()
+    )
+    return limits.processes + mine
+
+
+def build_spec(
+    request: ExecRequest, limits: SandboxLimits, stage: str, result_fd: int, uid: int
+) -> dict[str, Any]:
+    return {
+        "argv": list(request.argv),
+        "env": sandbox_env(os.path.dirname(sandbox_python())),
+        "stage": stage,
+        "ro_paths": list(read_only_paths()),
+        "files": dict(request.files),
+        "copy_from": str(request.workspace) if request.workspace is not None else None,
+        "copy_back": request.sync_back,
+        "nonce": request.nonce,
+        "uid": uid,
+        "result_fd": result_fd,
+        "limits": {
+            "wall": limits.wall_seconds,
+            "cpu": limits.cpu_seconds,
+            "memory": limits.memory_bytes,
+            "file": limits.file_bytes,
+            "processes": process_budget(limits),
+            "work_bytes": limits.work_bytes,
+            "tmp_bytes": limits.tmp_bytes,
+            "inodes": limits.inodes,
+        },
+    }
+
+
+def launcher_env() -> dict[str, str]:
+    """The launcher is trusted host code: it imports punie and landlock however they are installed."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join(p for p in sys.path if p),
+    }
+
+
+def run(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
+    started = time.monotonic()
+    stage = tempfile.mkdtemp(prefix="punie-root-")
+    reader, writer = os.pipe()
+    try:
+        spec = build_spec(
+            request, limits, stage, writer, secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
+        )
+        proc = subprocess.Popen(
+            [sys.executable, LAUNCHER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            pass_fds=(writer,),
+            start_new_session=True,
+            env=launcher_env(),
+        )
+        os.close(writer)
+        writer = -1
+        assert proc.stdin is not None
+        proc.stdin.write(json.dumps(spec).encode())
+        proc.stdin.close()
+        out = drain(proc, reader, started + limits.wall_seconds + SETUP_MARGIN, limits.output_bytes)
+    finally:
+        for fd in (reader, writer):
+            if fd >= 0:
+                os.close(fd)
+        shutil.rmtree(stage, ignore_errors=True)
+    try:
+        outcome = json.loads(out.side.decode() or "{}")
+    except json.JSONDecodeError:
+        outcome = {}
+    if not outcome and not (out.overflow or out.deadline_hit):
+        raise SandboxSetupError(f"the sandbox launcher died: {out.stderr.strip()[-300:] or 'no output'}")
+    if outcome.get("setup_error"):
+        raise SandboxSetupError(f"the sandbox could not be built: {outcome['setup_error']}")
+    stdout, completed = take_marker(out.stdout, request.nonce)
+    return SandboxResult(
+        exit_code=None if out.overflow else outcome.get("exit_code"),
+        stdout=stdout,
+        stderr=out.stderr + ("\n[output limit reached: killed]" if out.overflow else ""),
+        timed_out=bool(outcome.get("timed_out")) or out.deadline_hit,
+        seconds=time.monotonic() - started,
+        isolation=BACKEND,
+        output_truncated=out.truncated or out.overflow,
+        completed=completed,
+        layers=tuple(outcome.get("layers", ())),
+    )
