@@ -77,7 +77,9 @@ def test_run_command_runs_in_the_sandbox_over_the_workspace(tmp_path: Path, monk
     ws_dir.mkdir()
     (ws_dir / "here.txt").write_text("x")
     tools = AgentTools(Workspace(ws_dir))
-    listed = tools.execute(Call("run_command", {"command": "ls; echo secret=$PUNIE_TEST_SECRET; echo made > new.txt"}))
+    listed = tools.execute(
+        Call("run_command", {"command": "ls; echo secret=$PUNIE_TEST_SECRET; echo made > new.txt"})
+    )
     assert listed.startswith("exit code 0") and "here.txt" in listed and "s3cret" not in listed
     assert (ws_dir / "new.txt").read_text() == "made\n"  # the workspace copy came back
     assert tools.execute(Call("read_file", {"path": "new.txt"})) == "made\n"

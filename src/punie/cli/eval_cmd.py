@@ -9,6 +9,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.cli.options import UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.replay import replay_results
 from punie.eval.report import EvalReport, percent
@@ -18,6 +19,7 @@ from punie.eval.suite import BUILTIN, first_per_category, load_suite
 from punie.journal.entries import eval_entry
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
+from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
 
@@ -67,11 +69,12 @@ def evaluate(
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     step: str | None = typer.Option(None, "--step", help="Journal step name (default: --output name)."),
+    unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
 ) -> None:
     """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
     eval_suite = first_per_category(load_suite(suite), per_category)
     if replay is not None:
-        report = replay_results(replay, eval_suite, output)
+        report = replay_results(replay, eval_suite, output, SandboxLimits(unsafe_exec=unsafe_exec))
         print_report(report, output)
         return
     if no_server and adapter is not None:
@@ -101,6 +104,7 @@ def evaluate(
         prompt_timeout=timeout,
         resume=resume,
         baseline=baseline,
+        unsafe_exec=unsafe_exec,
     )
     ui.step(
         f"evaluating {model if server else base_url} on suite {eval_suite.name} "

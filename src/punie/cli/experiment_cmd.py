@@ -11,6 +11,7 @@ from typing import Any
 import typer
 
 from punie.cli import ui
+from punie.cli.options import UNSAFE_EXEC_HELP
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
@@ -84,6 +85,7 @@ def run(
     journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),
     force: bool = typer.Option(False, "--force", help="Run a finished step again."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
     training = training_settings(
@@ -104,7 +106,11 @@ def run(
         force=force,
         device=check_request(device),
         eval=EvalSettings(
-            suite=suite, max_tokens=max_tokens, concurrency=concurrency, per_category=per_category or None
+            suite=suite,
+            max_tokens=max_tokens,
+            concurrency=concurrency,
+            per_category=per_category or None,
+            unsafe_exec=unsafe_exec,
         ),
     )
     with cli_hooks(iters) as hooks:

@@ -12,9 +12,12 @@ from punie.eval.results_log import read_results
 from punie.eval.runner import write_report
 from punie.eval.score import score_prompt
 from punie.eval.suite import EvalSuite
+from punie.sandbox import SandboxLimits
 
 
-def replay_results(results: Path, suite: EvalSuite, output: Path) -> EvalReport:
+def replay_results(
+    results: Path, suite: EvalSuite, output: Path, limits: SandboxLimits = SandboxLimits()
+) -> EvalReport:
     """Re-score every recorded response of `results` against `suite`; write a fresh report."""
     if not results.is_file():
         raise UsageError(f"{results}: no such results file")
@@ -29,7 +32,7 @@ def replay_results(results: Path, suite: EvalSuite, output: Path) -> EvalReport:
             raise UsageError(
                 f"{results}:{number}: prompt_id: {record.prompt_id!r} is not in suite {suite.name}"
             ) from None
-        rescored.append(score_prompt(prompt, record.response))
+        rescored.append(score_prompt(prompt, record.response, limits))
     original = results.parent / REPORT_FILE
     base = EvalReport.from_dict(json.loads(original.read_text())) if original.is_file() else None
     report = EvalReport(
@@ -41,7 +44,11 @@ def replay_results(results: Path, suite: EvalSuite, output: Path) -> EvalReport:
         prompt_count=len(suite.prompts),
         started_at=base.started_at if base else "",
         seconds=base.seconds if base else 0.0,
-        settings={**(base.settings if base else {}), "replayed_from": str(results)},
+        settings={
+            **(base.settings if base else {}),
+            "replayed_from": str(results),
+            "unsafe_exec": limits.unsafe_exec,
+        },
         versions=base.versions if base else {},
         chat_template_hash=base.chat_template_hash if base else None,
     )

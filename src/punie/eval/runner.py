@@ -32,6 +32,8 @@ from punie.eval.suite import EvalPrompt, EvalSuite
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
+from punie.sandbox import SandboxLimits
+from punie.sandbox import require as require_isolation
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess
 
@@ -58,6 +60,7 @@ class EvalRunConfig:
     resume: bool = False
     baseline: Path | None = None  # a baseline report.json for the adapter proof
     workspace_root: Path | None = None  # where throwaway workspaces go (default: the temp dir)
+    unsafe_exec: bool = False  # run model-written code without OS isolation (the user's explicit choice)
     extra: dict[str, str] = field(default_factory=dict)  # recorded as-is in the report settings
 
     def __post_init__(self) -> None:
@@ -67,6 +70,10 @@ class EvalRunConfig:
             raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
         if self.concurrency < 1:
             raise UsageError(f"concurrency must be at least 1, got {self.concurrency}")
+
+    @property
+    def limits(self) -> SandboxLimits:
+        return SandboxLimits(unsafe_exec=self.unsafe_exec)
 
     @property
     def sampling(self) -> SamplingSettings:
@@ -83,6 +90,7 @@ class EvalRunConfig:
             "prompt_timeout": self.prompt_timeout,
             "max_turns": self.max_turns,
             "managed_server": self.manage_server,
+            "unsafe_exec": self.unsafe_exec,
             "base_url": self.base_url if not self.manage_server else None,
             "server_flags": None
             if server is None
@@ -96,6 +104,15 @@ class EvalRunConfig:
 
 
 OnResult = Callable[[EvalResult], None]
+
+
+def needs_execution(prompts: list[EvalPrompt]) -> bool:
+    """Will any of these prompts run model-written code (hidden tests, or a run_command tool)?"""
+    return any(
+        (p.category == "code_generation" and p.tests)
+        or (p.category == "tool_calling" and "run_command" in p.tools)
+        for p in prompts
+    )
 
 
 class _RunState:
@@ -128,7 +145,7 @@ async def _ask(
     try:
         ws.seed(config.suite.workspace)
         return await run_agent(
-            prompt.prompt_text, chat, AgentTools(ws), prompt.tool_schemas(), config.max_turns
+            prompt.prompt_text, chat, AgentTools(ws, config.limits), prompt.tool_schemas(), config.max_turns
         )
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
@@ -190,6 +207,8 @@ async def run_evaluation(
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     pending = [p for p in config.suite.prompts if p.id not in done]
+    # Fail closed before any server starts: model-written code runs only under OS isolation.
+    isolation = require_isolation(config.unsafe_exec) if needs_execution(pending) else None
     for record in done.values():
         if on_result is not None:
             on_result(record.result)
@@ -211,7 +230,7 @@ async def run_evaluation(
             async def one(prompt: EvalPrompt) -> None:
                 async with semaphore:
                     response = await _respond(prompt, config, client, http, state)
-                result = await asyncio.to_thread(score_prompt, prompt, response)
+                result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
                 record = Recorded(prompt.id, suite_hash, response, result)
                 async with lock:
                     append_result(results_path, record)
@@ -234,7 +253,7 @@ async def run_evaluation(
         prompt_count=len(config.suite.prompts),
         started_at=started_at,
         seconds=time.monotonic() - started,
-        settings=config.settings(),
+        settings={**config.settings(), **({"isolation": isolation.backend} if isolation else {})},
         versions={k: v for k in ("mlx", "mlx-lm", "punie") if (v := version_of(k))},
         chat_template_hash=template,
         error=error,

@@ -30,6 +30,7 @@ class EvalSettings:
     concurrency: int = 4
     prompt_timeout: float = 120.0
     per_category: int | None = None  # only the first N prompts of each category
+    unsafe_exec: bool = False  # model-written code without OS isolation (--unsafe-exec)
 
 
 @dataclass(frozen=True)

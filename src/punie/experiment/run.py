@@ -89,6 +89,7 @@ def _eval_config(
         prompt_timeout=settings.prompt_timeout,
         resume=(output / "results.jsonl").is_file(),
         baseline=baseline,
+        unsafe_exec=settings.unsafe_exec,
     )
 
 

@@ -33,6 +33,8 @@ def eval_results(report: EvalReport) -> list[str]:
         )
     if report.error:
         lines.append(f"Stopped early: {report.error}")
+    if report.settings.get("unsafe_exec"):
+        lines.append("UNSAFE: model-written code ran without OS isolation (--unsafe-exec)")
     return lines
 
 

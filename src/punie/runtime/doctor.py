@@ -105,6 +105,20 @@ def gpu_rows(tflops: float | None) -> list[tuple[str, str]]:
     return rows
 
 
+def isolation_rows() -> tuple[list[tuple[str, str]], list[str]]:
+    """Which OS isolation contains model-written code here, and what each of its layers enforces."""
+    from punie.sandbox import detect
+
+    found = detect()
+    if not found.available:
+        return [("sandbox", f"NONE: {found.missing}")], [
+            f"{found.missing}: code scoring and run_command are refused unless --unsafe-exec"
+        ]
+    rows = [("sandbox", found.backend)]
+    rows += [(f"sandbox layer {n}", layer) for n, layer in enumerate(found.layers, start=1)]
+    return rows, []
+
+
 def run_doctor() -> DoctorReport:
     rows: list[tuple[str, str]] = []
     problems: list[str] = []
@@ -137,6 +151,9 @@ def run_doctor() -> DoctorReport:
                 "or set PUNIE_BLAS=/path/to/libopenblas.so.0)"
             )
     rows.extend(gpu_rows(tuned.gpu_tflops if tuned.ok else None))
+    sandbox_rows, sandbox_problems = isolation_rows()
+    rows.extend(sandbox_rows)
+    problems.extend(sandbox_problems)
     home = punie_home()
     rows.append(("cache dir (PUNIE_HOME)", str(home)))
     if not _home_writable(home):

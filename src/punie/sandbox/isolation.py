@@ -48,8 +48,12 @@ def detect() -> Isolation:
 
 
 def require(allow_unsafe: bool) -> Isolation:
-    """The isolation a run will use; raises the one-line refusal when there is none."""
-    found = detect()
+    """The isolation a run will use here; raises the one-line refusal when there is none."""
+    return choose(detect(), allow_unsafe)
+
+
+def choose(found: Isolation, allow_unsafe: bool) -> Isolation:
+    """`found`, or the unsafe fallback the user asked for, or the one-line refusal (pure)."""
     if found.available:
         return found
     if allow_unsafe:

@@ -264,7 +264,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         f"{limits['processes']} processes"
     )
     layers.append(
-        f"unprivileged uid {owner[0]}, no capabilities, no_new_privs"
+        f"a per-run unprivileged uid ({owner[0]} this time), no capabilities, no_new_privs"
         if root
         else "no capabilities, no_new_privs"
     )

@@ -1,0 +1,54 @@
+"""Attacks written as a hostile model would write them, through both real entry points.
+
+Each attack is Python source. `code_answer` hands it to `score_prompt` as the answer to a code
+prompt (it runs when the hidden tests import the solution); `run_command` hands it to the agent's
+`run_command` tool as `python3 - <<EOF`. Attacks end with `raise RuntimeError(f"RESULT {...}")`
+so whatever they obtained reaches the text the host gets back (the failure reason, or the tool
+result), where the tests look for leaks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from punie.agent.workspace_tools import Workspace
+from punie.eval.agent_loop import AgentTools
+from punie.eval.response import ModelResponse, Turn
+from punie.eval.score import score_prompt
+from punie.eval.suite import EvalPrompt
+from punie.eval.tool_parse import Call
+from punie.sandbox import SandboxLimits
+
+FAST = SandboxLimits(wall_seconds=4, cpu_seconds=3)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    text: str  # everything the host got back
+    passed: bool  # scored as passed (code) / exit code 0 (run_command)
+    seconds: float
+
+
+Attack = Callable[..., Outcome]
+
+
+def via_code_answer(source: str, limits: SandboxLimits = FAST, tests: str = "assert True\n") -> Outcome:
+    prompt = EvalPrompt(id="attack", category="code_generation", prompt_text="write code", tests=tests)
+    started = time.monotonic()
+    result = score_prompt(prompt, ModelResponse((Turn(f"```python\n{source}\n```"),)), limits)
+    return Outcome(result.reason, result.passed, time.monotonic() - started)
+
+
+def via_run_command(workspace: Path) -> Attack:
+    def attack(source: str, limits: SandboxLimits = FAST) -> Outcome:
+        tools = AgentTools(Workspace(workspace), limits)
+        started = time.monotonic()
+        text = tools.execute(
+            Call("run_command", {"command": f"python3 - <<'PUNIE_EOF'\n{source}\nPUNIE_EOF"})
+        )
+        return Outcome(text, text.startswith("exit code 0"), time.monotonic() - started)
+
+    return attack

@@ -1,0 +1,19 @@
+"""The `attack` fixture: each attack runs through both real entry points (see attacks.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.adversarial.attacks import Attack, via_code_answer, via_run_command
+
+
+@pytest.fixture(params=["code_answer", "run_command"])
+def attack(request: pytest.FixtureRequest, tmp_path: Path) -> Attack:
+    if request.param == "code_answer":
+        return via_code_answer
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    (workspace / "app.py").write_text("print('hi')\n")
+    return via_run_command(workspace)
