@@ -25,7 +25,11 @@ def test_without_isolation_the_same_attacks_get_out(tmp_path: Path) -> None:
     victim.write_text("original")
     attack = f"open({str(victim)!r}, 'w').write('pwned')\nimport sys\nsys.exit(0)\n"
     result = unsafe.run(
-        ExecRequest(harness_argv(sandbox_python(), "t.py"), files={"t.py": attack}, nonce=new_nonce()),
+        ExecRequest(
+            harness_argv(sandbox_python(), "t.py"),
+            files={"solution.py": attack, "t.py": "from solution import *\n"},
+            nonce=new_nonce(),
+        ),
         SandboxLimits(unsafe_exec=True),
         sandbox_env(),
     )

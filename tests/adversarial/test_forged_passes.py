@@ -47,13 +47,49 @@ def test_an_honest_wrong_answer_fails_with_the_assert() -> None:
     assert not outcome.passed and "AssertionError" in outcome.text
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the nonce lives in the harness's memory; code that walks "
-                   "the harness's frames can read it. Closing it needs tests and solution in two processes.")  # fmt: skip
-def test_walking_the_harness_frames_does_not_forge_a_pass() -> None:
+def test_walking_its_own_frames_finds_no_nonce() -> None:
     source = WRONG + (
-        "import os, sys\nframe = sys._getframe()\nwhile frame:\n    nonce = frame.f_locals.get('nonce')\n"
-        "    if isinstance(nonce, str):\n        os.write(1, ('\\nPUNIE-HIDDEN-TESTS-COMPLETE:' + nonce + '\\n').encode())\n"
-        "        os._exit(0)\n    frame = frame.f_back\n"
+        "import os, sys, gc\nfound = [o for o in gc.get_objects() if isinstance(o, dict) and 'nonce' in o]\n"
+        "frame = sys._getframe()\nwhile frame:\n    found.append(frame.f_locals)\n    frame = frame.f_back\n"
+        "for scope in found:\n    nonce = scope.get('nonce')\n    if isinstance(nonce, str):\n"
+        "        os.write(1, ('\\nPUNIE-HIDDEN-TESTS-COMPLETE:' + nonce + '\\n').encode())\n        os._exit(0)\n"
     )
     outcome = via_code_answer(source, tests=TESTS)
     assert not outcome.passed
+
+
+def test_the_judge_cannot_be_read_or_traced() -> None:
+    """The tests run in the parent; reading its memory, descriptors or environment must fail."""
+    source = WRONG + (
+        "import os, re\nparent = os.getppid()\ngot = []\n"
+        "for path in (f'/proc/{parent}/mem', f'/proc/{parent}/environ', f'/proc/{parent}/fd/3', "
+        "f'/proc/{parent}/maps'):\n"
+        "    try:\n        open(path, 'rb').read(64); got.append(path)\n    except OSError:\n        pass\n"
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.ptrace(16, parent, 0, 0) == 0:\n    got.append('ptrace')\n"
+        "raise RuntimeError(f'RESULT {got}')\n"
+    )
+    outcome = via_code_answer(source, tests=TESTS)
+    assert not outcome.passed and "RESULT []" in outcome.text, outcome.text
+
+
+def test_the_tests_are_gone_before_the_solution_runs() -> None:
+    source = (
+        "import os\ntry:\n    TESTS = open('hidden_tests.py').read()\nexcept OSError as exc:\n    TESTS = str(exc)\n"
+        "def add(a, b):\n    raise RuntimeError('RESULT ' + TESTS[:80])\n"
+    )
+    outcome = via_code_answer(source, tests=TESTS)
+    assert not outcome.passed and "assert add" not in outcome.text, outcome.text
+
+
+def test_an_answer_that_is_not_data_is_refused() -> None:
+    source = "class Sneaky:\n    def __eq__(self, other):\n        return True\n    def __repr__(self):\n" \
+        "        return '__import__(\"os\")._exit(0)'\ndef add(a, b):\n    return Sneaky()\n"  # fmt: skip
+    outcome = via_code_answer(source, tests=TESTS)
+    assert not outcome.passed and "not a literal" in outcome.text, outcome.text
+
+
+def test_exceptions_cross_as_their_builtin_type() -> None:
+    tests = "try:\n    check(-1)\nexcept ValueError:\n    pass\nelse:\n    raise AssertionError('no error')\n"
+    source = "def check(n):\n    if n < 0:\n        raise ValueError('negative')\n    return n\n"
+    assert via_code_answer(source, tests=tests).passed

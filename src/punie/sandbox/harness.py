@@ -1,45 +1,19 @@
 """The hidden-test harness: a pass is earned, never read off an exit status.
 
-The harness runs inside the sandbox as `python -I -S -c HARNESS tests.py`. Before any untrusted
-code is loaded it reads a nonce from a descriptor (a pipe the launcher filled and closed) and closes it;
-it then runs the test file (which imports the solution) and, only when every statement of it has
-run without an exception, writes the completion marker carrying the nonce and leaves with
-`os._exit(0)` (so no atexit hook or thread of the solution runs after it). The scorer requires
-the marker: `sys.exit(0)` at import, `os._exit(0)`, an atexit hook or a killed harness all end
-without it.
-
-What this does not stop: code that reads the harness's own memory (walking its frames for the
-nonce). That needs the solution and the tests in separate processes; see the sandbox notes.
+The harness itself is `harness_main.py`, run inside the sandbox from its text (`python -I -S -c`):
+the tests run in one process (the judge, which alone knows the nonce) against the solution in
+another (the runner), and the judge writes the completion marker only after every statement of
+the tests ran. The scorer requires the marker at the very end of the output.
 """
 
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 
-MARKER = "PUNIE-HIDDEN-TESTS-COMPLETE"
+from punie.sandbox.harness_main import MARKER
 
-HARNESS = """
-import os, sys, traceback
-def _punie_main():
-    nonce_fd = int(sys.argv[2])
-    nonce = os.read(nonce_fd, 256).decode()
-    os.close(nonce_fd)
-    path = sys.argv[1]
-    with open(path, encoding="utf-8") as handle:
-        code = compile(handle.read(), path, "exec")
-    sys.path.insert(0, os.getcwd())
-    sys.argv = [path]
-    try:
-        exec(code, {"__name__": "__main__", "__file__": path})
-    except BaseException:
-        traceback.print_exc()
-        sys.stdout.flush(); sys.stderr.flush()
-        os._exit(1)
-    sys.stdout.flush(); sys.stderr.flush()
-    os.write(1, ("\\n" + MARKER + ":" + nonce + "\\n").encode())
-    os._exit(0)
-_punie_main()
-""".replace("MARKER", repr(MARKER))
+HARNESS = Path(__file__).with_name("harness_main.py").read_text(encoding="utf-8")
 
 
 def new_nonce() -> str:

@@ -142,7 +142,7 @@ def run(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
             request, limits, stage, writer, secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
         )
         proc = subprocess.Popen(
-            [sys.executable, LAUNCHER],
+            [sys.executable, "-S", LAUNCHER],  # -S: the path comes whole in PYTHONPATH
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
