@@ -16,7 +16,7 @@ from pathlib import Path
 
 from punie.agent.workspace_tools import Workspace
 from punie.eval.agent_loop import AgentTools
-from punie.eval.response import ModelResponse, Turn
+from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_parse import Call
@@ -38,7 +38,7 @@ Attack = Callable[..., Outcome]
 def via_code_answer(source: str, limits: SandboxLimits = FAST, tests: str = "assert True\n") -> Outcome:
     prompt = EvalPrompt(id="attack", category="code_generation", prompt_text="write code", tests=tests)
     started = time.monotonic()
-    result = score_prompt(prompt, ModelResponse((Turn(f"```python\n{source}\n```"),)), limits)
+    result = score_prompt(prompt, RecordedResponse((Turn(f"```python\n{source}\n```"),)), limits)
     return Outcome(result.reason, result.passed, time.monotonic() - started)
 
 

@@ -11,7 +11,7 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.baseline import adapter_proof, compare_responses
 from punie.eval.report import load_report
-from punie.eval.response import ModelResponse, Turn
+from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import read_results
 from punie.eval.runner import EvalRunConfig, run_evaluation
 from punie.eval.suite import parse_suite
@@ -119,9 +119,9 @@ def test_torn_last_line_is_dropped_on_resume(tmp_path: Path) -> None:
 
 
 def test_adapter_proof_counts_changed_responses(tmp_path: Path) -> None:
-    same = {"a": ModelResponse((Turn("x"),)), "b": ModelResponse((Turn("y"),))}
+    same = {"a": RecordedResponse((Turn("x"),)), "b": RecordedResponse((Turn("y"),))}
     assert compare_responses(same, same, "base").suspicious
-    changed = {"a": ModelResponse((Turn("x"),)), "b": ModelResponse((Turn("z"),))}
+    changed = {"a": RecordedResponse((Turn("x"),)), "b": RecordedResponse((Turn("z"),))}
     proof = compare_responses(same, changed, "base")
     assert (proof.compared, proof.changed, proof.changed_share) == (2, 1, 0.5)
 

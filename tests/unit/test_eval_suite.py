@@ -67,7 +67,7 @@ def test_jsonl_suite_loads(tmp_path: Path) -> None:
         (
             "prompts:\n  - id: a\n    category: tool_calling\n    prompt_text: x\n"
             "    expected_calls: [{name: rm_rf}]\n",
-            ":2: expected_calls[0].name: unknown tool",
+            ":2: expected_calls[0].name: tool 'rm_rf' is not offered",
         ),
         (
             "prompts:\n  - {id: a, category: reasoning, prompt_text: x, expected_answer: 1, colour: red}\n",

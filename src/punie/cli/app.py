@@ -17,6 +17,7 @@ from punie.cli import (
     journal_cmd,
     model_cmd,
     serve_cmd,
+    suite_cmd,
     train_cmd,
     ui,
 )
@@ -34,6 +35,7 @@ app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(journal_cmd.app, name="journal")
 app.add_typer(experiment_cmd.app, name="experiment")
+app.add_typer(suite_cmd.app, name="suite")
 app.command("serve")(serve_cmd.serve)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.evaluate)

@@ -78,7 +78,11 @@ def evaluate(
         print_report(report, output)
         return
     if no_server and adapter is not None:
-        raise UsageError("--adapter needs a managed server; with --no-server, load it in your server")
+        raise UsageError(
+            "--adapter needs punie's managed server: drop --no-server (punie then starts mlx_lm.server "
+            "with the adapter), or start your own server with it (mlx_lm.server --adapter-path DIR) "
+            "and pass only --no-server --base-url"
+        )
     server = (
         None
         if no_server

@@ -18,7 +18,7 @@ _WHERE = {
     "score_prompt": "score",
     "EvalReport": "report",
     "load_report": "report",
-    "ModelResponse": "response",
+    "RecordedResponse": "response",
     "Turn": "response",
     "EvalRunConfig": "runner",
     "run_evaluation": "runner",

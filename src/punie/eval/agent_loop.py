@@ -3,7 +3,8 @@
 The model's calls are executed whether they came back structured or were written as text
 (`<tool_call>{...}</tool_call>`), so a model trained on either format still acts; the scorer
 tells the two apart. `read_file`/`write_file` stay inside the workspace; `run_command` runs in
-the sandbox.
+the sandbox. A suite's own tools are not executed: their calls are scored as made, unless the
+suite scripts their results (`tool_results:`), which are fed back like real ones.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import contextlib
 import copy
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +21,7 @@ from punie.agent.workspace_tools import Workspace
 from punie.eval.response import Turn
 from punie.eval.sandbox import SandboxLimits, run_shell_sandboxed
 from punie.eval.tool_parse import Call
+from punie.eval.tool_schema import BUILTIN_TOOLS
 
 # (messages, tool schemas) -> the assistant's next turn. The real one posts to
 # /v1/chat/completions; tests pass a plain async function.
@@ -32,22 +34,29 @@ RESULT_LIMIT = 4000
 class AgentTools:
     workspace: Workspace
     limits: SandboxLimits = field(default_factory=SandboxLimits)
+    scripted: Mapping[str, str] = field(default_factory=dict)  # a suite's scripted tool results
+    declared: frozenset[str] = frozenset()  # a suite's own tools: their calls are scored, not run
 
-    def execute(self, call: Call) -> str:
-        """Run one call; a bad call gets an error string back (the model sees it), never an exception."""
+    def execute(self, call: Call) -> str | None:
+        """Run one call; a bad call gets an error string back (the model sees it), never an
+        exception. A suite's own tool without a scripted result is not run: None."""
+        if call.name in self.scripted:
+            return self.scripted[call.name]
+        if call.name in self.declared:
+            return None
+        if call.name not in BUILTIN_TOOLS:
+            return f"error: unknown tool {call.name!r}"
         args = call.arguments
         try:
             if call.name == "read_file":
                 return self.workspace.read_file(str(args["path"]))
             if call.name == "write_file":
                 return self.workspace.write_file(str(args["path"]), str(args["content"]))
-            if call.name == "run_command":
-                outcome = run_shell_sandboxed(str(args["command"]), self.workspace.root, self.limits)
-                status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
-                return f"{status}\n{outcome.stdout}{outcome.stderr}"[:RESULT_LIMIT]
+            outcome = run_shell_sandboxed(str(args["command"]), self.workspace.root, self.limits)
+            status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
+            return f"{status}\n{outcome.stdout}{outcome.stderr}"[:RESULT_LIMIT]
         except KeyError as exc:
             return f"error: missing argument {exc.args[0]!r} for {call.name}"
-        return f"error: unknown tool {call.name!r}"
 
 
 def _tool_messages(turn: Turn, calls: tuple[Call, ...], results: list[str]) -> list[dict[str, Any]]:
@@ -71,14 +80,18 @@ def _assistant_message(turn: Turn) -> dict[str, Any]:
 
 
 async def run_agent(
-    prompt_text: str,
+    conversation: str | list[dict[str, Any]],
     chat: ChatFn,
     tools: AgentTools,
     schemas: list[dict[str, Any]],
     max_turns: int = MAX_TURNS,
 ) -> tuple[Turn, ...]:
-    """Ask, execute the calls, feed the results back, until the model answers or `max_turns`."""
-    messages: list[dict[str, Any]] = [{"role": "user", "content": prompt_text}]
+    """Ask, execute the calls, feed the results back, until the model answers or `max_turns`.
+    A call of a tool that cannot run here (not built in, no scripted result) ends the loop: it is
+    scored as made."""
+    messages: list[dict[str, Any]] = (
+        [{"role": "user", "content": conversation}] if isinstance(conversation, str) else list(conversation)
+    )
     turns: list[Turn] = []
     for _ in range(max_turns):
         turn = await chat(messages, schemas)
@@ -88,7 +101,11 @@ async def run_agent(
             break
         # In a worker thread: a tool (run_command) may take seconds, and the event loop must stay
         # free for the prompt timeout and the other prompts.
-        results = [await asyncio.to_thread(tools.execute, call) for call in calls]
+        outcomes = [await asyncio.to_thread(tools.execute, call) for call in calls]
+        if any(outcome is None for outcome in outcomes):
+            turns.append(turn)
+            break
+        results = [str(outcome) for outcome in outcomes]
         turns.append(replace(turn, tool_results=tuple(r[:RESULT_LIMIT] for r in results)))
         messages.append(_assistant_message(turn))
         messages.extend(_tool_messages(turn, calls, results))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from punie.eval.report import RESULTS_FILE, AdapterProof
-from punie.eval.response import ModelResponse
+from punie.eval.response import RecordedResponse
 from punie.eval.results_log import read_results
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.file_lock import exclusive_lock, lock_beside
@@ -63,14 +63,14 @@ def register_baseline(config: EvalRunConfig, home: Path | None = None) -> None:
         write_json_atomic(path, entries)
 
 
-def response_signature(response: ModelResponse) -> str:
+def response_signature(response: RecordedResponse) -> str:
     """Pure: what counts as 'the same response' (text and calls of every turn)."""
     turns = [(t.content, json.dumps(list(t.tool_calls), sort_keys=True)) for t in response.turns]
     return json.dumps(turns)
 
 
 def compare_responses(
-    baseline: dict[str, ModelResponse], current: dict[str, ModelResponse], label: str
+    baseline: dict[str, RecordedResponse], current: dict[str, RecordedResponse], label: str
 ) -> AdapterProof:
     """Pure: how many prompts answered in both runs got a different response."""
     shared = [
@@ -82,7 +82,7 @@ def compare_responses(
     return AdapterProof(label, len(shared), changed)
 
 
-def adapter_proof(config: EvalRunConfig, responses: dict[str, ModelResponse]) -> AdapterProof | None:
+def adapter_proof(config: EvalRunConfig, responses: dict[str, RecordedResponse]) -> AdapterProof | None:
     """Compare with the explicit `config.baseline`, else the registered one; None without an adapter."""
     if config.server is None or not config.server.adapter_path:
         return None

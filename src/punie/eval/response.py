@@ -47,7 +47,7 @@ class Turn:
 
 
 @dataclass(frozen=True)
-class ModelResponse:
+class RecordedResponse:
     turns: tuple[Turn, ...]
     error: RequestError | None = None
     error_detail: str = ""
@@ -57,6 +57,10 @@ class ModelResponse:
     def text(self) -> str:
         """The final assistant text (what a user would read)."""
         return self.turns[-1].content if self.turns else ""
+
+    def call_turns(self) -> tuple[tuple[Call, ...], ...]:
+        """The calls of each turn, turn by turn (the scorer matches within a turn in any order)."""
+        return tuple(turn.parsed().calls for turn in self.turns)
 
     def all_calls(self) -> ParsedCalls:
         """Every call across the turns, in order; `text` when any was recovered from text."""
@@ -82,7 +86,7 @@ class ModelResponse:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ModelResponse:
+    def from_dict(cls, data: dict[str, Any]) -> RecordedResponse:
         return cls(
             turns=tuple(Turn.from_dict(t) for t in data.get("turns") or ()),
             error=data.get("error"),

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
-from punie.eval.response import ModelResponse
+from punie.eval.response import RecordedResponse
 from punie.eval.score import EvalResult
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
@@ -17,7 +17,7 @@ from punie.runtime.jsonl_lines import BadLine, complete_records
 class Recorded:
     prompt_id: str
     suite_hash: str
-    response: ModelResponse
+    response: RecordedResponse
     result: EvalResult
 
     def to_line(self) -> str:
@@ -34,7 +34,7 @@ def _record(data: dict[str, Any]) -> Recorded:
     return Recorded(
         data["prompt_id"],
         data["suite_hash"],
-        ModelResponse.from_dict(data["response"]),
+        RecordedResponse.from_dict(data["response"]),
         EvalResult.from_dict(data["result"]),
     )
 

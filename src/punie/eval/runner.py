@@ -25,7 +25,7 @@ from punie.eval.baseline import adapter_proof, register_baseline
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
-from punie.eval.response import ModelResponse, Turn
+from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.score import EvalResult, score_prompt
 from punie.eval.suite import EvalPrompt, EvalSuite
@@ -140,12 +140,21 @@ async def _ask(
         return await client.complete(http, messages, tools)  # type: ignore[arg-type]
 
     if prompt.category != "tool_calling":
-        return (await chat([{"role": "user", "content": prompt.prompt_text}], []),)
+        return (await chat(prompt.conversation(), []),)
     ws = Workspace(Path(tempfile.mkdtemp(prefix=f"punie-ws-{prompt.id}-", dir=workspace)))
     try:
         ws.seed(config.suite.workspace)
         return await run_agent(
-            prompt.prompt_text, chat, AgentTools(ws, config.limits), prompt.tool_schemas(), config.max_turns
+            prompt.conversation(),
+            chat,
+            AgentTools(
+                ws,
+                config.limits,
+                prompt.tool_results,
+                frozenset(spec.name for spec in prompt.tool_specs if not spec.builtin),
+            ),
+            prompt.tool_schemas(),
+            config.max_turns,
         )
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
@@ -153,9 +162,9 @@ async def _ask(
 
 async def _respond(
     prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, state: _RunState
-) -> ModelResponse:
+) -> RecordedResponse:
     if state.dead:
-        return ModelResponse((), "server_error", state.dead)
+        return RecordedResponse((), "server_error", state.dead)
     started = time.monotonic()
     try:
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C cancellation
@@ -164,16 +173,16 @@ async def _respond(
             turns = await _ask(
                 prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir())
             )
-        return ModelResponse(turns, seconds=time.monotonic() - started)
+        return RecordedResponse(turns, seconds=time.monotonic() - started)
     except TimeoutError:
         await state.check_alive(http, f"no answer to {prompt.id} in {config.prompt_timeout:g} s")
         detail = state.dead or f"no answer in {config.prompt_timeout:g} s"
-        return ModelResponse(
+        return RecordedResponse(
             (), "server_error" if state.dead else "timeout", detail, time.monotonic() - started
         )
     except ServerError as exc:
         await state.check_alive(http, str(exc))
-        return ModelResponse((), "server_error", state.dead or str(exc), time.monotonic() - started)
+        return RecordedResponse((), "server_error", state.dead or str(exc), time.monotonic() - started)
 
 
 def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) -> dict[str, Recorded]:

@@ -6,10 +6,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from punie.eval.answer_score import extract_code, score_answer, strip_think
-from punie.eval.response import ModelResponse
+from punie.eval.response import RecordedResponse
 from punie.eval.sandbox import SandboxLimits, run_sandboxed
 from punie.eval.suite import EvalPrompt
-from punie.eval.tool_score import score_tool_calls
+from punie.eval.tool_score import ToolRules, score_tool_calls
 
 CODE_FAILURES = ("tests_failed", "tests_timeout")
 SOLUTION_FILE = "solution.py"
@@ -52,7 +52,7 @@ def keyword_hits(prompt: EvalPrompt, text: str) -> float | None:
 
 
 def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple[bool, str | None, str]:
-    code = extract_code(text)
+    code = (prompt.context + "\n\n" if prompt.context else "") + extract_code(text)
     files = {SOLUTION_FILE: code, TESTS_FILE: TESTS_PRELUDE + (prompt.tests or "")}
     outcome = run_sandboxed(files, TESTS_FILE, limits)
     if outcome.timed_out:
@@ -68,7 +68,7 @@ def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple
 
 
 def score_prompt(
-    prompt: EvalPrompt, response: ModelResponse, limits: SandboxLimits = SandboxLimits()
+    prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits = SandboxLimits()
 ) -> EvalResult:
     """Score one response. Code prompts run their hidden tests in the sandbox; the rest is pure."""
     parsed = response.all_calls()
@@ -77,7 +77,9 @@ def score_prompt(
     if response.error is not None:
         passed, failure, reason = False, response.error, response.error_detail or response.error
     elif prompt.category == "tool_calling":
-        tool = score_tool_calls(prompt.expected_calls, parsed)
+        tools = {spec.name: spec for spec in prompt.tool_specs}
+        rules = ToolRules(prompt.string_match, prompt.ordered)
+        tool = score_tool_calls(prompt.expected_calls, parsed, response.call_turns(), tools, rules)
         passed, failure, reason = tool.passed, tool.failure, tool.reason
     elif prompt.category == "code_generation":
         passed, failure, reason = _code_verdict(prompt, text, limits)

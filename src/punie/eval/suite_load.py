@@ -1,0 +1,135 @@
+"""Suite files -> `EvalSuite`: YAML (a list of prompts, or a mapping) or JSONL (a prompt a line).
+
+A YAML mapping may give: `name`, `source` (a note), `workspace` (files every agent run starts
+with), `tools` (OpenAI function schemas the prompts may offer by name), `tools_file` (the same, in
+a JSON or YAML file beside the suite), `string_match` (`exact`, the default, or `bfcl`), and
+`prompts`. Expected arguments map each name to one value or to a list of allowed alternatives;
+wrap a list-valued argument in another list (`[[1, 2]]`).
+"""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from punie.errors import UsageError
+from punie.eval.suite import BUILTIN, EvalSuite
+from punie.eval.suite_prompt import Where, prompt_from_dict
+from punie.eval.tool_schema import ToolSpec, tool_from_dict
+
+SUITE_KEYS = {"name", "source", "workspace", "tools", "tools_file", "string_match", "prompts"}
+
+
+def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        raise UsageError(f"{file}:{line}: yaml: {getattr(exc, 'problem', exc)}") from None
+    header: dict[str, Any] = {}
+    items, item_nodes = data, node
+    if isinstance(data, dict):
+        unknown = set(data) - SUITE_KEYS
+        if unknown:
+            raise UsageError(
+                f"{file}:1: {sorted(unknown)[0]}: unknown suite key (known: {', '.join(sorted(SUITE_KEYS))})"
+            )
+        header = {k: v for k, v in data.items() if k != "prompts"}
+        items = data.get("prompts")
+        pairs = node.value if isinstance(node, yaml.MappingNode) else []
+        item_nodes = next((v for k, v in pairs if k.value == "prompts"), None)
+    if not isinstance(items, list) or not isinstance(item_nodes, yaml.SequenceNode):
+        raise UsageError(f"{file}:1: prompts: expected a list of prompts")
+    lines = [n.start_mark.line + 1 for n in item_nodes.value]
+    return header, list(zip(lines, items, strict=True))
+
+
+def _jsonl_records(text: str, file: str) -> list[tuple[int, Any]]:
+    records = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append((number, json.loads(line)))
+        except json.JSONDecodeError as exc:
+            raise UsageError(f"{file}:{number}: json: {exc.msg} (column {exc.colno})") from None
+    return records
+
+
+def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
+    raw: list[Any] = []
+    tools_file = header.get("tools_file")
+    if tools_file is not None:
+        path = Path(file).parent / str(tools_file)
+        if not path.is_file():
+            raise UsageError(f"{file}:1: tools_file: {path} does not exist")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise UsageError(f"{path}:1: yaml: {getattr(exc, 'problem', exc)}") from None
+        if not isinstance(loaded, list):
+            raise UsageError(f"{path}:1: tools: expected a list of tool schemas")
+        raw.extend(loaded)
+    inline = header.get("tools") or []
+    if not isinstance(inline, list):
+        raise UsageError(f"{file}:1: tools: expected a list of tool schemas")
+    raw.extend(inline)
+    tools: dict[str, ToolSpec] = {}
+    for index, item in enumerate(raw):
+        try:
+            spec = tool_from_dict(item)
+        except ValueError as exc:
+            raise UsageError(f"{file}:1: tools[{index}]: {exc}") from None
+        if spec.name in tools:
+            raise UsageError(f"{file}:1: tools[{index}]: tool {spec.name!r} is declared twice")
+        tools[spec.name] = spec
+    return tools
+
+
+def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
+    """Pure (but for a `tools_file`): a suite from the text of a YAML or JSONL file."""
+    header: dict[str, Any] = {}
+    records = _jsonl_records(text, file) if file.endswith(".jsonl") else None
+    if records is None:
+        header, records = _yaml_records(text, file)
+    workspace = header.get("workspace") or {}
+    if not isinstance(workspace, dict) or not all(isinstance(v, str) for v in workspace.values()):
+        raise UsageError(f"{file}:1: workspace: must map file paths to text")
+    string_match = header.get("string_match", "exact")
+    tools = _suite_tools(header, file)
+    prompts, seen = [], set()
+    for line, raw in records:
+        prompt = prompt_from_dict(raw, Where(file, line), tools, string_match)
+        if prompt.id in seen:
+            raise UsageError(f"{file}:{line}: id: duplicate id {prompt.id!r}")
+        seen.add(prompt.id)
+        prompts.append(prompt)
+    if not prompts:
+        raise UsageError(f"{file}:1: prompts: the suite has no prompts")
+    return EvalSuite(str(header.get("name") or default_name), tuple(prompts), dict(workspace))
+
+
+def load_suite(source: str | Path = BUILTIN) -> EvalSuite:
+    """The built-in suite (`"builtin"`), a YAML/JSONL suite file, or `bfcl:CATEGORY` / `humaneval`
+    imported on the fly from the optional `benchmarks` packages."""
+    text = str(source)
+    if text == BUILTIN:
+        body = resources.files("punie.eval").joinpath("builtin_suite.yaml").read_text(encoding="utf-8")
+        return parse_suite(body, "builtin_suite.yaml", BUILTIN)
+    if text.startswith("bfcl:") or text == "humaneval" or text.startswith("humaneval:"):
+        from punie.eval.imports.registry import imported_suite_text
+
+        name, body = imported_suite_text(text)
+        return parse_suite(body, f"{name}.yaml", name)
+    path = Path(source)
+    if not path.is_file():
+        raise UsageError(
+            f"{path}: no such suite file (use 'builtin', 'bfcl:CATEGORY', 'humaneval' or a .yaml/.jsonl file)"
+        )
+    return parse_suite(path.read_text(encoding="utf-8"), str(path), path.stem)

@@ -1,0 +1,208 @@
+"""One prompt record of a suite file -> an `EvalPrompt`, with errors naming file, line and field."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from punie.errors import UsageError
+from punie.eval.suite import CATEGORIES, EvalPrompt
+from punie.eval.tool_match import STRING_MATCHES, ExpectedCall, StringMatch
+from punie.eval.tool_schema import BUILTIN_TOOLS, ToolSpec, tool_from_dict
+
+ROLES = ("system", "user", "assistant", "tool")
+KNOWN_KEYS = {
+    "id",
+    "category",
+    "prompt_text",
+    "messages",
+    "context",
+    "expected_tool_calls",
+    "expected_keywords",
+    "expected_calls",
+    "no_tool",
+    "tools",
+    "ordered",
+    "tool_results",
+    "tests",
+    "expected_answer",
+}
+
+
+class Where:
+    def __init__(self, file: str, line: int) -> None:
+        self.file, self.line = file, line
+
+    def fail(self, name: str, message: str) -> UsageError:
+        return UsageError(f"{self.file}:{self.line}: {name}: {message}")
+
+
+def strings(value: Any, name: str, where: Where) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise where.fail(name, "must be a list of strings")
+    return tuple(value)
+
+
+def _expected_call(raw: Any, index: int, offered: Mapping[str, ToolSpec], where: Where) -> ExpectedCall:
+    name = f"expected_calls[{index}]"
+    if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+        raise where.fail(name, "must be a mapping with a string `name`")
+    if raw["name"] not in offered:
+        raise where.fail(f"{name}.name", f"tool {raw['name']!r} is not offered (offered: {sorted(offered)})")
+    arguments = raw.get("arguments") or {}
+    if not isinstance(arguments, dict):
+        raise where.fail(f"{name}.arguments", "must be a mapping")
+    allowed = {k: tuple(v) if isinstance(v, list) else (v,) for k, v in arguments.items()}
+    optional = frozenset(strings(raw.get("optional"), f"{name}.optional", where))
+    unknown = set(raw) - {"name", "arguments", "optional"}
+    if unknown:
+        raise where.fail(name, f"unknown key(s) {sorted(unknown)}")
+    properties = offered[raw["name"]].properties
+    stray = [k for k in allowed if properties and k not in properties]
+    if stray:
+        raise where.fail(
+            f"{name}.arguments", f"{stray} not among {raw['name']}'s parameters {sorted(properties)}"
+        )
+    return ExpectedCall(raw["name"], allowed, optional)
+
+
+def offered_tools(raw: Any, suite_tools: Mapping[str, ToolSpec], where: Where) -> tuple[ToolSpec, ...]:
+    """A prompt's `tools`: names (of the suite's tools or the built-in ones) or inline schemas."""
+    known = {**BUILTIN_TOOLS, **suite_tools}
+    if raw is None:
+        return tuple(suite_tools.values()) or tuple(BUILTIN_TOOLS.values())
+    if not isinstance(raw, list):
+        raise where.fail("tools", "must be a list of tool names or tool schemas")
+    specs: list[ToolSpec] = []
+    for index, item in enumerate(raw):
+        if isinstance(item, str):
+            if item not in known:
+                raise where.fail("tools", f"unknown tool {item!r} (known: {sorted(known)})")
+            specs.append(known[item])
+        else:
+            try:
+                specs.append(tool_from_dict(item))
+            except ValueError as exc:
+                raise where.fail(f"tools[{index}]", str(exc)) from None
+    names = [s.name for s in specs]
+    if len(set(names)) != len(names):
+        raise where.fail("tools", f"a tool is offered twice: {names}")
+    return tuple(specs)
+
+
+def _messages(raw: Any, where: Where) -> tuple[dict[str, Any], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not raw:
+        raise where.fail("messages", "must be a non-empty list of chat messages")
+    for index, message in enumerate(raw):
+        if not isinstance(message, dict) or message.get("role") not in ROLES:
+            raise where.fail(f"messages[{index}].role", f"must be one of {', '.join(ROLES)}")
+        if not isinstance(message.get("content", ""), str | type(None)):
+            raise where.fail(f"messages[{index}].content", "must be text")
+        if message["role"] == "assistant" and not isinstance(message.get("tool_calls", []), list):
+            raise where.fail(f"messages[{index}].tool_calls", "must be a list")
+    if raw[-1]["role"] not in ("user", "tool"):
+        raise where.fail("messages", "the last message must be from the user or a tool result")
+    return tuple(dict(m) for m in raw)
+
+
+def _tool_results(raw: Any, where: Where) -> dict[str, str]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise where.fail("tool_results", "must map tool names to the text each call returns")
+    return dict(raw)
+
+
+def _flag(raw: dict[str, Any], key: str, where: Where) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise where.fail(key, "must be true or false")
+    return value
+
+
+def prompt_from_dict(
+    raw: Any,
+    where: Where | None = None,
+    suite_tools: Mapping[str, ToolSpec] | None = None,
+    string_match: StringMatch = "exact",
+) -> EvalPrompt:
+    """Validate one prompt record; errors name the file, line and field."""
+    where = where or Where("<prompt>", 1)
+    if not isinstance(raw, dict):
+        raise where.fail("prompt", "must be a mapping")
+    unknown = set(raw) - KNOWN_KEYS
+    if unknown:
+        raise where.fail(sorted(unknown)[0], f"unknown field (known: {', '.join(sorted(KNOWN_KEYS))})")
+    if string_match not in STRING_MATCHES:
+        raise where.fail("string_match", f"{string_match!r} is not one of {', '.join(STRING_MATCHES)}")
+    messages = _messages(raw.get("messages"), where)
+    users = [m.get("content") or "" for m in messages if m["role"] == "user"]
+    prompt_text = raw.get("prompt_text", users[-1] if users else None)
+    for key, value in (
+        ("id", raw.get("id")),
+        ("category", raw.get("category")),
+        ("prompt_text", prompt_text),
+    ):
+        if not isinstance(value, str) or not value.strip():
+            raise where.fail(
+                key, "required, a non-empty string" + (" (or give messages)" if key == "prompt_text" else "")
+            )
+    category = raw["category"]
+    if category not in CATEGORIES:
+        raise where.fail("category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+    tools = offered_tools(raw.get("tools"), suite_tools or {}, where)
+    offered = {spec.name: spec for spec in tools}
+    calls_raw = raw.get("expected_calls") or []
+    if not isinstance(calls_raw, list):
+        raise where.fail("expected_calls", "must be a list")
+    calls = tuple(_expected_call(c, i, offered, where) for i, c in enumerate(calls_raw))
+    names = strings(raw.get("expected_tool_calls"), "expected_tool_calls", where)
+    no_tool = _flag(raw, "no_tool", where)
+    if category == "tool_calling":
+        if not calls and names:  # the seed's names-only form: only the tools' names are scored
+            missing = [n for n in names if n not in offered]
+            if missing:
+                raise where.fail(
+                    "expected_tool_calls", f"{missing} are not offered (offered: {sorted(offered)})"
+                )
+            calls = tuple(ExpectedCall(n, any_arguments=True) for n in names)
+        if not calls and not no_tool:
+            raise where.fail("expected_calls", "a tool_calling prompt needs expected_calls or no_tool: true")
+        if calls and no_tool:
+            raise where.fail("no_tool", "cannot be true when expected_calls are given")
+    tests = raw.get("tests")
+    if category == "code_generation":
+        if not isinstance(tests, str) or not tests.strip():
+            raise where.fail("tests", "a code_generation prompt needs hidden unit tests")
+        try:
+            compile(tests, f"{raw['id']}/tests", "exec")
+        except SyntaxError as exc:
+            raise where.fail("tests", f"not valid Python: {exc.msg} (line {exc.lineno})") from None
+    context = raw.get("context")
+    if context is not None and not isinstance(context, str):
+        raise where.fail("context", "must be Python source placed before the answer")
+    answer = raw.get("expected_answer")
+    if category == "reasoning" and (answer is None or not str(answer).strip()):
+        raise where.fail("expected_answer", "a reasoning prompt needs an expected answer")
+    return EvalPrompt(
+        id=raw["id"],
+        category=category,
+        prompt_text=str(prompt_text),
+        expected_tool_calls=names or tuple(c.name for c in calls),
+        expected_keywords=strings(raw.get("expected_keywords"), "expected_keywords", where),
+        expected_calls=calls,
+        no_tool=no_tool,
+        tools=tuple(offered) if category == "tool_calling" else (),
+        tests=tests,
+        expected_answer=None if answer is None else str(answer),
+        messages=messages,
+        tool_specs=tools if category == "tool_calling" else (),
+        ordered=_flag(raw, "ordered", where),
+        tool_results=_tool_results(raw.get("tool_results"), where),
+        string_match=string_match,
+        context=context,
+    )

