@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from punie.eval.categories import Category
 from punie.eval.imports.bfcl import bfcl_files, bfcl_prompt, read_jsonl, unsatisfiable
 from punie.eval.suite import prompt_from_dict
 from punie.eval.tool_parse import Call, ParsedCalls
@@ -163,7 +164,9 @@ def compare_category(category: str, limit: int | None = None) -> Iterator[Verdic
     questions = [q for q in read_jsonl(questions_path) if not unsatisfiable(q, answers.get(q["id"]))]
     for question in questions[:limit]:
         answer = answers.get(question["id"])
-        prompt = prompt_from_dict(bfcl_prompt(category, question, answer), where=None, string_match="bfcl")
+        raw = bfcl_prompt(category, question, answer)
+        categories = {raw["category"]: Category(raw["category"], "tool_calling", category)}
+        prompt = prompt_from_dict(raw, None, None, "bfcl", categories)
         tools = {spec.name: spec for spec in prompt.tool_specs}
         if answer is None:  # irrelevance: BFCL passes an answer with no call
             name = question["function"][0]["name"] if question["function"] else "some_tool"

@@ -51,6 +51,7 @@ def replay_results(
         },
         versions=base.versions if base else {},
         chat_template_hash=base.chat_template_hash if base else None,
+        labels=suite.labels(),
     )
     if output.resolve() == results.parent.resolve():
         raise UsageError(

@@ -57,6 +57,7 @@ class EvalReport:
     chat_template_hash: str | None = None
     error: str | None = None  # why the run stopped early, if it did
     adapter_proof: AdapterProof | None = None
+    labels: dict[str, str] = field(default_factory=dict)  # column labels of a suite's own categories
 
     @property
     def complete(self) -> bool:
@@ -84,7 +85,7 @@ class EvalReport:
 
     def call_sources(self) -> dict[str, int]:
         """Tool-calling prompts by where their calls came from: structured, text-recovered, none."""
-        return dict(Counter(r.call_source for r in self.results if r.category == "tool_calling"))
+        return dict(Counter(r.call_source for r in self.results if r.kind == "tool_calling"))
 
     def keyword_score(self) -> float | None:
         hits = [r.keyword_hits for r in self.results if r.keyword_hits is not None]
@@ -102,6 +103,7 @@ class EvalReport:
             "overall_score": self.overall_score,
             "success_rate": self.success_rate,
             "score_by_category": self.score_by_category(),
+            "category_labels": self.labels,
             "failure_classes": self.failure_classes(),
             "call_sources": self.call_sources(),
             "keyword_score": self.keyword_score(),
@@ -131,6 +133,7 @@ class EvalReport:
             chat_template_hash=data.get("chat_template_hash"),
             error=data.get("error"),
             adapter_proof=AdapterProof(**proof) if proof else None,
+            labels=data.get("category_labels") or {},
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
+from punie.eval.categories import label
 from punie.eval.report import EvalReport, percent
 
 STYLE = """
@@ -57,7 +58,10 @@ def render_report_html(report: EvalReport) -> str:
         summary.append(["Keyword presence (secondary)", percent(keyword)])
     parts.append("<h2>Summary</h2>" + _table(["", ""], summary))
     counts = {c: sum(1 for r in report.results if r.category == c) for c in report.score_by_category()}
-    categories = [[escape(c), percent(s), str(counts[c])] for c, s in report.score_by_category().items()]
+    categories = [
+        [escape(label(c, report.labels)), percent(s), str(counts[c])]
+        for c, s in report.score_by_category().items()
+    ]
     parts.append("<h2>By category</h2>" + _table(["category", "score", "prompts"], categories))
     failures = [[escape(name), str(n)] for name, n in report.failure_classes().items()]
     parts.append("<h2>Failure classes</h2>" + _table(["failure", "prompts"], failures or [["none", "0"]]))

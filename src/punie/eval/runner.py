@@ -22,6 +22,7 @@ from punie.agent.workspace_tools import Workspace
 from punie.errors import UsageError
 from punie.eval.agent_loop import MAX_TURNS, AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
+from punie.eval.categories import KINDS
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
@@ -109,8 +110,7 @@ OnResult = Callable[[EvalResult], None]
 def needs_execution(prompts: list[EvalPrompt]) -> bool:
     """Will any of these prompts run model-written code (hidden tests, or a run_command tool)?"""
     return any(
-        (p.category == "code_generation" and p.tests)
-        or (p.category == "tool_calling" and "run_command" in p.tools)
+        (p.kind == "code_generation" and p.tests) or (p.kind == "tool_calling" and "run_command" in p.tools)
         for p in prompts
     )
 
@@ -139,7 +139,7 @@ async def _ask(
     async def chat(messages: list[dict[str, object]], tools: list[dict[str, object]]) -> Turn:
         return await client.complete(http, messages, tools)  # type: ignore[arg-type]
 
-    if prompt.category != "tool_calling":
+    if KINDS[prompt.kind].interaction == "single":
         return (await chat(prompt.conversation(), []),)
     ws = Workspace(Path(tempfile.mkdtemp(prefix=f"punie-ws-{prompt.id}-", dir=workspace)))
     try:
@@ -267,6 +267,7 @@ async def run_evaluation(
         chat_template_hash=template,
         error=error,
         adapter_proof=adapter_proof(config, {r.prompt_id: r.response for r in ordered}),
+        labels=config.suite.labels(),
     )
     write_report(report, config.output_dir)
     if report.complete:

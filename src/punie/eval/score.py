@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -30,6 +31,11 @@ class EvalResult:
     keyword_hits: float | None  # share of expected keywords present: a secondary signal
     response_text: str
     seconds: float
+    kind: str = ""  # the category's kind (its own name for the built-in three)
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.category)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -38,7 +44,7 @@ class EvalResult:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalResult:
-        fields = {k: data[k] for k in cls.__dataclass_fields__}
+        fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         fields["calls"] = tuple(fields["calls"])
         return cls(**fields)
 
@@ -51,8 +57,30 @@ def keyword_hits(prompt: EvalPrompt, text: str) -> float | None:
     return found / len(prompt.expected_keywords)
 
 
-def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple[bool, str | None, str]:
-    code = (prompt.context + "\n\n" if prompt.context else "") + extract_code(text)
+Verdict = tuple[bool, str | None, str]  # passed, failure class, reason
+Scorer = Callable[[EvalPrompt, RecordedResponse, SandboxLimits], Verdict]
+SCORERS: dict[str, Scorer] = {}  # kind -> scorer (punie.eval.categories declares the kinds)
+
+
+def scorer(kind: str) -> Callable[[Scorer], Scorer]:
+    def register(function: Scorer) -> Scorer:
+        SCORERS[kind] = function
+        return function
+
+    return register
+
+
+@scorer("tool_calling")
+def _tool_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
+    tools = {spec.name: spec for spec in prompt.tool_specs}
+    rules = ToolRules(prompt.string_match, prompt.ordered)
+    tool = score_tool_calls(prompt.expected_calls, response.all_calls(), response.call_turns(), tools, rules)
+    return tool.passed, tool.failure, tool.reason
+
+
+@scorer("code_generation")
+def _code_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
+    code = (prompt.context + "\n\n" if prompt.context else "") + extract_code(strip_think(response.text))
     files = {SOLUTION_FILE: code, TESTS_FILE: TESTS_PRELUDE + (prompt.tests or "")}
     outcome = run_sandboxed(files, TESTS_FILE, limits)
     if outcome.timed_out:
@@ -67,25 +95,23 @@ def _code_verdict(prompt: EvalPrompt, text: str, limits: SandboxLimits) -> tuple
     return False, "tests_failed", (lines[-1] if lines else f"exit code {outcome.exit_code}")[:300]
 
 
+@scorer("reasoning")
+def _answer_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
+    answer = score_answer(strip_think(response.text), prompt.expected_answer or "")
+    return answer.passed, None if answer.passed else "wrong_answer", answer.reason
+
+
 def score_prompt(
     prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits = SandboxLimits()
 ) -> EvalResult:
-    """Score one response. Code prompts run their hidden tests in the sandbox; the rest is pure."""
+    """Score one response by its prompt's kind. Code runs its hidden tests in the sandbox; the rest
+    is pure. A request that failed (timeout, server error) is that failure, never a score."""
     parsed = response.all_calls()
-    text = strip_think(response.text)
     failure: str | None
     if response.error is not None:
         passed, failure, reason = False, response.error, response.error_detail or response.error
-    elif prompt.category == "tool_calling":
-        tools = {spec.name: spec for spec in prompt.tool_specs}
-        rules = ToolRules(prompt.string_match, prompt.ordered)
-        tool = score_tool_calls(prompt.expected_calls, parsed, response.call_turns(), tools, rules)
-        passed, failure, reason = tool.passed, tool.failure, tool.reason
-    elif prompt.category == "code_generation":
-        passed, failure, reason = _code_verdict(prompt, text, limits)
     else:
-        answer = score_answer(text, prompt.expected_answer or "")
-        passed, failure, reason = answer.passed, None if answer.passed else "wrong_answer", answer.reason
+        passed, failure, reason = SCORERS[prompt.kind](prompt, response, limits)
     return EvalResult(
         id=prompt.id,
         category=prompt.category,
@@ -98,4 +124,5 @@ def score_prompt(
         keyword_hits=keyword_hits(prompt, response.text),
         response_text=response.text,
         seconds=round(response.seconds, 3),
+        kind=prompt.kind,
     )

@@ -10,20 +10,20 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from punie.eval.categories import BUILTIN_CATEGORIES, Category
 from punie.eval.tool_match import ExpectedCall, StringMatch
 from punie.eval.tool_schema import ToolSpec
 
-Category = Literal["tool_calling", "code_generation", "reasoning"]
-CATEGORIES: tuple[Category, ...] = ("tool_calling", "code_generation", "reasoning")
+CATEGORIES: tuple[str, ...] = tuple(BUILTIN_CATEGORIES)  # the seed's three, also the three kinds
 BUILTIN = "builtin"
 
 
 @dataclass(frozen=True)
 class EvalPrompt:
     id: str
-    category: Category
+    category: str  # a built-in category or one the suite declares
     prompt_text: str  # the user's request (the last user message when `messages` are given)
     expected_tool_calls: tuple[str, ...] = ()  # the seed's field: names of the tools wanted
     expected_keywords: tuple[str, ...] = ()  # secondary signal only
@@ -38,6 +38,11 @@ class EvalPrompt:
     tool_results: Mapping[str, str] = field(default_factory=dict)  # scripted results of non-built-in tools
     string_match: StringMatch = "exact"  # the suite's string rule for arguments
     context: str | None = None  # code placed before a code answer (e.g. HumanEval's prompt)
+    kind: str = ""  # how it is asked and scored (punie.eval.categories); the category's own by default
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.category)
 
     def tool_schemas(self) -> list[dict[str, Any]]:
         return [spec.openai() for spec in self.tool_specs]
@@ -54,12 +59,18 @@ class EvalSuite:
     name: str
     prompts: tuple[EvalPrompt, ...]
     workspace: Mapping[str, str] = field(default_factory=dict)  # files every agent workspace starts with
+    categories: Mapping[str, Category] = field(default_factory=dict)  # the suite's own, beside the built-in
 
     def by_category(self) -> dict[str, list[EvalPrompt]]:
+        """Prompts by category: the built-in ones first, then the suite's own in order of appearance."""
         groups: dict[str, list[EvalPrompt]] = {c: [] for c in CATEGORIES}
         for prompt in self.prompts:
-            groups[prompt.category].append(prompt)
+            groups.setdefault(prompt.category, []).append(prompt)
         return {name: items for name, items in groups.items() if items}
+
+    def labels(self) -> dict[str, str]:
+        """Column labels of the suite's own categories."""
+        return {name: category.label for name, category in self.categories.items()}
 
     def suite_hash(self) -> str:
         canonical = json.dumps(
@@ -81,7 +92,9 @@ def first_per_category(suite: EvalSuite, count: int | None) -> EvalSuite:
     if not count:
         return suite
     keep = {p.id for prompts in suite.by_category().values() for p in prompts[:count]}
-    return EvalSuite(suite.name, tuple(p for p in suite.prompts if p.id in keep), suite.workspace)
+    return EvalSuite(
+        suite.name, tuple(p for p in suite.prompts if p.id in keep), suite.workspace, suite.categories
+    )
 
 
 from punie.eval.suite_load import load_suite, parse_suite  # noqa: E402  (they build the classes above)

@@ -17,11 +17,12 @@ from typing import Any
 import yaml
 
 from punie.errors import UsageError
+from punie.eval.categories import Category, category_from_dict
 from punie.eval.suite import BUILTIN, EvalSuite
 from punie.eval.suite_prompt import Where, prompt_from_dict
 from punie.eval.tool_schema import ToolSpec, tool_from_dict
 
-SUITE_KEYS = {"name", "source", "workspace", "tools", "tools_file", "string_match", "prompts"}
+SUITE_KEYS = {"name", "source", "workspace", "categories", "tools", "tools_file", "string_match", "prompts"}
 
 
 def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
@@ -92,6 +93,16 @@ def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
     return tools
 
 
+def _suite_categories(header: dict[str, Any], file: str) -> dict[str, Category]:
+    raw = header.get("categories") or {}
+    if not isinstance(raw, dict):
+        raise UsageError(f"{file}:1: categories: map each category name to its kind (and label)")
+    try:
+        return {str(name): category_from_dict(str(name), spec) for name, spec in raw.items()}
+    except ValueError as exc:
+        raise UsageError(f"{file}:1: categories: {exc}") from None
+
+
 def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
     """Pure (but for a `tools_file`): a suite from the text of a YAML or JSONL file."""
     header: dict[str, Any] = {}
@@ -103,16 +114,17 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
         raise UsageError(f"{file}:1: workspace: must map file paths to text")
     string_match = header.get("string_match", "exact")
     tools = _suite_tools(header, file)
+    categories = _suite_categories(header, file)
     prompts, seen = [], set()
     for line, raw in records:
-        prompt = prompt_from_dict(raw, Where(file, line), tools, string_match)
+        prompt = prompt_from_dict(raw, Where(file, line), tools, string_match, categories)
         if prompt.id in seen:
             raise UsageError(f"{file}:{line}: id: duplicate id {prompt.id!r}")
         seen.add(prompt.id)
         prompts.append(prompt)
     if not prompts:
         raise UsageError(f"{file}:1: prompts: the suite has no prompts")
-    return EvalSuite(str(header.get("name") or default_name), tuple(prompts), dict(workspace))
+    return EvalSuite(str(header.get("name") or default_name), tuple(prompts), dict(workspace), categories)
 
 
 def load_suite(source: str | Path = BUILTIN) -> EvalSuite:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from punie.errors import UsageError
-from punie.eval.suite import CATEGORIES, EvalPrompt
+from punie.eval.categories import BUILTIN_CATEGORIES, Category
+from punie.eval.suite import EvalPrompt
 from punie.eval.tool_match import STRING_MATCHES, ExpectedCall, StringMatch
 from punie.eval.tool_schema import BUILTIN_TOOLS, ToolSpec, tool_from_dict
 
@@ -129,6 +130,7 @@ def prompt_from_dict(
     where: Where | None = None,
     suite_tools: Mapping[str, ToolSpec] | None = None,
     string_match: StringMatch = "exact",
+    categories: Mapping[str, Category] | None = None,
 ) -> EvalPrompt:
     """Validate one prompt record; errors name the file, line and field."""
     where = where or Where("<prompt>", 1)
@@ -152,8 +154,12 @@ def prompt_from_dict(
                 key, "required, a non-empty string" + (" (or give messages)" if key == "prompt_text" else "")
             )
     category = raw["category"]
-    if category not in CATEGORIES:
-        raise where.fail("category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+    known = {**BUILTIN_CATEGORIES, **(categories or {})}
+    if category not in known:
+        raise where.fail(
+            "category", f"{category!r} is not one of {', '.join(known)} (a suite may declare its own)"
+        )
+    kind = known[category].kind
     tools = offered_tools(raw.get("tools"), suite_tools or {}, where)
     offered = {spec.name: spec for spec in tools}
     calls_raw = raw.get("expected_calls") or []
@@ -162,7 +168,7 @@ def prompt_from_dict(
     calls = tuple(_expected_call(c, i, offered, where) for i, c in enumerate(calls_raw))
     names = strings(raw.get("expected_tool_calls"), "expected_tool_calls", where)
     no_tool = _flag(raw, "no_tool", where)
-    if category == "tool_calling":
+    if kind == "tool_calling":
         if not calls and names:  # the seed's names-only form: only the tools' names are scored
             missing = [n for n in names if n not in offered]
             if missing:
@@ -175,7 +181,7 @@ def prompt_from_dict(
         if calls and no_tool:
             raise where.fail("no_tool", "cannot be true when expected_calls are given")
     tests = raw.get("tests")
-    if category == "code_generation":
+    if kind == "code_generation":
         if not isinstance(tests, str) or not tests.strip():
             raise where.fail("tests", "a code_generation prompt needs hidden unit tests")
         try:
@@ -186,7 +192,7 @@ def prompt_from_dict(
     if context is not None and not isinstance(context, str):
         raise where.fail("context", "must be Python source placed before the answer")
     answer = raw.get("expected_answer")
-    if category == "reasoning" and (answer is None or not str(answer).strip()):
+    if kind == "reasoning" and (answer is None or not str(answer).strip()):
         raise where.fail("expected_answer", "a reasoning prompt needs an expected answer")
     return EvalPrompt(
         id=raw["id"],
@@ -196,13 +202,14 @@ def prompt_from_dict(
         expected_keywords=strings(raw.get("expected_keywords"), "expected_keywords", where),
         expected_calls=calls,
         no_tool=no_tool,
-        tools=tuple(offered) if category == "tool_calling" else (),
+        tools=tuple(offered) if kind == "tool_calling" else (),
         tests=tests,
         expected_answer=None if answer is None else str(answer),
         messages=messages,
-        tool_specs=tools if category == "tool_calling" else (),
+        tool_specs=tools if kind == "tool_calling" else (),
         ordered=_flag(raw, "ordered", where),
         tool_results=_tool_results(raw.get("tool_results"), where),
         string_match=string_match,
         context=context,
+        kind=kind,
     )

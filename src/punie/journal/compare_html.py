@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
+from punie.eval.categories import label
 from punie.eval.report import percent, points
 from punie.journal.compare import Column, LossCurve, category_deltas, decide, prompt_changes
 
@@ -87,7 +88,7 @@ def render_compare_html(columns: list[Column]) -> str:
     headers = ["category", escape(base.label)] + [f"{escape(c.label)} (Δ pts)" for c in columns[1:]]
     rows, flags = [], []
     for category in [*categories, "overall"]:
-        row = [escape(category)]
+        row = [escape(label(category, base.report.labels))]
         flagged = False
         for index, column in enumerate(columns):
             scores = {**column.report.score_by_category(), "overall": column.report.overall_score}

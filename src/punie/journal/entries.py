@@ -4,23 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from punie.eval.categories import label
 from punie.eval.report import EvalReport, percent
 from punie.journal.ledger import Entry, Row
 from punie.train.benchmark import BenchmarkResult
-
-CATEGORY_LABELS = {"tool_calling": "Tool Calling", "code_generation": "Code Gen", "reasoning": "Reasoning"}
 
 
 def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = "") -> Row:
     scores: dict[str, float | None] = {"overall": report.overall_score, **report.score_by_category()}
     if not report.complete:
         notes = f"partial: {len(report.results)}/{report.prompt_count} prompts. {notes}".strip()
-    return Row(step=step, dataset=dataset, adapter=report.adapter, scores=scores, notes=notes)
+    return Row(
+        step=step, dataset=dataset, adapter=report.adapter, scores=scores, notes=notes, labels=report.labels
+    )
 
 
 def eval_results(report: EvalReport) -> list[str]:
     lines = [f"Overall {percent(report.overall_score)} (success rate {percent(report.success_rate)})"]
-    lines += [f"{CATEGORY_LABELS.get(c, c)}: {percent(s)}" for c, s in report.score_by_category().items()]
+    lines += [f"{label(c, report.labels)}: {percent(s)}" for c, s in report.score_by_category().items()]
     if report.call_sources():
         lines.append("Tool calls: " + ", ".join(f"{n} {k}" for k, n in report.call_sources().items()))
     if report.failure_classes():

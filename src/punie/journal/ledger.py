@@ -33,8 +33,9 @@ class Row:
     step: str
     dataset: str | None
     adapter: str | None
-    scores: Mapping[str, float | None]  # SCORE_COLUMNS -> 0..1
+    scores: Mapping[str, float | None]  # SCORE_COLUMNS (and a suite's own categories) -> 0..1
     notes: str = ""
+    labels: Mapping[str, str] = field(default_factory=dict)  # column labels of a suite's own categories
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from punie.eval.categories import label
 from punie.eval.report import percent
 from punie.journal.ledger import SCORE_COLUMNS, Entry, Row, append_entry, ledger_path, locked, read_entries
 from punie.runtime.atomic import write_text_atomic
@@ -16,6 +17,11 @@ HEADER = (
     "Written by punie from `{ledger}` (the source of truth): `punie journal render` rebuilds it.\n"
 )
 COLUMNS = ("Step", "Dataset", "Adapter", "Overall", "Tool Calling", "Code Gen", "Reasoning", "Notes")
+
+
+def extra_columns(rows: list[Row]) -> list[str]:
+    """Categories beyond the seed's columns (a suite's own), in order of appearance."""
+    return list(dict.fromkeys(c for row in rows for c in row.scores if c not in SCORE_COLUMNS))
 
 
 def _cell(text: str | None) -> str:
@@ -34,11 +40,15 @@ def table_rows(entries: list[Entry]) -> list[Row]:
 
 
 def render_table(rows: list[Row]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|" + "|".join("---" for _ in COLUMNS) + "|"]
+    """The seed's columns, plus one per category of a suite's own that some row has."""
+    extras = extra_columns(rows)
+    labels = {k: v for row in rows for k, v in row.labels.items()}
+    header = [*COLUMNS[:-1], *(label(c, labels) for c in extras), COLUMNS[-1]]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     if not rows:
         lines.append("| Baseline | — | — | — | — | — | — | Not yet evaluated |")
     for row in rows:
-        scores = [percent(row.scores.get(c)) for c in SCORE_COLUMNS]
+        scores = [percent(row.scores.get(c)) for c in (*SCORE_COLUMNS, *extras)]
         cells = [_cell(row.step), _cell(row.dataset), _cell(row.adapter), *scores, _cell(row.notes)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)

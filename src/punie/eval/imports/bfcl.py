@@ -56,13 +56,17 @@ def expected_call(name: str, answers: dict[str, list[Any]]) -> dict[str, Any]:
     return out
 
 
+def category_name(category: str) -> str:
+    return f"bfcl_{category}"
+
+
 def bfcl_prompt(category: str, question: dict[str, Any], answer: dict[str, Any] | None) -> dict[str, Any]:
     """One suite prompt (a plain dict, as the suite file holds it) from one BFCL record."""
     messages = [{"role": m["role"], "content": m["content"]} for m in question["question"][0]]
     tools = [to_json_schema(function) for function in question["function"]]
     prompt: dict[str, Any] = {
         "id": question["id"],
-        "category": "tool_calling",
+        "category": category_name(category),
         "messages": messages,
         "tools": tools,
     }
@@ -104,5 +108,6 @@ def import_bfcl(category: str, limit: int | None = None) -> dict[str, Any]:
         "source": f"{VERSION} {category} from the bfcl-eval package ({len(prompts)} questions; "
         f"{skipped} of the category left out: their ground truth names a parameter their schema lacks)",
         "string_match": "bfcl",
+        "categories": {category_name(category): {"kind": "tool_calling", "label": f"BFCL {category}"}},
         "prompts": prompts,
     }
