@@ -1,6 +1,7 @@
 """`punie eval` end to end: the real mlx_lm.server on the embedded model."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -121,3 +122,37 @@ def test_bad_suite_file_exits_2_with_its_line(tmp_path: Path) -> None:
     done = run_punie("eval", "--suite", str(bad), "--output", str(tmp_path / "o"))
     assert done.returncode == 2
     assert f"{bad}:2: expected_answer" in done.stderr and "Traceback" not in done.stderr
+
+
+def _baselines() -> dict:
+    registry = Path(os.environ["PUNIE_HOME"]) / "baselines.json"
+    return json.loads(registry.read_text()) if registry.is_file() else {}
+
+
+def test_timeouts_are_incomplete_and_resume_completes_them(
+    small_suite: Path, tmp_path: Path, serve_model_dir: Path
+) -> None:
+    out = tmp_path / "rushed"
+    rushed = run_punie(
+        "eval", "--suite", str(small_suite), "--max-tokens", "48", "--timeout", "0.5", "--output", str(out),
+        timeout=600,
+    )  # fmt: skip
+    assert rushed.returncode == 1 and "incomplete:" in rushed.stderr and "Traceback" not in rushed.stderr
+    report = json.loads((out / "report.json").read_text())
+    assert not report["complete"] and report["incomplete"].get("timeout", 0) >= 1
+    assert "timeout" not in report["failure_classes"]  # never a model failure
+    assert str(out) not in _baselines().values()  # an incomplete run is never a baseline
+    resumed = run_punie(
+        "eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(out), "--resume", timeout=600
+    )  # fmt: skip
+    assert resumed.returncode == 0, resumed.stderr
+    done = json.loads((out / "report.json").read_text())
+    assert done["complete"] and done["incomplete"] == {}
+    clean_out = tmp_path / "clean"
+    clean = run_punie(
+        "eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(clean_out), timeout=600
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert (
+        done["score_by_category"] == json.loads((clean_out / "report.json").read_text())["score_by_category"]
+    )

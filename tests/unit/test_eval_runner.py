@@ -58,7 +58,7 @@ class FakeServer:
             }
             message = {"role": "assistant", "content": "", "tool_calls": [call]}
         else:
-            message = {"role": "assistant", "content": ANSWERS[messages[0]["content"]]}
+            message = {"role": "assistant", "content": ANSWERS.get(messages[0]["content"], "one, two, three")}
         return httpx.Response(200, json={"choices": [{"message": message, "finish_reason": "stop"}]})
 
     def transport(self) -> httpx.MockTransport:
@@ -67,12 +67,15 @@ class FakeServer:
 
 def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
     return EvalRunConfig(
-        suite=SUITE,
-        output_dir=tmp_path / "run",
-        manage_server=False,
-        base_url="http://fake/v1",
-        concurrency=1,
-        **kw,
+        **{
+            "suite": SUITE,
+            "output_dir": tmp_path / "run",
+            "manage_server": False,
+            "base_url": "http://fake/v1",
+            "concurrency": 1,
+            "prompt_timeout": 60.0,  # a given timeout: no speed probe (its own test below)
+            **kw,
+        }
     )
 
 
@@ -142,3 +145,20 @@ async def test_adapter_proof_reads_the_baseline_run(tmp_path: Path) -> None:
 def test_config_refuses_no_server_without_a_url(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="--base-url"):
         EvalRunConfig(suite=SUITE, output_dir=tmp_path, manage_server=False)
+
+
+async def test_without_a_timeout_one_is_scaled_to_the_measured_speed(tmp_path: Path) -> None:
+    fake = FakeServer()
+    report = await run_evaluation(config(tmp_path, prompt_timeout=None), transport=fake.transport())
+    assert report.complete
+    assert float(report.settings["generation_tokens_per_second"]) > 0
+    assert 60 <= float(report.settings["prompt_timeout"]) <= 3600
+
+
+async def test_timeouts_are_incomplete_never_failures_and_resume_retries_them(tmp_path: Path) -> None:
+    slow = FakeServer(delay=0.5)
+    report = await run_evaluation(config(tmp_path, prompt_timeout=0.1), transport=slow.transport())
+    assert not report.complete and report.incomplete() == {"timeout": 4}
+    assert report.score_by_category() == {} and report.failure_classes() == {}
+    again = await run_evaluation(config(tmp_path, resume=True), transport=FakeServer().transport())
+    assert again.complete and again.incomplete() == {} and len(again.results) == 4

@@ -11,7 +11,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.experiment_cmd import cli_hooks, print_outcome
-from punie.cli.options import UNSAFE_EXEC_HELP
+from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.experiment.demo import DemoConfig, run_demo
 from punie.journal.ledger import ledger_path, read_entries
@@ -28,13 +28,16 @@ def demo(
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
+    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
     if iters < 1:
         raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device))
-    evaluation = dataclasses.replace(base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec)
+    evaluation = dataclasses.replace(
+        base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
+    )
     config = dataclasses.replace(base, iters=iters, eval=evaluation)
     with cli_hooks(iters) as hooks, cli_hooks(config.bench_iters) as bench_hooks:
         result = asyncio.run(run_demo(config, hooks, bench_hooks))

@@ -9,8 +9,9 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import UNSAFE_EXEC_HELP
+from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
+from punie.eval.categories import label
 from punie.eval.replay import replay_results
 from punie.eval.report import EvalReport, percent
 from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
@@ -24,11 +25,15 @@ from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
 
 def print_report(report: EvalReport, output: Path) -> None:
-    rows = [[c, percent(s)] for c, s in report.score_by_category().items()]
-    rows.append(["overall", percent(report.overall_score)])
+    counts = report.scored_by_category()
+    rows = [
+        [label(c, report.labels), percent(s), str(counts.get(c, 0))]
+        for c, s in report.score_by_category().items()
+    ]
+    rows.append(["overall", percent(report.overall_score), str(len(report.scored()))])
     ui.table(
         f"{report.suite_name}: {report.model}" + (f" + {report.adapter}" if report.adapter else ""),
-        ["category", "score"],
+        ["category", "score", "n"],
         rows,
     )
     sources = report.call_sources()
@@ -36,6 +41,11 @@ def print_report(report: EvalReport, output: Path) -> None:
         ui.result("tool calls: " + ", ".join(f"{n} {k}" for k, n in sources.items()))
     if report.failure_classes():
         ui.result("failures: " + ", ".join(f"{k} {n}" for k, n in report.failure_classes().items()))
+    if report.incomplete():
+        causes = ", ".join(f"{n} {cause}" for cause, n in report.incomplete().items())
+        ui.warn(
+            f"incomplete: {causes} — not scored, kept out of every score; rerun with --resume to retry them"
+        )
     proof = report.adapter_proof
     if proof is not None:
         line = f"adapter proof: {proof.changed}/{proof.compared} responses differ from the baseline"
@@ -60,7 +70,7 @@ def evaluate(
     top_p: float = typer.Option(1.0, "--top-p"),
     max_tokens: int = typer.Option(256, "--max-tokens"),
     seed: int = typer.Option(0, "--seed", help="Sent only when temperature > 0."),
-    timeout: float = typer.Option(120.0, "--timeout", help="Seconds per prompt."),
+    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     output: Path = typer.Option(Path("runs/eval"), "--output", "-o", help="Run directory."),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --output."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Baseline report for the adapter proof."),
@@ -72,6 +82,8 @@ def evaluate(
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
 ) -> None:
     """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
+    if per_category < 0:
+        raise UsageError(f"--per-category must be 0 (all) or more, got {per_category}")
     eval_suite = first_per_category(load_suite(suite), per_category)
     if replay is not None:
         report = replay_results(replay, eval_suite, output, SandboxLimits(unsafe_exec=unsafe_exec))
@@ -125,3 +137,5 @@ def evaluate(
     if report.error:
         ui.error(f"{report.error}; partial report kept ({len(report.results)} results) — rerun with --resume")
         raise typer.Exit(1)
+    if not report.complete:
+        raise typer.Exit(1)  # said above: incomplete prompts, no baseline registered

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 
 from punie.cli import ui
-from punie.cli.options import UNSAFE_EXEC_HELP
+from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
@@ -86,6 +86,7 @@ def run(
     force: bool = typer.Option(False, "--force", help="Run a finished step again."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
+    timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
     training = training_settings(
@@ -111,6 +112,7 @@ def run(
             concurrency=concurrency,
             per_category=per_category or None,
             unsafe_exec=unsafe_exec,
+            prompt_timeout=timeout,
         ),
     )
     with cli_hooks(iters) as hooks:

@@ -4,3 +4,7 @@ UNSAFE_EXEC_HELP = (
     "Run model-written code (hidden tests, run_command) WITHOUT OS isolation where none is available; "
     "recorded in report.json and the journal."
 )
+TIMEOUT_HELP = (
+    "Seconds per eval prompt (default: scaled to the generation speed measured at start). A prompt "
+    "that times out is incomplete, never a model failure; --resume / rerunning retries it."
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,3 +88,24 @@ class ChatClient:
             return turn_from_completion(response.json())
         except ValueError:
             raise ServerError(f"not JSON: {response.text[:200]}") from None
+
+    async def generation_rate(self, http: httpx.AsyncClient, prompt: str, max_tokens: int) -> float:
+        """Tokens per second of one short greedy completion (usage's count, else ~4 characters a token)."""
+        body = build_request(
+            self.model, [{"role": "user", "content": prompt}], [], SamplingSettings(0.0, 1.0, max_tokens)
+        )
+        started = time.monotonic()
+        try:
+            response = await http.post(
+                f"{self.base_url.rstrip('/')}/chat/completions",
+                json=body,
+                headers={"Authorization": f"Bearer {self.api_key}"},
+                timeout=600.0,
+            )
+            data = response.json()
+            text = (data["choices"][0].get("message") or {}).get("content") or ""
+        except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
+            raise ServerError(f"the speed probe failed: {exc}") from None
+        seconds = max(time.monotonic() - started, 1e-3)
+        tokens = (data.get("usage") or {}).get("completion_tokens") or max(1, len(text) // 4)
+        return float(tokens) / seconds

@@ -61,13 +61,26 @@ class EvalReport:
 
     @property
     def complete(self) -> bool:
-        return self.error is None and len(self.results) == self.prompt_count
+        """Every prompt answered and scored: no early stop, no timeout, no server error."""
+        return self.error is None and len(self.results) == self.prompt_count and not self.incomplete()
+
+    def scored(self) -> tuple[EvalResult, ...]:
+        """The results that say something about the model (not timeouts or server errors)."""
+        return tuple(r for r in self.results if not r.incomplete)
+
+    def incomplete(self) -> dict[str, int]:
+        """Prompts with no answer to score, by cause (timeout, server_error)."""
+        return dict(Counter(str(r.failure) for r in self.results if r.incomplete).most_common())
 
     def score_by_category(self) -> dict[str, float]:
         groups: dict[str, list[float]] = {}
-        for result in self.results:
+        for result in self.scored():
             groups.setdefault(result.category, []).append(result.score)
         return {name: sum(scores) / len(scores) for name, scores in groups.items()}
+
+    def scored_by_category(self) -> dict[str, int]:
+        """n behind each category score."""
+        return dict(Counter(r.category for r in self.scored()))
 
     @property
     def overall_score(self) -> float:
@@ -77,11 +90,13 @@ class EvalReport:
 
     @property
     def success_rate(self) -> float:
-        """Passed prompts over all results."""
-        return sum(r.passed for r in self.results) / len(self.results) if self.results else 0.0
+        """Passed prompts over the scored results."""
+        scored = self.scored()
+        return sum(r.passed for r in scored) / len(scored) if scored else 0.0
 
     def failure_classes(self) -> dict[str, int]:
-        return dict(Counter(r.failure for r in self.results if r.failure).most_common())
+        """The model's failures by class (incomplete outcomes are counted apart)."""
+        return dict(Counter(r.failure for r in self.scored() if r.failure).most_common())
 
     def call_sources(self) -> dict[str, int]:
         """Tool-calling prompts by where their calls came from: structured, text-recovered, none."""
@@ -103,6 +118,8 @@ class EvalReport:
             "overall_score": self.overall_score,
             "success_rate": self.success_rate,
             "score_by_category": self.score_by_category(),
+            "scored_by_category": self.scored_by_category(),
+            "incomplete": self.incomplete(),
             "category_labels": self.labels,
             "failure_classes": self.failure_classes(),
             "call_sources": self.call_sources(),

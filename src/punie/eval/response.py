@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from punie.eval.tool_parse import Call, ParsedCalls, Source, parse_tool_calls
 
 RequestError = Literal["timeout", "server_error"]
+INCOMPLETE: tuple[str, ...] = get_args(
+    RequestError
+)  # outcomes that are the infrastructure's, not the model's
 
 
 @dataclass(frozen=True)

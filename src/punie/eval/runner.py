@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +30,7 @@ from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.score import EvalResult, score_prompt
 from punie.eval.suite import EvalPrompt, EvalSuite
+from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, scaled_timeout
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
@@ -56,7 +57,7 @@ class EvalRunConfig:
     top_p: float = 1.0
     max_tokens: int = 256
     seed: int | None = 0
-    prompt_timeout: float = 120.0
+    prompt_timeout: float | None = None  # seconds per prompt; None: scaled to the measured speed
     max_turns: int = MAX_TURNS
     resume: bool = False
     baseline: Path | None = None  # a baseline report.json for the adapter proof
@@ -69,8 +70,20 @@ class EvalRunConfig:
             raise UsageError("a managed evaluation needs a server config (or use --no-server --base-url)")
         if not self.manage_server and not self.base_url:
             raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
-        if self.concurrency < 1:
-            raise UsageError(f"concurrency must be at least 1, got {self.concurrency}")
+        checks = [
+            (self.concurrency >= 1, f"--concurrency must be at least 1, got {self.concurrency}"),
+            (self.max_tokens >= 1, f"--max-tokens must be at least 1, got {self.max_tokens}"),
+            (self.temperature >= 0, f"--temperature must be 0 or more, got {self.temperature}"),
+            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
+            (
+                self.prompt_timeout is None or self.prompt_timeout > 0,
+                f"--timeout must be positive, got {self.prompt_timeout}",
+            ),
+            (self.max_turns >= 1, f"max turns must be at least 1, got {self.max_turns}"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)
 
     @property
     def limits(self) -> SandboxLimits:
@@ -185,6 +198,24 @@ async def _respond(
         return RecordedResponse((), "server_error", state.dead or str(exc), time.monotonic() - started)
 
 
+async def _with_scaled_timeout(
+    config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient
+) -> EvalRunConfig:
+    """The config with a per-prompt timeout scaled to the generation speed measured now."""
+    try:
+        rate = await client.generation_rate(http, PROBE_PROMPT, PROBE_TOKENS)
+    except ServerError:
+        return replace(
+            config,
+            prompt_timeout=CEILING,
+            extra={**config.extra, "generation_tokens_per_second": "unmeasured"},
+        )
+    timeout = scaled_timeout(config.max_tokens, config.max_turns, config.concurrency, rate)
+    return replace(
+        config, prompt_timeout=timeout, extra={**config.extra, "generation_tokens_per_second": f"{rate:.1f}"}
+    )
+
+
 def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) -> dict[str, Recorded]:
     previous = read_results(results_path)
     if previous and not config.resume:
@@ -195,8 +226,8 @@ def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) 
     stale = [r for r in previous if r.suite_hash != suite_hash]
     if stale:
         raise UsageError(f"{results_path}:1: suite_hash: recorded for another suite; use another --output")
-    # Server errors are retried on resume; everything else finished and stays.
-    done = {r.prompt_id: r for r in previous if r.result.failure != "server_error"}
+    # Timeouts and server errors (no answer to score) are retried on resume; the rest stays.
+    done = {r.prompt_id: r for r in previous if not r.result.incomplete}
     write_text_atomic(results_path, "".join(r.to_line() for r in done.values()))
     return done
 
@@ -233,8 +264,10 @@ async def run_evaluation(
         client = ChatClient(base_url, config.model_name, config.sampling)
         semaphore = asyncio.Semaphore(config.concurrency)
         lock = asyncio.Lock()
-        limits = httpx.Timeout(config.prompt_timeout, connect=10.0)
-        async with httpx.AsyncClient(timeout=limits, transport=transport) as http:
+        # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
+        async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
+            if config.prompt_timeout is None:
+                config = await _with_scaled_timeout(config, client, http)
 
             async def one(prompt: EvalPrompt) -> None:
                 async with semaphore:

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from punie.eval.answer_score import extract_code, score_answer, strip_think
-from punie.eval.response import RecordedResponse
+from punie.eval.response import INCOMPLETE, RecordedResponse
 from punie.eval.sandbox import SandboxLimits, run_sandboxed
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_score import ToolRules, score_tool_calls
@@ -36,6 +36,11 @@ class EvalResult:
     def __post_init__(self) -> None:
         if not self.kind:
             object.__setattr__(self, "kind", self.category)
+
+    @property
+    def incomplete(self) -> bool:
+        """No answer to score (a timeout, a server error): kept out of every score and decision."""
+        return self.failure in INCOMPLETE
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)

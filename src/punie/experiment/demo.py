@@ -43,9 +43,7 @@ class DemoConfig:
         }
     )
     eval: EvalSettings = dataclasses.field(
-        default_factory=lambda: EvalSettings(
-            max_tokens=96, concurrency=4, prompt_timeout=180.0, per_category=6
-        )
+        default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4, per_category=6)
     )
     force: bool = False
     device: str = "auto"

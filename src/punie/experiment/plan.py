@@ -28,7 +28,7 @@ class EvalSettings:
     max_tokens: int = 256
     temperature: float = 0.0
     concurrency: int = 4
-    prompt_timeout: float = 120.0
+    prompt_timeout: float | None = None  # seconds per prompt; None: scaled to the measured speed
     per_category: int | None = None  # only the first N prompts of each category
     unsafe_exec: bool = False  # model-written code without OS isolation (--unsafe-exec)
 

@@ -12,14 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from punie.data.jsonl_io import dataset_hash
-from punie.errors import UsageError
+from punie.errors import PunieError
 from punie.eval.baseline import baseline_key, find_baseline
 from punie.eval.report import EvalReport, load_report
 from punie.eval.runner import EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category, load_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
-from punie.journal.compare import category_deltas, decide, load_column
+from punie.journal.compare import load_column, verdict
 from punie.journal.compare_html import render_compare_html
 from punie.journal.entries import eval_entry, eval_results, eval_row, train_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -97,10 +97,11 @@ async def _evaluate(eval_config: EvalRunConfig, label: str, hooks: Hooks) -> Eva
     if hooks.eval_started is not None:
         hooks.eval_started(label, len(eval_config.suite.prompts))
     report = await run_evaluation(eval_config, hooks.on_eval_result)
-    if report.error:
-        raise UsageError(
-            f"{label}: {report.error}; partial results kept in {eval_config.output_dir}, "
-            "rerun the same command to resume"
+    if report.error or not report.complete:
+        why = report.error or ", ".join(f"{n} {cause}" for cause, n in report.incomplete().items())
+        raise PunieError(
+            f"{label} evaluation incomplete ({why}): no decision is made on it; partial results kept in "
+            f"{eval_config.output_dir}, rerun the same command to retry just those prompts"
         )
     return report
 
@@ -239,7 +240,7 @@ async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentRe
         await _evaluate(eval_config, "adapter", hooks)
         mark(root, state, "adapter_eval", dir=str(config.adapter_eval_dir))
     base, adapter = load_report(base_dir), load_report(config.adapter_eval_dir)
-    decision, detail = decide(category_deltas(base, adapter))
+    decision, detail = verdict(base, adapter)
     columns = [
         load_column(base_dir, f"{config.model} (base)"),
         load_column(config.adapter_eval_dir, config.name),

@@ -10,7 +10,7 @@ from punie.eval.report import EvalReport, load_report, points
 from punie.train.events import parse_event, summarize
 from punie.train.lora_config import METRICS_FILE
 
-Decision = Literal["improved", "regressed", "mixed", "unchanged"]
+Decision = Literal["improved", "regressed", "mixed", "unchanged", "incomplete"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,42 @@ def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
     return decision, (", ".join(parts) if parts else "no category changed")
 
 
+SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "max_turns")
+
+
+def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:
+    """Pure: why two runs' scores cannot be set side by side (empty when they can)."""
+    reasons = []
+    if baseline.suite_hash != other.suite_hash:
+        reasons.append(
+            f"different suites ({baseline.suite_name} {baseline.suite_hash} "
+            f"vs {other.suite_name} {other.suite_hash})"
+        )
+    differ = [
+        f"{key} {baseline.settings.get(key)} vs {other.settings.get(key)}"
+        for key in SAMPLING_KEYS
+        if baseline.settings.get(key) != other.settings.get(key)
+    ]
+    if differ:
+        reasons.append("different sampling settings (" + ", ".join(differ) + ")")
+    for name, report in (("the baseline", baseline), ("the other run", other)):
+        if not report.complete:
+            reasons.append(
+                f"{name} is incomplete ({len(report.scored())}/{report.prompt_count} prompts scored)"
+            )
+    return reasons
+
+
+def verdict(baseline: EvalReport, other: EvalReport) -> tuple[Decision, str]:
+    """`decide` on two runs, unless either is incomplete: then no decision, and why."""
+    for name, report in (("the baseline", baseline), ("this run", other)):
+        if not report.complete:
+            missing = report.incomplete() or {"not run": report.prompt_count - len(report.results)}
+            causes = ", ".join(f"{n} {cause}" for cause, n in missing.items())
+            return "incomplete", f"{name} is incomplete ({causes}): no decision; rerun with --resume"
+    return decide(category_deltas(baseline, other))
+
+
 def prompt_changes(baseline: EvalReport, other: EvalReport) -> list[tuple[str, bool, bool, str]]:
     """Prompts whose pass/fail differs: (id, passed in baseline, passed now, reason now)."""
     before = {r.id: r for r in baseline.results}
@@ -90,5 +126,8 @@ def load_column(path: Path, label: str | None = None) -> Column:
     curve = None
     if report.adapter:
         curve = loss_curve(Path(report.adapter) / METRICS_FILE)
-    name = label or (Path(report.adapter).name if report.adapter else f"{report.model} (base)")
+    run = path if path.is_dir() else path.parent
+    name = label or (
+        Path(report.adapter).name if report.adapter else f"{run.name} (base: {Path(report.model).name})"
+    )
     return Column(name, report, path, curve)

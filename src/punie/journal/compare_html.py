@@ -6,7 +6,7 @@ from html import escape
 
 from punie.eval.categories import label
 from punie.eval.report import percent, points
-from punie.journal.compare import Column, LossCurve, category_deltas, decide, prompt_changes
+from punie.journal.compare import Column, LossCurve, category_deltas, prompt_changes, verdict
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}
@@ -67,13 +67,20 @@ def loss_svg(curve: LossCurve, title: str, width: int = 420, height: int = 220) 
     return f"{svg}{labels}{''.join(lines)}</svg>"
 
 
-def render_compare_html(columns: list[Column]) -> str:
-    """Pure: the first column is the baseline; every other is compared with it."""
+def render_compare_html(columns: list[Column], forced: tuple[str, ...] = ()) -> str:
+    """Pure: the first column is the baseline; every other is compared with it. `forced`: why the
+    runs are not comparable, when the user compared them anyway (shown first, in red)."""
     base = columns[0]
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>punie compare</title>",
         f"<style>{STYLE}</style></head><body><h1>punie compare</h1>",
     ]
+    if forced:
+        parts.append(
+            "<p class='down'><b>FORCED: these runs are not comparable</b> — "
+            + "; ".join(escape(why) for why in forced)
+            + "</p>"
+        )
     parts.append(
         f"<p>Baseline: <b>{escape(base.label)}</b> — suite {escape(base.report.suite_name)} "
         f"({escape(base.report.suite_hash)})</p>"
@@ -105,8 +112,9 @@ def render_compare_html(columns: list[Column]) -> str:
         flags.append(flagged)
     parts.append("<h2>Scores by category</h2>" + _table(headers, rows, flags))
     for column in columns[1:]:
-        decision, detail = decide(category_deltas(base.report, column.report))
-        regressions = [d.category for d in category_deltas(base.report, column.report) if d.regressed]
+        decision, detail = verdict(base.report, column.report)
+        deltas = category_deltas(base.report, column.report) if decision != "incomplete" else []
+        regressions = [d.category for d in deltas if d.regressed]
         warn = f" <span class='down'>REGRESSION in {', '.join(regressions)}</span>" if regressions else ""
         parts.append(f"<p><b>{escape(column.label)}</b>: {decision} — {escape(detail)}{warn}</p>")
         proof = column.report.adapter_proof

@@ -13,7 +13,9 @@ from punie.train.benchmark import BenchmarkResult
 def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = "") -> Row:
     scores: dict[str, float | None] = {"overall": report.overall_score, **report.score_by_category()}
     if not report.complete:
-        notes = f"partial: {len(report.results)}/{report.prompt_count} prompts. {notes}".strip()
+        causes = "".join(f", {n} {cause}" for cause, n in report.incomplete().items())
+        scored = len(report.scored())
+        notes = f"incomplete: {scored}/{report.prompt_count} prompts scored{causes}. {notes}".strip()
     return Row(
         step=step, dataset=dataset, adapter=report.adapter, scores=scores, notes=notes, labels=report.labels
     )

@@ -1,0 +1,21 @@
+"""The per-prompt timeout, scaled to this machine: a fixed 120 s is wrong on a loaded one.
+
+`punie eval` measures the server's generation speed with one short request before the run and
+gives each prompt time for all its turns at that speed, shared with the prompts in flight, twice
+over, plus a margin. The timeout is there for hung requests, never to cut slow honest ones.
+"""
+
+from __future__ import annotations
+
+MARGIN = 30.0
+SAFETY = 2.0
+FLOOR, CEILING = 60.0, 3600.0
+PROBE_TOKENS = 32
+PROBE_PROMPT = "Count from one to forty in words, separated by commas."
+
+
+def scaled_timeout(max_tokens: int, max_turns: int, concurrency: int, tokens_per_second: float) -> float:
+    """Pure: seconds for one prompt at `tokens_per_second`, with `concurrency` prompts sharing it."""
+    rate = max(tokens_per_second, 0.1)
+    needed = max_turns * max_tokens * concurrency / rate
+    return round(min(CEILING, max(FLOOR, MARGIN + SAFETY * needed)), 1)
