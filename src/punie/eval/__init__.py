@@ -7,8 +7,7 @@ Names load on first use, so importing one piece does not import the runner and i
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from punie.lazy_names import lazy_getattr
 
 _WHERE = {
     "EvalPrompt": "suite",
@@ -26,7 +25,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"punie.eval.{_WHERE[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(__name__, _WHERE)

@@ -8,8 +8,7 @@ Names load on first use: the launcher imports `punie.sandbox.tree_copy` and must
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from punie.lazy_names import lazy_getattr
 
 _WHERE = {
     "ExecRequest": "limits",
@@ -24,7 +23,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"punie.sandbox.{_WHERE[name]}"), name)
-    raise AttributeError(name)
+__getattr__ = lazy_getattr(__name__, _WHERE)
