@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from punie import __version__
 from punie.cli import (
     bench_cmd,
     compare_cmd,
@@ -29,7 +30,25 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        ui.result(f"punie {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_show_version, is_eager=True, help="Print punie's version."
+    ),
+) -> None:
+    """Serve, benchmark, train and evaluate a local coding-agent model with mlx-lm."""
+
+
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(dataset_cmd.app, name="dataset")

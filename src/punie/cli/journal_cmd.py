@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.errors import UsageError
 from punie.journal.ledger import Entry, ledger_path, read_entries
 from punie.journal.render import record, render_table, table_rows, write_journal
 
@@ -43,4 +44,8 @@ def note(
     journal: Path = typer.Option(DEFAULT_JOURNAL, "--journal", "-j"),
 ) -> None:
     """Add a note to a step (shown under its entry)."""
+    steps = list(dict.fromkeys(e.step for e in read_entries(ledger_path(journal)) if e.kind != "note"))
+    if step not in steps:
+        known = ", ".join(repr(s) for s in steps) or "none yet"
+        raise UsageError(f"{ledger_path(journal)}: no step {step!r} to note (steps: {known})")
     record_entry(journal, Entry(kind="note", step=step, title=text))
