@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.data.jsonl_io import dataset_hash
-from punie.errors import PunieError
+from punie.errors import PunieError, UsageError
 from punie.eval.baseline import baseline_key, find_baseline
 from punie.eval.report import EvalReport, load_report
 from punie.eval.runner import EvalRunConfig, run_evaluation
@@ -29,7 +29,7 @@ from punie.runtime.models import resolve_model
 from punie.serve.config import ServerConfig
 from punie.train.events import parse_event
 from punie.train.lora_config import METRICS_FILE, LoRAConfig
-from punie.train.runner import check_dataset, run_training
+from punie.train.runner import check_dataset, run_training, split_sizes_problem
 
 Say = Callable[[str], None]
 
@@ -222,6 +222,10 @@ async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentRe
             skipped=True,
         )
     training_seq = int(config.training.get("max_seq_length", 2048))
+    batch, validates = int(config.training.get("batch_size", 4)), config.training.get("val_batches", 25) != 0
+    sizes = split_sizes_problem(config.data_dir, batch, validates)
+    if sizes:  # before the model loads and before the (long) base evaluation
+        raise UsageError(sizes)
     model_dir = resolve_model(config.model, "train", progress=hooks.step).path
     if not done(state, "validated"):
         hooks.step(f"validating {config.data_dir}")

@@ -40,6 +40,24 @@ class TrainingRun:
     resumed_from: Path | None = None
 
 
+def split_sizes_problem(data_dir: Path, batch_size: int, validates: bool) -> str | None:
+    """Pure but for counting lines: mlx-lm needs at least `batch_size` examples in each split it
+    batches (train; valid when validation runs). Checked before any model loads."""
+    splits = ["train", "valid"] if validates else ["train"]
+    for split in splits:
+        path = data_dir / f"{split}.jsonl"
+        if not path.is_file():
+            continue
+        with path.open("rb") as handle:
+            count = sum(1 for line in handle if line.strip())
+        if count < batch_size:
+            return (
+                f"{path}: {count} example(s) in the {split} split, fewer than --batch-size {batch_size}: "
+                f"add examples or lower --batch-size to {max(count, 1)}"
+            )
+    return None
+
+
 def check_dataset(data_dir: Path, model_dir: Path, max_seq_length: int) -> str | None:
     """Validate `data_dir` as training will see it (refuse on errors); return the template hash."""
     counter, template = chat_token_counter(model_dir)
@@ -58,6 +76,9 @@ async def run_training(
     progress: Callable[[str], None] | None = None,
 ) -> TrainingRun:
     """Train `config` to the end (or resume its latest checkpoint) and return the outcome."""
+    sizes = split_sizes_problem(config.data_dir, config.batch_size, config.val_batches != 0)
+    if sizes:
+        raise UsageError(sizes)
     model_dir = resolve_model(config.model, "train", progress=progress).path
     template = check_dataset(config.data_dir, model_dir, config.max_seq_length)
     adapter_dir = config.adapter_dir
@@ -70,7 +91,7 @@ async def run_training(
         resumed_from = latest[1]
         resume_file = adapter_dir / ".resume_adapters.safetensors"
         shutil.copy(resumed_from, resume_file)
-    elif (adapter_dir / "adapter_config.json").exists():
+    elif (adapter_dir / "adapter_config.json").exists() and latest_checkpoint(adapter_dir) is not None:
         raise UsageError(
             f"{adapter_dir} already holds an adapter: use --resume to continue it, or another --output"
         )
