@@ -92,7 +92,7 @@ def test_config_file(tmp_path: Path) -> None:
     }
     bad = tmp_path / "bad.yaml"
     bad.write_text("lora_rank: 4\n")
-    with pytest.raises(UsageError, match=r"bad.yaml: unknown setting\(s\) \['lora_rank'\]"):
+    with pytest.raises(UsageError, match=r"bad.yaml: lora_rank: unknown setting"):
         read_train_config(bad)
     broken = tmp_path / "broken.yaml"
     broken.write_text("iters: [1\n")
@@ -124,3 +124,81 @@ def test_resume_refuses_a_different_shape(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="would change the trainable parameters"):
         check_resume(tmp_path, {"num_layers": 3, "lora_parameters": {"rank": 4}})
     assert trainable_shape({"lora_parameters": {"keys": ["b", "a"]}}) == ("lora", None, ("a", "b"), None)
+
+
+MLX_LM_YAML = """\
+model: "mlx_model"
+train: true
+fine_tune_type: lora
+optimizer: adamw
+optimizer_config:
+  adamw:
+    weight_decay: 0.01
+data: "data/chat"
+seed: 0
+num_layers: 8
+batch_size: 4
+iters: 600
+val_batches: 25
+learning_rate: 1e-4
+steps_per_report: 10
+steps_per_eval: 200
+adapter_path: "adapters/chat"
+save_every: 100
+test: false
+max_seq_length: 2048
+grad_checkpoint: false
+mask_prompt: true
+lora_parameters:
+  keys: ["self_attn.q_proj", "self_attn.v_proj"]
+  rank: 8
+  scale: 20.0
+  dropout: 0.0
+lr_schedule:
+  name: cosine_decay
+  warmup: 100
+  warmup_init: 1e-7
+  arguments: [1e-5, 1000, 1e-7]
+"""
+
+
+def test_an_mlx_lm_lora_yaml_is_read_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "lora_config.yaml"
+    path.write_text(MLX_LM_YAML)
+    values = read_train_config(path)
+    assert values["learning_rate"] == 1e-4 and values["data_dir"] == Path("data/chat")
+    assert values["adapter_dir"] == Path("adapters/chat") and values["mask_prompt"] is True
+    assert (
+        values["rank"] == 8
+        and values["alpha"] == 160.0
+        and values["keys"] == ("self_attn.q_proj", "self_attn.v_proj")
+    )
+    assert (
+        values["extra"]["lr_schedule"]["name"] == "cosine_decay" and values["extra"]["optimizer"] == "adamw"
+    )
+    config = cfg(**{k: v for k, v in values.items() if k not in ("data_dir", "adapter_dir")})
+    assert config.scale == 20.0  # mlx-lm's scale, kept exactly
+    args = lora_args(config)
+    assert args["lr_schedule"]["warmup"] == 100 and args["fine_tune_type"] == "lora"
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("fine_tune_type: full", "fine_tune_type: 'full' is not supported"),
+        (
+            "resume_adapter_file: a.safetensors",
+            "resume_adapter_file: not supported: use `punie train --resume`",
+        ),
+        ("test: true", "test: True is not supported"),
+        ("learning_rate: fast", "learning_rate: expected a number, got 'fast'"),
+        ("iters: 2.5", "iters: expected a whole number"),
+    ],
+)
+def test_mlx_lm_keys_punie_cannot_honour_are_refused_with_a_reason(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text(line + "\n")
+    with pytest.raises(UsageError, match=message.replace("(", r"\(")):
+        read_train_config(path)

@@ -11,6 +11,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
 from punie.train.config_file import read_train_config
@@ -41,7 +42,9 @@ def _show(run: TrainingRun) -> None:
 
 
 def train(
-    data_dir: Path = typer.Argument(..., help="Dataset dir (train.jsonl, valid.jsonl)."),
+    data_dir: Path | None = typer.Argument(
+        None, help="Dataset dir (train.jsonl, valid.jsonl); or `data:` in --config."
+    ),
     model: str | None = typer.Option(None, "--model", "-m", help="Alias, MLX directory or cached hub id."),
     iters: int | None = typer.Option(None, "--iters"),
     rank: int | None = typer.Option(None, "--rank"),
@@ -53,7 +56,12 @@ def train(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Adapter dir (default adapters/<data name>)."
     ),
-    config: Path | None = typer.Option(None, "--config", help="YAML file of LoRAConfig settings."),
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="YAML of punie's settings, or an mlx_lm.lora config as it is."
+    ),
+    mask_prompt: bool | None = typer.Option(
+        None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
@@ -69,12 +77,16 @@ def train(
         "batch_size": batch_size,
         "num_layers": num_layers,
         "max_seq_length": max_seq_length,
+        "mask_prompt": mask_prompt,
         "device": check_request(device),
     }
     values.update({k: v for k, v in flags.items() if v is not None})
     values.setdefault("num_layers", 8)  # CPU-friendly default; mlx-lm's own is 16
-    values["data_dir"] = data_dir
-    values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data_dir.name
+    data = data_dir or values.get("data_dir")
+    if data is None:
+        raise UsageError("give the dataset directory (punie train DATA_DIR) or `data:` in --config")
+    values["data_dir"] = data
+    values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data.name
     lora = LoRAConfig(**values)
     with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:
         result = asyncio.run(run_training(lora, resume=resume, on_event=on_event, progress=ui.step))

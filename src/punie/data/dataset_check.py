@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.data.findings import Finding
+from punie.data.formats import as_chat
 from punie.data.validate import SPLITS, check_lines
 
 TokenCounter = Callable[[dict[str, Any]], int]
@@ -37,9 +38,10 @@ def chat_token_counter(model_dir: Path) -> tuple[TokenCounter, str]:
     tokenizer = load_tokenizer(model_dir)
 
     def count(example: dict[str, Any]) -> int:
-        ids: Any = tokenizer.apply_chat_template(
-            example["messages"], tools=example.get("tools"), tokenize=True
-        )
+        chat = as_chat(example)
+        if chat is None:  # mlx-lm's text format: the text itself, no template
+            return len(tokenizer.encode(example["text"]))
+        ids: Any = tokenizer.apply_chat_template(chat["messages"], tools=chat.get("tools"), tokenize=True)
         if hasattr(ids, "input_ids") or isinstance(ids, dict):
             ids = ids["input_ids"]
         return len(ids)

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from punie.data.formats import as_chat
+
 Example = dict[str, Any]
 
 FENCE = re.compile(r"```([A-Za-z0-9+#-]*)")
@@ -36,15 +38,20 @@ class FilterReport:
     samples: tuple[str, ...]
 
 
+def _contents(example: Example) -> list[str]:
+    """The text of each turn (mlx-lm's text format: the text)."""
+    chat = as_chat(example)
+    if chat is None:
+        return [str(example.get("text") or "")]
+    return [str(m.get("content") or "") for m in chat.get("messages", []) if isinstance(m, dict)]
+
+
 def _text(example: Example) -> str:
-    return "\n".join(str(m.get("content") or "") for m in example.get("messages", []) if isinstance(m, dict))
+    return "\n".join(_contents(example))
 
 
 def _preview(example: Example) -> str:
-    text = " | ".join(
-        str(m.get("content") or "")[:60] for m in example.get("messages", []) if isinstance(m, dict)
-    )
-    return text[:160]
+    return " | ".join(part[:60] for part in _contents(example))[:160]
 
 
 def _apply(
@@ -91,7 +98,7 @@ def dedupe(examples: Sequence[Example], near: float = 0.9) -> tuple[list[Example
     kept_shingles: list[set[str]] = []
     removed: list[Example] = []
     for example in examples:
-        key = json.dumps(example.get("messages"), sort_keys=True)
+        key = json.dumps(example, sort_keys=True)
         shingles = _shingles(_text(example) + " " + " ".join(_calls_text(example)))
         duplicate = key in seen_exact or any(
             len(shingles & other) / max(1, len(shingles | other)) >= near for other in kept_shingles

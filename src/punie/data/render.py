@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie.data.formats import as_chat
 from punie.runtime.chat_template import template_hash
 from punie.runtime.hf_tokenizer import load_tokenizer
 
@@ -26,8 +27,11 @@ class RenderedPair:
 
 
 def render_pair(tokenizer: Any, example: dict[str, Any]) -> RenderedPair:
-    messages = example["messages"]
-    tools = example.get("tools")
+    chat = as_chat(example)
+    if chat is None:  # mlx-lm's text format is trained on as it is; there is no eval prompt
+        return RenderedPair(str(example["text"]), "", template_hash(str(tokenizer.chat_template or "")))
+    messages = chat["messages"]
+    tools = chat.get("tools")
     last = max((i for i, m in enumerate(messages) if m.get("role") == "assistant"), default=len(messages))
     training = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
     prompt = tokenizer.apply_chat_template(

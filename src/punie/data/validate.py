@@ -8,6 +8,7 @@ from typing import Any
 
 from punie.data.alignment import text_tool_call
 from punie.data.findings import Finding
+from punie.data.formats import example_format
 from punie.data.schema_check import schema_errors
 
 ROLES = {"system", "user", "assistant", "tool"}
@@ -66,9 +67,22 @@ def check_example(example: Any, file: str, line: int) -> list[Finding]:
     if not isinstance(example, dict):
         err("", "each line must be a JSON object")
         return found
+    kind = example_format(example)
+    if kind == "text":
+        if not isinstance(example["text"], str) or not example["text"].strip():
+            err("text", "must be a non-empty string")
+        return found
+    if kind == "completions":
+        for key in ("prompt", "completion"):
+            if not isinstance(example[key], str) or not example[key].strip():
+                err(key, "must be a non-empty string")
+        return found
     messages = example.get("messages")
     if not isinstance(messages, list) or not messages:
-        err("messages", "missing or empty (expected a list of chat messages)")
+        err(
+            "messages",
+            "missing or empty (expected chat `messages`, or mlx-lm's `prompt`+`completion` or `text`)",
+        )
         return found
     schemas = _tool_schemas(example.get("tools"), err)
     open_calls = 0
@@ -129,6 +143,18 @@ def check_lines(lines: Iterable[str], file: str) -> tuple[list[Any], list[Findin
                 Finding("error", file, number, "", f"invalid JSON ({exc.msg} at column {exc.colno})")
             )
             continue
+        if examples and example_format(example) != example_format(examples[0][1]):
+            first = example_format(examples[0][1])
+            found.append(
+                Finding(
+                    "error",
+                    file,
+                    number,
+                    "",
+                    f"{example_format(example)} example in a {first} split: "
+                    "mlx-lm reads every line in the format of the first",
+                )
+            )
         examples.append((number, example))
         found.extend(check_example(example, file, number))
     return examples, found

@@ -1,0 +1,38 @@
+"""mlx-lm's three dataset formats, recognised in one place.
+
+- `chat`: `{"messages": [...], "tools": [...]}` (punie's own, and mlx-lm's);
+- `completions`: `{"prompt": "...", "completion": "..."}`, which mlx-lm renders through the chat
+  template as a user turn and an assistant turn;
+- `text`: `{"text": "..."}`, trained on as it is (no template).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+Format = Literal["chat", "completions", "text"]
+
+
+def example_format(example: Any) -> Format | None:
+    """Which format a parsed line is written in (None: none of them)."""
+    if not isinstance(example, dict):
+        return None
+    if "messages" in example:
+        return "chat"
+    if "prompt" in example and "completion" in example:
+        return "completions"
+    if "text" in example:
+        return "text"
+    return None
+
+
+def as_chat(example: dict[str, Any]) -> dict[str, Any] | None:
+    """The conversation mlx-lm trains on for a chat or completions example (None for text)."""
+    if example_format(example) == "completions":
+        return {
+            "messages": [
+                {"role": "user", "content": example["prompt"]},
+                {"role": "assistant", "content": example["completion"]},
+            ]
+        }
+    return example if example_format(example) == "chat" else None
