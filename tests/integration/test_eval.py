@@ -70,6 +70,10 @@ def test_eval_writes_reports_and_replay_rescores(
     assert replayed.returncode == 0, replayed.stderr
     again = json.loads((tmp_path / "replayed" / "report.json").read_text())
     assert again["score_by_category"] == report["score_by_category"]
+    # --replay reads the suite the run recorded: no --suite needed
+    recorded = run_punie("eval", "--replay", str(out / "results.jsonl"), "--output", str(tmp_path / "again"))
+    assert recorded.returncode == 0, recorded.stderr
+    assert json.loads((tmp_path / "again" / "report.json").read_text())["suite_name"] == "small"
 
 
 def test_killed_server_leaves_a_partial_report(

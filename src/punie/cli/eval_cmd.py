@@ -13,7 +13,7 @@ from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.replay import replay_results
-from punie.eval.report import EvalReport, percent
+from punie.eval.report import EvalReport, load_report, percent
 from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category, load_suite
@@ -58,10 +58,32 @@ def print_report(report: EvalReport, output: Path) -> None:
     ui.result(f"report: {output / 'report.json'}  html: {output / 'report.html'}")
 
 
+def suite_source(source: str) -> str:
+    """What `--suite` named, in a form a later `--replay` can load from anywhere."""
+    path = Path(source)
+    return str(path.resolve()) if path.is_file() else source
+
+
+def recorded_suite(results: Path) -> str | None:
+    """The suite a recorded run used (its report's settings), if it says."""
+    report = results.parent / "report.json"
+    if not report.is_file():
+        return None
+    try:
+        return load_report(report).settings.get("suite_source")
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
 def evaluate(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
     adapter: Path | None = typer.Option(None, "--adapter", help="LoRA adapter directory."),
-    suite: str = typer.Option(BUILTIN, "--suite", help="'builtin' or a .yaml/.jsonl suite file."),
+    suite: str | None = typer.Option(
+        None,
+        "--suite",
+        help="builtin (default), a .yaml/.jsonl suite file, bfcl:CATEGORY or humaneval; "
+        "with --replay, the suite the run recorded",
+    ),
     no_server: bool = typer.Option(False, "--no-server", help="Use a running server at --base-url."),
     base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible URL ending in /v1."),
     served_name: str = typer.Option(SERVED_MODEL_NAME, "--served-model", help="Model name to request."),
@@ -84,7 +106,8 @@ def evaluate(
     """Evaluate on a suite: tool calling, code generation (sandboxed), reasoning."""
     if per_category < 0:
         raise UsageError(f"--per-category must be 0 (all) or more, got {per_category}")
-    eval_suite = first_per_category(load_suite(suite), per_category)
+    source = suite or (recorded_suite(replay) if replay is not None else None) or BUILTIN
+    eval_suite = first_per_category(load_suite(source), per_category)
     if replay is not None:
         report = replay_results(replay, eval_suite, output, SandboxLimits(unsafe_exec=unsafe_exec))
         print_report(report, output)
@@ -121,6 +144,7 @@ def evaluate(
         resume=resume,
         baseline=baseline,
         unsafe_exec=unsafe_exec,
+        extra={"suite_source": suite_source(source)},
     )
     ui.step(
         f"evaluating {model if server else base_url} on suite {eval_suite.name} "
