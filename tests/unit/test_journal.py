@@ -118,3 +118,43 @@ def test_a_bad_line_in_the_middle_is_named(tmp_path: Path) -> None:
     ledger_path(journal).write_text("{oops\n" + text)
     with pytest.raises(UsageError, match=r"JOURNAL.jsonl:1: entry:"):
         read_entries(ledger_path(journal))
+
+
+def test_an_append_after_a_torn_line_cuts_it_and_says_so(tmp_path: Path) -> None:
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, Entry(kind="note", step="a", title="first"))
+    with ledger_path(journal).open("a") as handle:
+        handle.write('{"kind": "note", "st')
+    notice = record(journal, Entry(kind="note", step="a", title="second"))
+    assert notice and "dropped a torn last line" in notice
+    assert [e.title for e in read_entries(ledger_path(journal))] == ["first", "second"]
+
+
+FULL_DISK = """
+import resource, signal, sys
+from pathlib import Path
+from punie.errors import PunieError
+from punie.journal.ledger import Entry, ledger_path
+from punie.journal.render import record
+journal = Path(sys.argv[1])
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, like ENOSPC
+size = ledger_path(journal).stat().st_size
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + 20, size + 20))
+try:
+    record(journal, Entry(kind="note", step="a", title="x" * 500))
+except PunieError as exc:
+    print(exc)
+    sys.exit(1)
+"""
+
+
+def test_a_failed_append_leaves_the_ledger_as_it_was_and_says_so(tmp_path: Path) -> None:
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, Entry(kind="note", step="a", title="first"))
+    before = ledger_path(journal).read_bytes()
+    done = subprocess.run([sys.executable, "-c", FULL_DISK, str(journal)], capture_output=True, text=True)
+    assert (
+        done.returncode == 1 and "was not recorded" in done.stdout and "journal is unchanged" in done.stdout
+    )
+    assert ledger_path(journal).read_bytes() == before
+    assert [e.title for e in read_entries(ledger_path(journal))] == ["first"]

@@ -19,7 +19,9 @@ DEFAULT_JOURNAL = Path("JOURNAL.md")
 def record_entry(journal: Path | None, entry: Entry) -> None:
     if journal is None:
         return
-    record(journal, entry)
+    notice = record(journal, entry)
+    if notice:
+        ui.warn(notice)
     ui.info(f"recorded '{entry.step}' in {journal} (ledger {ledger_path(journal)})")
 
 

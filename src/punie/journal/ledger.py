@@ -2,7 +2,8 @@
 
 Why JSONL and not SQLite: it sits in the repository beside `JOURNAL.md`, diffs and merges as text,
 and an `O_APPEND` write under `flock` is atomic for any number of concurrent writers. A torn last
-line (a writer killed mid-write) is skipped on reading.
+line (a writer killed mid-write) is skipped on reading, and cut off (with a notice) by the next append;
+a failed append (full disk) cuts the ledger back to where it was and says so.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from punie.errors import UsageError
+from punie.errors import PunieError, UsageError
 from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
@@ -76,15 +77,41 @@ def locked(path: Path) -> AbstractContextManager[None]:
     return exclusive_lock(lock_beside(path))
 
 
-def append_entry(ledger: Path, entry: Entry) -> None:
+def append_entry(ledger: Path, entry: Entry) -> str | None:
+    """Append one entry, all of it or nothing: every write is checked and fsynced, and a failed
+    append (full disk, read-only file) cuts the ledger back to where it was and raises. A torn last
+    line left by an earlier crash is cut off first; the returned notice says so."""
     line = (json.dumps(entry.to_dict(), ensure_ascii=False) + "\n").encode("utf-8")
+    notice = None
     with locked(ledger):
-        fd = os.open(ledger, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line)
-            os.fsync(fd)
+            fd = os.open(ledger, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise PunieError(f"{ledger}: cannot write the journal ({exc.strerror})") from None
+        try:
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                tail = os.pread(fd, min(size, 1 << 20), max(0, size - (1 << 20)))
+                keep = size - len(tail) + tail.rfind(b"\n") + 1
+                os.ftruncate(fd, keep)
+                notice = (
+                    f"{ledger}: dropped a torn last line ({size - keep} bytes) left by an interrupted write"
+                )
+                size = keep
+            try:
+                view, offset = memoryview(line), size
+                while view:
+                    written = os.pwrite(fd, view, offset)
+                    view, offset = view[written:], offset + written
+                os.fsync(fd)
+            except OSError as exc:
+                os.ftruncate(fd, size)  # the ledger stays as it was, readable
+                raise PunieError(
+                    f"{ledger}: the entry was not recorded ({exc.strerror}); the journal is unchanged"
+                ) from None
         finally:
             os.close(fd)
+    return notice
 
 
 def read_entries(ledger: Path) -> list[Entry]:

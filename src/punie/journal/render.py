@@ -120,7 +120,8 @@ def write_journal(journal_md: Path) -> Path:
     return journal_md
 
 
-def record(journal_md: Path, entry: Entry) -> Path:
-    """Append `entry` to the ledger and re-render the journal."""
-    append_entry(ledger_path(journal_md), entry)
-    return write_journal(journal_md)
+def record(journal_md: Path, entry: Entry) -> str | None:
+    """Append `entry` to the ledger and re-render the journal; a notice when a torn line was cut."""
+    notice = append_entry(ledger_path(journal_md), entry)
+    write_journal(journal_md)
+    return notice
