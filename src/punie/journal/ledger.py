@@ -1,7 +1,7 @@
 """The ledger: one JSON line per recorded entry, appended under an exclusive file lock.
 
 Why JSONL and not SQLite: it sits in the repository beside `JOURNAL.md`, diffs and merges as text,
-and an `O_APPEND` write under `flock` is atomic for any number of concurrent writers. A torn last
+and a write at the end under `flock` is atomic for any number of concurrent writers. A torn last
 line (a writer killed mid-write) is skipped on reading, and cut off (with a notice) by the next append;
 a failed append (full disk) cuts the ledger back to where it was and says so.
 """
