@@ -44,7 +44,7 @@ def compare(
     reports: list[Path] = typer.Argument(
         ..., help="report.json files or run dirs; the first is the baseline."
     ),
-    output: Path = typer.Option(Path("compare.html"), "--output", "-o"),
+    output: Path = typer.Option(Path("compare.html"), "--output", "-o", dir_okay=False),
     force: bool = typer.Option(
         False, "--force", help="Compare runs that are not comparable; the page says so."
     ),

@@ -99,7 +99,9 @@ def stats(
 @app.command("filter")
 def filter_cmd(
     directory: Path = typer.Argument(...),
-    output: Path = typer.Option(..., "--output", "-o", help="New directory for the filtered dataset."),
+    output: Path = typer.Option(
+        ..., "--output", "-o", help="New directory for the filtered dataset.", file_okay=False
+    ),
     language: str | None = typer.Option(None, "--language", help="Keep only this code language (python)."),
     python3: bool = typer.Option(False, "--python3", help="Drop examples with Python 2 idioms."),
     min_chars: int | None = typer.Option(None, "--min-quality", help="Drop final answers shorter than this."),
@@ -127,7 +129,7 @@ def filter_cmd(
 def merge(
     first: Path = typer.Argument(...),
     second: Path = typer.Argument(...),
-    output: Path = typer.Option(..., "--output", "-o"),
+    output: Path = typer.Option(..., "--output", "-o", file_okay=False),
     ratio: str = typer.Option("1:1", "--ratio", help="A:B weights (2:1) or A's share (0.7)."),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
@@ -145,7 +147,7 @@ def merge(
 @app.command("split")
 def split(
     source: Path = typer.Argument(..., help="A JSONL file, or a dataset dir whose splits are pooled."),
-    output: Path = typer.Option(..., "--output", "-o"),
+    output: Path = typer.Option(..., "--output", "-o", file_okay=False),
     valid: float = typer.Option(0.1, "--valid"),
     test: float = typer.Option(0.1, "--test"),
     seed: int = typer.Option(0, "--seed"),
@@ -167,7 +169,7 @@ def generate(
     kind: str = typer.Argument(..., help="What to generate: tool-calling."),
     n: int = typer.Option(60, "--n", help="Number of examples in all."),
     seed: int = typer.Option(0, "--seed"),
-    output: Path = typer.Option(..., "--output", "-o"),
+    output: Path = typer.Option(..., "--output", "-o", file_okay=False),
     valid: float = typer.Option(0.1, "--valid"),
     test: float = typer.Option(0.1, "--test"),
 ) -> None:

@@ -22,7 +22,9 @@ from punie.runtime.models import DEFAULT_MODEL
 
 def demo(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
-    workdir: Path = typer.Option(Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go."),
+    workdir: Path = typer.Option(
+        Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go.", file_okay=False
+    ),
     iters: int = typer.Option(30, "--iters", help="Training iterations for the demo adapter."),
     per_category: int = typer.Option(6, "--per-category", help="Eval prompts per category (0: all)."),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),

@@ -93,7 +93,7 @@ def evaluate(
     max_tokens: int = typer.Option(256, "--max-tokens"),
     seed: int = typer.Option(0, "--seed", help="Sent only when temperature > 0."),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
-    output: Path = typer.Option(Path("runs/eval"), "--output", "-o", help="Run directory."),
+    output: Path = typer.Option(Path("runs/eval"), "--output", "-o", help="Run directory.", file_okay=False),
     resume: bool = typer.Option(False, "--resume", help="Continue the run in --output."),
     baseline: Path | None = typer.Option(None, "--baseline", help="Baseline report for the adapter proof."),
     replay: Path | None = typer.Option(None, "--replay", help="Re-score a results.jsonl; no model."),

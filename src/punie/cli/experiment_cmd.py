@@ -81,7 +81,7 @@ def run(
     max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
     concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
     per_category: int = typer.Option(0, "--per-category", help="Eval only the first N prompts per category."),
-    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir"),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", file_okay=False),
     journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),
     force: bool = typer.Option(False, "--force", help="Run a finished step again."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),

@@ -23,7 +23,9 @@ def import_command(
         None, help="BFCL category, e.g. simple_python, parallel, irrelevance."
     ),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N questions."),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Suite file (default suites/NAME.yaml)."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Suite file (default suites/NAME.yaml).", dir_okay=False
+    ),
 ) -> None:
     """Write a benchmark's questions as a YAML suite, ready for `punie eval --suite FILE`."""
     suite = import_suite(benchmark, category, limit)

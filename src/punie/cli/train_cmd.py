@@ -54,7 +54,7 @@ def train(
     num_layers: int | None = typer.Option(None, "--num-layers"),
     max_seq_length: int | None = typer.Option(None, "--max-seq-length"),
     output: Path | None = typer.Option(
-        None, "--output", "-o", help="Adapter dir (default adapters/<data name>)."
+        None, "--output", "-o", help="Adapter dir (default adapters/<data name>).", file_okay=False
     ),
     config: Path | None = typer.Option(
         None, "--config", "-c", help="YAML of punie's settings, or an mlx_lm.lora config as it is."
