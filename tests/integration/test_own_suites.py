@@ -74,7 +74,7 @@ def test_imported_benchmarks_run_end_to_end(tmp_path: Path, serve_model_dir: Pat
     assert imported.returncode == 0 and "3 prompts" in imported.stdout, imported.stderr
     imported = run_punie("suite", "import", "humaneval", "--limit", "2", "-o", str(humaneval))
     assert imported.returncode == 0 and "2 prompts" in imported.stdout, imported.stderr
-    for suite, category in ((bfcl, "tool_calling"), (humaneval, "code_generation")):
+    for suite, category in ((bfcl, "bfcl_simple_python"), (humaneval, "code_generation")):
         out = tmp_path / suite.stem
         done = run_punie(
             "eval", "--suite", str(suite), "--max-tokens", "96", "--output", str(out), timeout=600
@@ -82,4 +82,6 @@ def test_imported_benchmarks_run_end_to_end(tmp_path: Path, serve_model_dir: Pat
         assert done.returncode == 0, done.stderr
         report = _report(out)
         assert report["complete"] and list(report["score_by_category"]) == [category]
+        if suite == bfcl:  # the imported category is its own column, labelled
+            assert report["category_labels"] == {category: "BFCL simple_python"}
         assert (out / "report.html").is_file()
