@@ -82,3 +82,13 @@ def test_combine_repeats_uses_every_timed_iteration() -> None:
 def test_ratio_rows() -> None:
     rows = ratio_rows([("fast", _result((1.0, 1.0), 200.0)), ("slow", _result((4.0, 4.0), 50.0))])
     assert rows[0][3] == "1.00x" and rows[1][3] == "0.25x"
+
+
+def test_an_interrupted_child_gets_time_for_its_slowest_step() -> None:
+    from punie.train.child_runner import save_wait
+    from punie.train.events import summarize
+
+    slow = [{"event": "train", "iteration": i, "train_loss": 1.0, "learning_rate": 1e-4, "iterations_per_second": 0.05,
+             "tokens_per_second": 10.0, "trained_tokens": 100.0, "peak_memory": 0.1} for i in (1, 2)]  # fmt: skip
+    assert save_wait(summarize(slow)) >= 3 * 20  # 20 s steps are never cut off
+    assert save_wait(summarize([])) == 60.0

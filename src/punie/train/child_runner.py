@@ -73,6 +73,21 @@ class _EventTail:
                     handler(event)
 
 
+class TrainingInterrupted(PunieError):
+    """Ctrl-C during training, after the child saved the last completed step's weights."""
+
+    exit_code = 130
+
+
+def save_wait(summary: ChildSummary) -> float:
+    """Seconds to give an interrupted child to finish its step and save: three of its slowest
+    steps so far, at least a minute (a step of any length is never cut off by a fixed grace)."""
+    slowest = max(
+        (r.seconds_per_iter for r in summary.train if r.seconds_per_iter != float("inf")), default=0.0
+    )
+    return max(60.0, 3 * slowest + 30.0)
+
+
 def training_command(spec_path: Path) -> list[str]:
     return [sys.executable, "-m", "punie.train.child", str(spec_path)]
 
@@ -114,6 +129,18 @@ async def run_training_child(
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(poll_seconds):
                     await proc.wait()
+    except asyncio.CancelledError:
+        # Ctrl-C: the child finishes its step and saves its weights; wait for that (a second
+        # Ctrl-C stops at once), then say where they are.
+        await stop_process(proc, timeout=save_wait(summarize(events.events)))
+        events.poll(on_event)
+        stopped = next((e for e in reversed(events.events) if e.get("event") == "interrupted"), None)
+        if stopped is not None:
+            raise TrainingInterrupted(
+                f"interrupted after iteration {int(stopped['iteration'])}: its weights are saved in "
+                f"{stopped['adapter']}; continue with --resume"
+            ) from None
+        raise
     finally:
         await stop_process(proc)
     events.poll(on_event)
