@@ -35,7 +35,9 @@ class SandboxLimits:
 class ExecRequest:
     """One command to run contained. `argv[0]` is an absolute path; the command starts in the
     workspace, which holds `files` and, when `workspace` is given, a copy of that host directory
-    (copied back afterwards when `sync_back`). `nonce`, when set, is readable once from fd 3."""
+    (copied back afterwards when `sync_back`). `nonce`, when set, is readable once from a pipe
+    whose descriptor number is the last argument (the harness's; a backend that cannot place
+    the pipe at fd 3 rewrites that argument)."""
 
     argv: tuple[str, ...]
     files: Mapping[str, str] = field(default_factory=dict)
