@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from punie.sandbox import ExecRequest, SandboxLimits, SandboxResult, detect, linux, unsafe
 from punie.sandbox.harness import harness_argv, new_nonce
+from punie.sandbox.interpreter import sandbox_env, sandbox_python
 
 SOLUTION = 'def add(a, b):\n    """Sum."""\n    return a + b\n'
 TESTS = (
@@ -25,9 +26,7 @@ TESTS = (
 
 def request() -> ExecRequest:
     files = {"solution.py": SOLUTION, "hidden_tests.py": TESTS}
-    return ExecRequest(
-        harness_argv(linux.sandbox_python(), "hidden_tests.py"), files=files, nonce=new_nonce()
-    )
+    return ExecRequest(harness_argv(sandbox_python(), "hidden_tests.py"), files=files, nonce=new_nonce())
 
 
 def timed(run: Callable[[], SandboxResult], runs: int) -> list[float]:
@@ -53,7 +52,7 @@ def main() -> None:
     rows.append(
         (
             "unsafe (no isolation)",
-            timed(lambda: unsafe.run(request(), limits, linux.sandbox_env()), args.runs),
+            timed(lambda: unsafe.run(request(), limits, sandbox_env()), args.runs),
         )
     )
     print(f"{'backend':<24} {'median s':>9} {'p90 s':>7} {'max s':>7}  (n = {args.runs} each)")

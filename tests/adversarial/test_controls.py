@@ -14,7 +14,7 @@ import pytest
 
 from punie.sandbox import ExecRequest, SandboxLimits, unsafe
 from punie.sandbox.harness import harness_argv, new_nonce
-from punie.sandbox.linux import sandbox_env, sandbox_python
+from punie.sandbox.interpreter import sandbox_env, sandbox_python
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -42,7 +42,7 @@ def print_report(report: EvalReport, output: Path) -> None:
     if report.failure_classes():
         ui.result("failures: " + ", ".join(f"{k} {n}" for k, n in report.failure_classes().items()))
     if report.incomplete():
-        causes = ", ".join(f"{n} {cause}" for cause, n in report.incomplete().items())
+        causes = report.incomplete_summary()
         ui.warn(
             f"incomplete: {causes} — not scored, kept out of every score; rerun with --resume to retry them"
         )

@@ -25,9 +25,12 @@ if TYPE_CHECKING:
 REGISTRY = "baselines.json"
 
 
+SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "max_turns")  # what makes runs comparable
+
+
 def baseline_key(model: str, suite_hash: str, settings: dict[str, object]) -> str:
     """Pure: what makes two runs comparable (the adapter aside)."""
-    fields = {k: settings.get(k) for k in ("temperature", "top_p", "max_tokens", "seed", "max_turns")}
+    fields = {k: settings.get(k) for k in SAMPLING_KEYS}
     canonical = json.dumps({"model": model, "suite": suite_hash, **fields}, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 

@@ -72,6 +72,10 @@ class EvalReport:
         """Prompts with no answer to score, by cause (timeout, server_error)."""
         return dict(Counter(str(r.failure) for r in self.results if r.incomplete).most_common())
 
+    def incomplete_summary(self) -> str:
+        """The incomplete prompts in words: `2 timeout, 1 server_error` ('' when none)."""
+        return ", ".join(f"{n} {cause}" for cause, n in self.incomplete().items())
+
     def score_by_category(self) -> dict[str, float]:
         groups: dict[str, list[float]] = {}
         for result in self.scored():

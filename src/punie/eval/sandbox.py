@@ -12,7 +12,7 @@ from pathlib import Path
 
 from punie.sandbox import ExecRequest, SandboxLimits, SandboxResult, execute
 from punie.sandbox.harness import harness_argv, new_nonce
-from punie.sandbox.linux import sandbox_python
+from punie.sandbox.interpreter import sandbox_python
 
 __all__ = ["SandboxLimits", "SandboxResult", "run_sandboxed", "run_shell_sandboxed"]
 

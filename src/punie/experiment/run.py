@@ -98,7 +98,7 @@ async def _evaluate(eval_config: EvalRunConfig, label: str, hooks: Hooks) -> Eva
         hooks.eval_started(label, len(eval_config.suite.prompts))
     report = await run_evaluation(eval_config, hooks.on_eval_result)
     if report.error or not report.complete:
-        why = report.error or ", ".join(f"{n} {cause}" for cause, n in report.incomplete().items())
+        why = report.error or report.incomplete_summary()
         raise PunieError(
             f"{label} evaluation incomplete ({why}): no decision is made on it; partial results kept in "
             f"{eval_config.output_dir}, rerun the same command to retry just those prompts"

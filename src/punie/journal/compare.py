@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from punie.eval.baseline import SAMPLING_KEYS
 from punie.eval.report import EvalReport, load_report, points
 from punie.train.events import parse_event, summarize
 from punie.train.lora_config import METRICS_FILE
@@ -63,9 +64,6 @@ def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
     return decision, (", ".join(parts) if parts else "no category changed")
 
 
-SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "max_turns")
-
-
 def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:
     """Pure: why two runs' scores cannot be set side by side (empty when they can)."""
     reasons = []
@@ -93,8 +91,7 @@ def verdict(baseline: EvalReport, other: EvalReport) -> tuple[Decision, str]:
     """`decide` on two runs, unless either is incomplete: then no decision, and why."""
     for name, report in (("the baseline", baseline), ("this run", other)):
         if not report.complete:
-            missing = report.incomplete() or {"not run": report.prompt_count - len(report.results)}
-            causes = ", ".join(f"{n} {cause}" for cause, n in missing.items())
+            causes = report.incomplete_summary() or f"{report.prompt_count - len(report.results)} not run"
             return "incomplete", f"{name} is incomplete ({causes}): no decision; rerun with --resume"
     return decide(category_deltas(baseline, other))
 

@@ -13,7 +13,7 @@ from punie.train.benchmark import BenchmarkResult
 def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = "") -> Row:
     scores: dict[str, float | None] = {"overall": report.overall_score, **report.score_by_category()}
     if not report.complete:
-        causes = "".join(f", {n} {cause}" for cause, n in report.incomplete().items())
+        causes = f", {report.incomplete_summary()}" if report.incomplete() else ""
         scored = len(report.scored())
         notes = f"incomplete: {scored}/{report.prompt_count} prompts scored{causes}. {notes}".strip()
     return Row(

@@ -54,7 +54,7 @@ async def spawn(
         )
 
 
-def _signal_group(pid: int, sig: signal.Signals) -> None:
+def signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
 
@@ -74,12 +74,12 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) 
     if proc.returncode is not None:
         return proc.returncode
     strays = _descendants(proc.pid)
-    _signal_group(proc.pid, signal.SIGTERM)
+    signal_group(proc.pid, signal.SIGTERM)
     try:
         async with asyncio.timeout(timeout):
             await proc.wait()
     except TimeoutError:
-        _signal_group(proc.pid, signal.SIGKILL)
+        signal_group(proc.pid, signal.SIGKILL)
         await proc.wait()
     for stray in strays:  # children that left the group still die with it
         with contextlib.suppress(psutil.NoSuchProcess):

@@ -8,7 +8,6 @@ more are spent reading).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import selectors
 import signal
@@ -16,6 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
+from punie.runtime.supervise import signal_group
 from punie.sandbox.limits import OUTPUT_LIMIT
 
 CHUNK = 65536
@@ -34,8 +34,7 @@ class Drained:
 
 
 def kill_group(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal.SIGKILL)
+    signal_group(pid, signal.SIGKILL)
 
 
 def drain(proc: subprocess.Popen[bytes], side_fd: int | None, deadline: float, output_bytes: int) -> Drained:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from punie.errors import PunieError
 from punie.sandbox import linux, macos, unsafe
+from punie.sandbox.interpreter import sandbox_env, sandbox_python
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
 
 
@@ -33,7 +34,7 @@ class Isolation:
 def detect() -> Isolation:
     """Probe once per process: build the real sandbox around a no-op and see it run."""
     if sys.platform == "linux":
-        probe = ExecRequest((linux.sandbox_python(), "-I", "-S", "-c", "pass"))
+        probe = ExecRequest((sandbox_python(), "-I", "-S", "-c", "pass"))
         try:
             result = linux.run(probe, SandboxLimits(wall_seconds=30))
         except linux.SandboxSetupError as exc:
@@ -69,7 +70,7 @@ def execute(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
     chosen = require(limits.unsafe_exec)
     if chosen.backend == linux.BACKEND:
         return linux.run(request, limits)
-    env = linux.sandbox_env()
+    env = sandbox_env()
     if chosen.backend == macos.BACKEND:
         return macos.run(request, limits, env)
     return unsafe.run(request, limits, env)

@@ -24,6 +24,7 @@ import psutil
 from punie.errors import PunieError
 from punie.sandbox.drain import drain
 from punie.sandbox.harness import take_marker
+from punie.sandbox.interpreter import interpreter_paths, sandbox_env, sandbox_python
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
 
 LAUNCHER = str(Path(__file__).with_name("launcher.py"))
@@ -47,17 +48,6 @@ class SandboxSetupError(PunieError):
     """The isolation itself could not be built (not the command's fault)."""
 
 
-def interpreter_paths() -> tuple[str, ...]:
-    """The directories the sandboxed Python needs: the base installation (not the venv)."""
-    return tuple(dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)))
-
-
-def sandbox_python() -> str:
-    """The base interpreter, by a path that exists inside the sandbox's root."""
-    base = getattr(sys, "_base_executable", sys.executable)
-    return os.path.realpath(base)
-
-
 def read_only_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Existing paths to bind read-only, none inside another (a link stays a link)."""
     wanted = [*SYSTEM_PATHS, *(f"/etc/{name}" for name in ETC_FILES), *interpreter_paths(), *extra]
@@ -73,18 +63,6 @@ def read_only_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
             continue
         chosen.append(path)
     return tuple(chosen)
-
-
-def sandbox_env(extra_path: str = "") -> dict[str, str]:
-    path = ":".join(p for p in (extra_path, "/usr/local/bin", "/usr/bin", "/bin") if p)
-    return {
-        "PATH": path,
-        "HOME": "/workspace",
-        "TMPDIR": "/tmp",
-        "LANG": "C.UTF-8",
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONHASHSEED": "0",
-    }
 
 
 def process_budget(limits: SandboxLimits) -> int:

@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 from punie.sandbox import unsafe
+from punie.sandbox.interpreter import interpreter_paths
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
 
 BACKEND = "macos-seatbelt"
@@ -60,8 +61,7 @@ def run(request: ExecRequest, limits: SandboxLimits, env: dict[str, str]) -> San
     workdir = Path(tempfile.mkdtemp(prefix="punie-seatbelt-")) if own_dir else Path(request.workspace or ".")
     try:
         real = os.path.realpath(workdir)
-        prefixes = tuple(dict.fromkeys(os.path.realpath(p) for p in (sys.base_prefix, sys.base_exec_prefix)))
-        profile = seatbelt_profile(real, prefixes)
+        profile = seatbelt_profile(real, interpreter_paths())
         wrapped = ExecRequest(
             (SANDBOX_EXEC, "-p", profile, *request.argv), request.files, Path(real), False, request.nonce
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 from punie.sandbox.drain import drain
 from punie.sandbox.harness import take_marker
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
+from punie.sandbox.tree_copy import DIR_FLAGS, write_files
 
 BACKEND = "unsafe"
 LAYERS = ("NO isolation (--unsafe-exec): rlimits and a process-group kill only",)
@@ -34,22 +35,17 @@ def _rlimits(limits: SandboxLimits) -> Callable[[], None]:
     return apply
 
 
-def _write(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        target = (root / name).resolve()
-        if root.resolve() not in target.parents:
-            raise ValueError(f"sandbox file {name!r} escapes the sandbox")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
-
-
 def run(request: ExecRequest, limits: SandboxLimits, env: dict[str, str]) -> SandboxResult:
     started = time.monotonic()
     own_dir = request.workspace is None
     workdir = Path(tempfile.mkdtemp(prefix="punie-unsafe-")) if own_dir else Path(request.workspace or ".")
     reader = writer = -1
     try:
-        _write(workdir, dict(request.files))
+        root = os.open(workdir, DIR_FLAGS)
+        try:
+            write_files(root, dict(request.files))
+        finally:
+            os.close(root)
         argv = list(request.argv)
         if request.nonce is not None:
             reader, writer = os.pipe()
