@@ -114,10 +114,29 @@ async def test_every_field_reaches_the_trainer(
     ]
     check_adapter(tmp_path / "ad", serve_model_dir)  # the 4-bit serving model accepts it
 
-    again = await run_training(small(tc_data, tmp_path / "ad", iters=2), resume=True)
+    assert best["checkpoint"] == f"{best['iteration']:07d}_adapters.safetensors"
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ad").glob("0*_adapters.safetensors")}
+
+    with pytest.raises(UsageError, match="already at iteration 4 and --iters is 4"):
+        await run_training(small(tc_data, tmp_path / "ad"), resume=True)
+    again = await run_training(small(tc_data, tmp_path / "ad", iters=7), resume=True)
     assert again.resumed_from is not None and again.resumed_from.name == "0000004_adapters.safetensors"
+    assert [r.iteration for r in again.train_curve] == [5, 6, 7]  # the count continues
+    files = {p.name: p.read_bytes() for p in (tmp_path / "ad").glob("0*_adapters.safetensors")}
+    assert sorted(files) == [f"{i:07d}_adapters.safetensors" for i in (2, 4, 6, 7)]
+    assert all(files[name] == data for name, data in before.items())  # nothing overwritten
+    assert files["0000007_adapters.safetensors"] == (tmp_path / "ad" / "adapters.safetensors").read_bytes()
+    metrics = [json.loads(line) for line in run.metrics_path.read_text().splitlines()]
+    steps = [m["iteration"] for m in metrics if m["event"] == "train"]
+    assert steps == [1, 2, 3, 4, 5, 6, 7]
+    resumed = next(m for m in metrics if m["event"] == "resumed")
+    assert resumed["from_iteration"] == 4 and resumed["checkpoint"] == "0000004_adapters.safetensors"
+    record = json.loads((tmp_path / "ad" / "run.json").read_text())
+    assert record["start_iteration"] == 4 and record["optimizer_state"].startswith("not saved")
+    assert json.loads((tmp_path / "ad" / "adapter_config.json").read_text())["iters"] == 7
+    assert not list((tmp_path / "ad").glob(".*tmp*")) and not (tmp_path / "ad" / ".mlx-lm-scratch").exists()
     with pytest.raises(UsageError, match="would change the trainable parameters"):
-        await run_training(small(tc_data, tmp_path / "ad", rank=8), resume=True)
+        await run_training(small(tc_data, tmp_path / "ad", rank=8, iters=9), resume=True)
     with pytest.raises(UsageError, match="already holds an adapter"):
         await run_training(small(tc_data, tmp_path / "ad"))
 
@@ -197,15 +216,18 @@ def test_cli_train_then_ctrl_c_keeps_a_usable_adapter(
     finally:
         proc.kill()
         proc.wait()
-    events = [json.loads(line)["event"] for line in (slow / "metrics.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (slow / "metrics.jsonl").read_text().splitlines()]
+    events = [r["event"] for r in records]
     assert "interrupted" in events
+    stopped_at = int(next(r for r in records if r["event"] == "interrupted")["iteration"])
+    assert (slow / f"{stopped_at:07d}_adapters.safetensors").is_file()  # resume starts from it
     assert "weights are saved in" in err and "--resume" in err and "Traceback" not in err
     check_adapter(slow, serve_model_dir)
     result = run_punie(
         "train",
         str(tc_data),
         "--iters",
-        "2",
+        str(stopped_at + 1),
         "--num-layers",
         "1",
         "--batch-size",

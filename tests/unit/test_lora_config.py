@@ -1,13 +1,22 @@
+import json
+import struct
 import sys
 from pathlib import Path
 
 import pytest
 
 from punie.errors import UsageError
-from punie.train.checkpoints import best_checkpoint, check_resume, trainable_shape
+from punie.train.checkpoints import (
+    best_checkpoint,
+    check_resume,
+    latest_checkpoint,
+    safetensors_problem,
+    trainable_shape,
+)
 from punie.train.config_file import read_train_config
 from punie.train.events import ValReport
 from punie.train.lora_config import LoRAConfig, build_train_command, build_train_spec, lora_args
+from punie.train.runner import resume_point
 
 
 def cfg(**kw: object) -> LoRAConfig:
@@ -108,12 +117,42 @@ def test_best_checkpoint_uses_measured_weights() -> None:
     saved = {2: Path("0000002_adapters.safetensors"), 4: Path("0000004_adapters.safetensors")}
     measured = [ValReport(2, 1.5, 0), ValReport(4, 1.7, 0), ValReport(5, 1.2, 0)]
     assert best_checkpoint(measured, saved) == (2, 1.5, saved[2])
-    assert best_checkpoint(measured, saved, (5, Path("adapters.safetensors"))) == (
-        5,
-        1.2,
-        Path("adapters.safetensors"),
-    )
+    saved[5] = Path("0000005_adapters.safetensors")  # the run's last step, not a multiple of save_every
+    assert best_checkpoint(measured, saved) == (5, 1.2, saved[5])
     assert best_checkpoint([], saved) is None
+
+
+def _safetensors(path: Path, floats: int) -> None:
+    header = json.dumps({"w": {"dtype": "F32", "shape": [floats], "data_offsets": [0, 4 * floats]}}).encode()
+    path.write_bytes(struct.pack("<Q", len(header)) + header + b"\0" * (4 * floats))
+
+
+def test_resume_takes_the_newest_complete_checkpoint_and_names_torn_ones(tmp_path: Path) -> None:
+    for iteration in (2, 4, 6):
+        _safetensors(tmp_path / f"{iteration:07d}_adapters.safetensors", 8)
+    (tmp_path / "0000008_adapters.safetensors").write_bytes(b"\x10\0\0\0\0\0\0\0")  # cut after 8 bytes
+    whole = (tmp_path / "0000006_adapters.safetensors").read_bytes()
+    (tmp_path / "0000007_adapters.safetensors").write_bytes(whole[:-5])  # a full disk's short write
+    assert safetensors_problem(tmp_path / "0000006_adapters.safetensors") is None
+    point = latest_checkpoint(tmp_path)
+    assert point is not None and point.iteration == 6
+    assert point.skipped == (
+        "0000008_adapters.safetensors: torn (8 bytes, header says 16)",
+        f"0000007_adapters.safetensors: torn ({len(whole) - 5} of {len(whole)} bytes)",
+    )
+    config = LoRAConfig(data_dir=tmp_path, adapter_dir=tmp_path, iters=10)
+    assert resume_point(tmp_path, config).path.name == "0000006_adapters.safetensors"
+    with pytest.raises(UsageError, match="already at iteration 6 and --iters is 6"):
+        resume_point(tmp_path, LoRAConfig(data_dir=tmp_path, adapter_dir=tmp_path, iters=6))
+    for iteration in (2, 4, 6):
+        (tmp_path / f"{iteration:07d}_adapters.safetensors").write_bytes(b"{}")
+    with pytest.raises(UsageError, match=r"no complete checkpoint .*0000008_adapters.safetensors: torn"):
+        resume_point(tmp_path, config)
+
+
+def test_checkpoints_fall_on_reported_steps() -> None:
+    with pytest.raises(UsageError, match=r"save_every \(5\) must be a multiple of steps_per_report \(2\)"):
+        LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), save_every=5, steps_per_report=2)
 
 
 def test_resume_refuses_a_different_shape(tmp_path: Path) -> None:

@@ -26,12 +26,22 @@ def _show(run: TrainingRun) -> None:
         ("adapter", str(run.adapter_dir)),
         (
             "iterations",
-            f"{run.config.iters} (rank {run.config.rank}, scale {run.config.scale:g}, "
-            f"{run.config.num_layers} layers)",
+            f"{run.start_iteration + 1}-{run.config.iters} (rank {run.config.rank}, "
+            f"scale {run.config.scale:g}, {run.config.num_layers} layers)",
         ),
         ("final train loss", f"{last.train_loss:.4f}" if last else "-"),
         ("final val loss", f"{val.val_loss:.4f}" if val else "-"),
-        ("tokens/s", f"{run.tokens_per_second:.1f} on {run.device}"),
+        ("trained tokens/s", f"{run.tokens_per_second:.1f} on {run.device} (tokens the loss counts)"),
+        *(
+            [
+                (
+                    "all tokens/s",
+                    f"≈ {run.all_tokens_per_second:.1f} (prompts too; --mask-prompt trains completions)",
+                )
+            ]
+            if abs(run.all_tokens_per_second - run.tokens_per_second) > 0.05
+            else []
+        ),
         ("trainable parameters", f"{run.trainable_parameters:,}"),
         ("peak memory: MLX / RSS", f"{run.peak_memory_gb:.2f} GB / {run.peak_rss_gb:.2f} GB"),
         ("best checkpoint", run.best.name if run.best else "-"),
@@ -46,7 +56,9 @@ def train(
         None, help="Dataset dir (train.jsonl, valid.jsonl); or `data:` in --config."
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="Alias, MLX directory or cached hub id."),
-    iters: int | None = typer.Option(None, "--iters"),
+    iters: int | None = typer.Option(
+        None, "--iters", help="Total iterations; --resume continues the count up to it."
+    ),
     rank: int | None = typer.Option(None, "--rank"),
     alpha: float | None = typer.Option(None, "--alpha", help="LoRA alpha; mlx-lm scale = alpha / rank."),
     lr: float | None = typer.Option(None, "--lr", help="Learning rate."),

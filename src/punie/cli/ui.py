@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from punie.train.events import TrainReport, train_report, training_tokens_per_second
+
 out = Console()
 err = Console(stderr=True)
 
@@ -73,16 +75,23 @@ def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, An
     """A live bar (on stderr) fed by training-child events; yields the event handler."""
     progress = _bar()
     task = progress.add_task(label, total=total, status="loading model")
+    reports: list[TrainReport] = []
 
     def on_event(event: dict[str, Any]) -> None:
         kind = event["event"]
         if kind == "loaded":
             progress.update(task, status=f"model loaded in {event['seconds']:.1f} s")
+        elif kind == "resumed":
+            progress.update(
+                task, completed=int(event["from_iteration"]), status=f"from {event['checkpoint']}"
+            )
         elif kind == "train":
+            reports.append(train_report(event))
+            rate = training_tokens_per_second(reports)  # the summary's own definition
             progress.update(
                 task,
                 completed=int(event["iteration"]),
-                status=f"loss {event['train_loss']:.3f}  {event['tokens_per_second']:.0f} tok/s",
+                status=f"loss {event['train_loss']:.3f}  {rate:.0f} trained tok/s",
             )
         elif kind == "val":
             progress.update(task, status=f"val loss {event['val_loss']:.3f}")

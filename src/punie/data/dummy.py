@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from punie.runtime.atomic import replacing
+
 READ_FILE_TOOL: dict[str, Any] = {
     "type": "function",
     "function": {
@@ -69,6 +71,6 @@ def create_dummy_dataset(directory: Path, num_examples: int = 5) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     examples = dummy_examples(num_examples)
     for split in ("train", "valid", "test"):
-        with open(directory / f"{split}.jsonl", "w", encoding="utf-8") as handle:
+        with replacing(directory / f"{split}.jsonl") as tmp, open(tmp, "w", encoding="utf-8") as handle:
             for example in examples:
                 handle.write(json.dumps(example) + "\n")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from punie.data.validate import SPLITS
 from punie.errors import UsageError
+from punie.runtime.atomic import replacing
 
 
 def read_split(path: Path) -> list[dict[str, Any]]:
@@ -44,11 +44,9 @@ def write_dataset(directory: Path, splits: Mapping[str, Iterable[dict[str, Any]]
         raise UsageError(f"{directory} already exists and is not empty: choose a new --output")
     directory.mkdir(parents=True, exist_ok=True)
     for split, examples in splits.items():
-        tmp = directory / f".{split}.jsonl.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
+        with replacing(directory / f"{split}.jsonl") as tmp, open(tmp, "w", encoding="utf-8") as handle:
             for example in examples:
                 handle.write(json.dumps(example, ensure_ascii=False) + "\n")
-        os.replace(tmp, directory / f"{split}.jsonl")
 
 
 def dataset_hash(directory: Path) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,31 +26,64 @@ def checkpoints(adapter_dir: Path) -> dict[int, Path]:
     return found
 
 
-def latest_checkpoint(adapter_dir: Path) -> tuple[int, Path] | None:
+def safetensors_problem(path: Path) -> str | None:
+    """Why `path` is not a complete safetensors file (None when it is): the header must parse and
+    the file must end exactly where the header's last tensor does. A write cut by a kill or a
+    full disk fails this; no weights are loaded."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            raw = handle.read(8)
+            if len(raw) != 8:
+                return f"torn ({size} bytes)"
+            (header_size,) = struct.unpack("<Q", raw)
+            if header_size > size - 8:
+                return f"torn ({size} bytes, header says {header_size})"
+            header = json.loads(handle.read(header_size))
+    except OSError as exc:
+        return f"unreadable ({exc.strerror})"
+    except (ValueError, UnicodeDecodeError):
+        return f"not a safetensors file ({size} bytes)"
+    if not isinstance(header, dict):
+        return "not a safetensors file"
+    ends = [v["data_offsets"][1] for k, v in header.items() if k != "__metadata__" and isinstance(v, dict)]
+    expected = 8 + header_size + max(ends, default=0)
+    return None if size == expected else f"torn ({size} of {expected} bytes)"
+
+
+@dataclass(frozen=True)
+class ResumePoint:
+    """The checkpoint a resumed run starts from, and the newer files it skipped as unusable."""
+
+    iteration: int
+    path: Path
+    skipped: tuple[str, ...] = ()
+
+
+def latest_checkpoint(adapter_dir: Path) -> ResumePoint | None:
+    """The newest numbered checkpoint that is complete (torn ones are skipped and named); without
+    numbered checkpoints, a complete `adapters.safetensors` counts as iteration 0."""
+    skipped: list[str] = []
     found = checkpoints(adapter_dir)
-    if found:
-        iteration = max(found)
-        return iteration, found[iteration]
+    for iteration in sorted(found, reverse=True):
+        problem = safetensors_problem(found[iteration])
+        if problem is None:
+            return ResumePoint(iteration, found[iteration], tuple(skipped))
+        skipped.append(f"{found[iteration].name}: {problem}")
     final = adapter_dir / "adapters.safetensors"
-    return (0, final) if final.is_file() else None
+    if not found and final.is_file() and safetensors_problem(final) is None:
+        return ResumePoint(0, final)
+    return None
 
 
-def best_checkpoint(
-    measured: Sequence[ValReport], saved: dict[int, Path], final: tuple[int, Path] | None = None
-) -> tuple[int, float, Path] | None:
-    """Pure: the saved weights with the lowest validation loss measured on exactly those weights.
-
-    `final` is (last iteration, adapters.safetensors): the end of a run that is not a multiple of
-    `save_every` has no numbered checkpoint, only the final file.
-    """
-    files = dict(saved)
-    if final is not None and final[0] not in files:
-        files[final[0]] = final[1]
-    candidates = [(report.val_loss, report.iteration) for report in measured if report.iteration in files]
+def best_checkpoint(measured: Sequence[ValReport], saved: dict[int, Path]) -> tuple[int, float, Path] | None:
+    """Pure: the saved weights with the lowest validation loss measured on exactly those weights
+    (every run ends with a numbered checkpoint, so the last iteration competes too)."""
+    candidates = [(report.val_loss, report.iteration) for report in measured if report.iteration in saved]
     if not candidates:
         return None
     loss, iteration = min(candidates)
-    return iteration, loss, files[iteration]
+    return iteration, loss, saved[iteration]
 
 
 def trainable_shape(adapter_config: dict[str, Any]) -> tuple[Any, ...]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sys
 import time
 import types
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
@@ -31,22 +33,53 @@ class EventWriter:
 
 
 STOP = {"requested": False}
+# Spec arguments of ours that mlx-lm's adapter_config.json does not hold.
+PRIVATE_ARGS = frozenset({"measure_checkpoints", "start_iteration"})
+# mlx-lm saves on `it % steps_per_save == 0`: with this it only saves its final weights, into a
+# scratch directory; every file the adapter directory holds is written by `save_checkpoint`.
+NEVER = 2**62
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Where this run's iteration count starts and ends, and where it saves."""
+
+    adapter_dir: Path
+    start: int
+    total: int
+    save_every: int
+    measure_checkpoints: bool
 
 
 def _request_stop(signum: int, frame: Any) -> None:
     STOP["requested"] = True
 
 
-def save_adapter_atomically(model: Any, adapter_dir: Path) -> Path:
-    """Write the current LoRA weights to adapters.safetensors via a temp file + rename."""
+def save_checkpoint(model: Any, adapter_dir: Path, iteration: int) -> Path:
+    """Write the current LoRA weights as `{iteration:07d}_adapters.safetensors` and as
+    `adapters.safetensors`, each through a temp file, fsync and rename: a kill or a full disk
+    leaves the previous files whole. Numbered files carry the run's continued iteration count, so
+    a resumed run never overwrites one."""
     import mlx.core as mx
     from mlx.utils import tree_flatten
 
-    target = adapter_dir / "adapters.safetensors"
-    tmp = adapter_dir / ".adapters.tmp.safetensors"
-    mx.save_safetensors(str(tmp), dict(tree_flatten(model.trainable_parameters())))
-    os.replace(tmp, target)
-    return target
+    from punie.runtime.atomic import replacing
+
+    weights = dict(tree_flatten(model.trainable_parameters()))
+    numbered = adapter_dir / f"{iteration:07d}_adapters.safetensors"
+    for target in (numbered, adapter_dir / "adapters.safetensors"):
+        with replacing(target, suffix=".safetensors") as tmp:
+            mx.save_safetensors(str(tmp), weights)
+    return numbered
+
+
+def write_adapter_config(args: Any, adapter_dir: Path) -> None:
+    """`adapter_config.json` as mlx-lm writes it (sorted keys), but atomically and with the
+    run's own settings: mlx-lm itself is pointed at a scratch directory (see `run`)."""
+    from punie.runtime.atomic import write_text_atomic
+
+    config = {k: v for k, v in sorted(vars(args).items()) if k not in PRIVATE_ARGS}
+    write_text_atomic(adapter_dir / "adapter_config.json", json.dumps(config, indent=4, default=str))
 
 
 def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
@@ -73,28 +106,46 @@ def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
         model.train()
 
 
-def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any) -> Any:
+def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any, run: RunPlan) -> Any:
+    """Reports every step with the run's continued iteration number, saves the checkpoints
+    itself (atomically), and on SIGTERM saves the last completed step and stops."""
     from mlx_lm.tuner.callbacks import TrainingCallback
-
-    adapter_dir = Path(args.adapter_path)
 
     class Reporter(TrainingCallback):  # type: ignore[misc]
         def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
-            writer.emit("train", **{k: float(v) for k, v in train_info.items()})
-            iteration = int(train_info["iteration"])
-            if args.measure_checkpoints and (iteration % args.save_every == 0 or iteration == args.iters):
-                loss = _checkpoint_val_loss(model, valid_set, args)
-                writer.emit("checkpoint", iteration=iteration, val_loss=loss)
+            iteration = run.start + int(train_info["iteration"])
+            writer.emit("train", **{**{k: float(v) for k, v in train_info.items()}, "iteration": iteration})
+            if iteration % run.save_every == 0 or iteration == run.total:
+                saved = save_checkpoint(model, run.adapter_dir, iteration)
+                fields: dict[str, Any] = {"file": saved.name}
+                if run.measure_checkpoints:
+                    fields["val_loss"] = _checkpoint_val_loss(model, valid_set, args)
+                writer.emit("checkpoint", iteration=iteration, **fields)
             if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
-                saved = save_adapter_atomically(model, adapter_dir)
-                writer.emit("interrupted", iteration=float(train_info["iteration"]), adapter=str(saved))
+                saved = save_checkpoint(model, run.adapter_dir, iteration)
+                writer.emit("interrupted", iteration=iteration, adapter=str(saved))
                 sys.stdout.flush()
                 os._exit(130)
 
         def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
-            writer.emit("val", **{k: float(v) for k, v in val_info.items()})
+            fields = {k: float(v) for k, v in val_info.items()}
+            writer.emit("val", **{**fields, "iteration": run.start + int(val_info["iteration"])})
 
     return Reporter()
+
+
+def token_shares(dataset: Any, args: Any) -> dict[str, int]:
+    """All tokens and the tokens the loss counts, over the training split as batched: they differ
+    with mask_prompt (only completions count), and the summary shows both rates then."""
+    if not args.mask_prompt:
+        return {}
+    total = trained = 0
+    for index in range(len(dataset)):
+        tokens, offset = dataset.process(dataset[index])
+        length = min(len(tokens), args.max_seq_length)
+        total += length
+        trained += max(length - offset, 0)
+    return {"all_tokens": total, "trained_tokens": trained}
 
 
 def check_keys(model: Any, keys: list[str]) -> None:
@@ -143,12 +194,26 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     np.random.seed(args.seed)  # as mlx_lm.lora.run does: it fixes the order of training batches
     args.train, args.test = True, False
     train_set, valid_set, _ = load_dataset(args, tokenizer)
-    writer.emit("data", train=len(train_set), valid=len(valid_set))
+    writer.emit("data", train=len(train_set), valid=len(valid_set), **token_shares(train_set, args))
 
+    adapter_dir = Path(args.adapter_path)
+    plan = RunPlan(
+        adapter_dir=adapter_dir,
+        start=int(spec.get("start_iteration") or 0),
+        total=int(args.iters),
+        save_every=int(args.save_every),
+        measure_checkpoints=bool(spec.get("measure_checkpoints")),
+    )
+    if plan.start:
+        writer.emit("resumed", from_iteration=plan.start, checkpoint=Path(args.resume_adapter_file).name)
+    write_adapter_config(args, adapter_dir)
+    scratch = adapter_dir / ".mlx-lm-scratch"
+    mlx_args = types.SimpleNamespace(**vars(args))
+    mlx_args.adapter_path, mlx_args.iters, mlx_args.save_every = str(scratch), plan.total - plan.start, NEVER
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
-    args.measure_checkpoints = bool(spec.get("measure_checkpoints"))
-    train_model(args, model, train_set, valid_set, _callback(writer, model, valid_set, args))
+    train_model(mlx_args, model, train_set, valid_set, _callback(writer, model, valid_set, args, plan))
+    shutil.rmtree(scratch, ignore_errors=True)
     flat: Any = tree_flatten(model.trainable_parameters())
     trainable = sum(value.size for _, value in flat)
     writer.emit(

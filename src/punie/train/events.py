@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 
@@ -25,10 +26,22 @@ class TrainReport:
         return 1.0 / self.iterations_per_second if self.iterations_per_second else float("inf")
 
 
+TOKENS_PER_SECOND = (
+    "trained tokens/s: the tokens the loss is computed on, over training time (validation and "
+    "saving excluded), from the second reported step on (the first one compiles)"
+)
+
+
 def aggregate_tokens_per_second(reports: Sequence[TrainReport]) -> float:
     """Tokens over time across `reports` (each report's rate weighted by its duration)."""
     seconds = sum(r.seconds_per_iter for r in reports)
     return sum(r.tokens_per_second * r.seconds_per_iter for r in reports) / seconds if seconds else 0.0
+
+
+def training_tokens_per_second(reports: Sequence[TrainReport]) -> float:
+    """The one tokens/s a training run shows (see TOKENS_PER_SECOND): the progress bar and the
+    summary both call this."""
+    return aggregate_tokens_per_second(reports[1:] or reports)
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class ChildSummary:
     val: tuple[ValReport, ...] = ()
     checkpoint_val: tuple[ValReport, ...] = ()
     error: str | None = None
+    # all tokens per trained token in the training split (1.0 unless only completions are trained)
+    all_token_ratio: float = 1.0
 
     @property
     def finished(self) -> bool:
@@ -71,6 +86,27 @@ def parse_event(line: str) -> dict[str, Any] | None:
     return event if isinstance(event, dict) and "event" in event else None
 
 
+def train_report(event: dict[str, Any]) -> TrainReport:
+    return TrainReport(
+        iteration=int(event["iteration"]),
+        train_loss=float(event["train_loss"]),
+        learning_rate=float(event.get("learning_rate", 0.0)),
+        iterations_per_second=float(event["iterations_per_second"]),
+        tokens_per_second=float(event["tokens_per_second"]),
+        trained_tokens=float(event.get("trained_tokens", 0.0)),
+        peak_memory_gb=float(event.get("peak_memory", 0.0)),
+    )
+
+
+def read_events(path: Path) -> list[dict[str, Any]]:
+    """Every complete event in an events file (a torn last line is not an event yet)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return []
+    return [event for line in text.splitlines() if (event := parse_event(line)) is not None]
+
+
 def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
     fields: dict[str, Any] = {}
     train: list[TrainReport] = []
@@ -82,23 +118,15 @@ def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
             fields.update(
                 device=event.get("device", ""), mlx=event.get("mlx", ""), mlx_lm=event.get("mlx_lm", "")
             )
+        elif kind == "data" and event.get("trained_tokens"):
+            fields["all_token_ratio"] = float(event["all_tokens"]) / float(event["trained_tokens"])
         elif kind == "loaded":
             fields["load_seconds"] = float(event["seconds"])
         elif kind == "train":
-            train.append(
-                TrainReport(
-                    iteration=int(event["iteration"]),
-                    train_loss=float(event["train_loss"]),
-                    learning_rate=float(event.get("learning_rate", 0.0)),
-                    iterations_per_second=float(event["iterations_per_second"]),
-                    tokens_per_second=float(event["tokens_per_second"]),
-                    trained_tokens=float(event.get("trained_tokens", 0.0)),
-                    peak_memory_gb=float(event.get("peak_memory", 0.0)),
-                )
-            )
+            train.append(train_report(event))
         elif kind == "val":
             val.append(ValReport(int(event["iteration"]), float(event["val_loss"]), float(event["val_time"])))
-        elif kind == "checkpoint":
+        elif kind == "checkpoint" and "val_loss" in event:
             checkpoint_val.append(ValReport(int(event["iteration"]), float(event["val_loss"]), 0.0))
         elif kind == "done":
             fields.update(

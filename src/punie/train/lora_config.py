@@ -64,6 +64,11 @@ class LoRAConfig:
             raise UsageError(f"learning_rate must be positive, got {self.learning_rate}")
         if not 0 <= self.dropout < 1:
             raise UsageError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.steps_per_report < 1 or self.save_every % self.steps_per_report:
+            raise UsageError(
+                f"save_every ({self.save_every}) must be a multiple of steps_per_report "
+                f"({self.steps_per_report}): checkpoints are written when a step is reported"
+            )
         if self.alpha is not None and self.alpha <= 0:
             raise UsageError(f"alpha must be positive, got {self.alpha}")
 
@@ -104,10 +109,16 @@ def default_dtype(device: str, requested: str | None) -> str | None:
 
 
 def build_train_spec(
-    config: LoRAConfig, model_dir: Path, resume_file: Path | None = None, device: str = "cpu"
+    config: LoRAConfig,
+    model_dir: Path,
+    resume_file: Path | None = None,
+    device: str = "cpu",
+    start_iteration: int = 0,
 ) -> dict[str, Any]:
-    """Pure: what the training child reads (its SPEC.json). `device` is the resolved one."""
+    """Pure: what the training child reads (its SPEC.json). `device` is the resolved one; a resumed
+    run continues counting from `start_iteration` up to `config.iters` (the total)."""
     return {
+        "start_iteration": start_iteration,
         "model": str(model_dir),
         "device": device,
         "dtype": default_dtype(device, config.dtype),

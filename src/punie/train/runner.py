@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +10,26 @@ from pathlib import Path
 from punie.data.dataset_check import chat_token_counter, validate_dataset
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
+from punie.runtime.atomic import write_json_atomic
 from punie.runtime.device import resolve_device
 from punie.runtime.models import resolve_model
-from punie.train.checkpoints import best_checkpoint, check_resume, checkpoints, latest_checkpoint
+from punie.train.checkpoints import (
+    ResumePoint,
+    best_checkpoint,
+    check_resume,
+    checkpoints,
+    latest_checkpoint,
+    safetensors_problem,
+)
 from punie.train.child_runner import EventHandler, run_training_child
-from punie.train.events import TrainReport, ValReport, aggregate_tokens_per_second
+from punie.train.events import (
+    TOKENS_PER_SECOND,
+    TrainReport,
+    ValReport,
+    read_events,
+    summarize,
+    training_tokens_per_second,
+)
 from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
 
 
@@ -29,6 +42,7 @@ class TrainingRun:
     train_curve: tuple[TrainReport, ...]
     val_curve: tuple[ValReport, ...]
     tokens_per_second: float
+    all_tokens_per_second: float
     trainable_parameters: int
     peak_memory_gb: float
     peak_rss_gb: float
@@ -38,6 +52,38 @@ class TrainingRun:
     template_hash: str | None
     best: Path | None = None
     resumed_from: Path | None = None
+    start_iteration: int = 0
+
+
+OPTIMIZER_STATE = (
+    "not saved: mlx_lm.lora's train_model builds its optimizer inside and saves only the adapter "
+    "weights, so a resumed run starts with fresh optimizer moments, its learning-rate schedule "
+    "from the start, and the data order of a new run with the same seed"
+)
+
+
+def _say(progress: Callable[[str], None] | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def resume_point(adapter_dir: Path, config: LoRAConfig) -> ResumePoint:
+    """The newest complete checkpoint to continue from; refuse when none loads or when the run is
+    already at `--iters` (the total, as in a fresh run: resuming never trains past it)."""
+    point = latest_checkpoint(adapter_dir)
+    if point is None:
+        torn = [f"{p.name}: {safetensors_problem(p)}" for p in sorted(checkpoints(adapter_dir).values())]
+        detail = f" (unusable: {'; '.join(torn)})" if torn else ""
+        raise UsageError(
+            f"--resume: no complete checkpoint in {adapter_dir}{detail}; "
+            "run again without --resume to start over"
+        )
+    if point.iteration >= config.iters:
+        raise UsageError(
+            f"--resume: {point.path.name} is already at iteration {point.iteration} and --iters is "
+            f"{config.iters} (the total); raise --iters to train further"
+        )
+    return point
 
 
 def split_sizes_problem(data_dir: Path, batch_size: int, validates: bool) -> str | None:
@@ -82,38 +128,35 @@ async def run_training(
     model_dir = resolve_model(config.model, "train", progress=progress).path
     template = check_dataset(config.data_dir, model_dir, config.max_seq_length)
     adapter_dir = config.adapter_dir
-    resume_file = resumed_from = None
-    if resume:
-        latest = latest_checkpoint(adapter_dir)
-        if latest is None:
-            raise UsageError(f"--resume: no checkpoint in {adapter_dir}")
-        check_resume(adapter_dir, build_train_spec(config, model_dir)["lora_args"])
-        resumed_from = latest[1]
-        resume_file = adapter_dir / ".resume_adapters.safetensors"
-        shutil.copy(resumed_from, resume_file)
-    elif (adapter_dir / "adapter_config.json").exists() and latest_checkpoint(adapter_dir) is not None:
+    point = resume_point(adapter_dir, config) if resume else None
+    if point is None and (adapter_dir / "adapter_config.json").exists() and latest_checkpoint(adapter_dir):
         raise UsageError(
             f"{adapter_dir} already holds an adapter: use --resume to continue it, or another --output"
         )
-    spec = build_train_spec(config, model_dir, resume_file, device=resolve_device(config.device))
+    if point is not None:
+        check_resume(adapter_dir, build_train_spec(config, model_dir)["lora_args"])
+        for line in point.skipped:
+            _say(progress, f"--resume skips {line}")
+        _say(progress, f"resuming from {point.path.name} (iteration {point.iteration} of {config.iters})")
+    spec = build_train_spec(
+        config,
+        model_dir,
+        point.path if point else None,
+        device=resolve_device(config.device),
+        start_iteration=point.iteration if point else 0,
+    )
     command = build_train_command(config)
     run = await run_training_child(
         spec, adapter_dir, on_event=on_event, spec_name=SPEC_FILE, append_events=resume
     )
     summary = run.summary
-    timed = summary.train[1:] or summary.train
-    last_iteration = summary.train[-1].iteration if summary.train else 0
-    best = best_checkpoint(
-        summary.checkpoint_val,
-        checkpoints(adapter_dir),
-        (last_iteration, adapter_dir / "adapters.safetensors"),
-    )
+    # The whole adapter's history: a resumed run's checkpoints compete with the earlier ones.
+    history = summarize(read_events(run.events_path)) if resume else summary
+    best = best_checkpoint(history.checkpoint_val, checkpoints(adapter_dir))
     if best is not None:
-        (adapter_dir / "best.json").write_text(
-            json.dumps({"iteration": best[0], "val_loss": best[1], "checkpoint": best[2].name}, indent=2)
+        write_json_atomic(
+            adapter_dir / "best.json", {"iteration": best[0], "val_loss": best[1], "checkpoint": best[2].name}
         )
-    if resume_file is not None:
-        resume_file.unlink(missing_ok=True)
     result = TrainingRun(
         config=config,
         adapter_dir=adapter_dir,
@@ -121,7 +164,8 @@ async def run_training(
         command=tuple(command),
         train_curve=summary.train,
         val_curve=summary.val,
-        tokens_per_second=aggregate_tokens_per_second(timed),
+        tokens_per_second=training_tokens_per_second(summary.train),
+        all_tokens_per_second=training_tokens_per_second(summary.train) * summary.all_token_ratio,
         trainable_parameters=summary.trainable_parameters or 0,
         peak_memory_gb=summary.peak_memory_gb or 0.0,
         peak_rss_gb=run.peak_rss_gb,
@@ -130,7 +174,8 @@ async def run_training(
         mlx_lm_version=summary.mlx_lm,
         template_hash=template,
         best=best[2] if best else None,
-        resumed_from=resumed_from,
+        resumed_from=point.path if point else None,
+        start_iteration=point.iteration if point else 0,
     )
     write_run_record(result, model_dir)
     return result
@@ -151,12 +196,16 @@ def write_run_record(run: TrainingRun, model_dir: Path) -> Path:
         "mlx_lm": run.mlx_lm_version,
         "device": run.device,
         "tokens_per_second": run.tokens_per_second,
+        "all_tokens_per_second": run.all_tokens_per_second,
+        "tokens_per_second_means": TOKENS_PER_SECOND,
         "trainable_parameters": run.trainable_parameters,
         "final_train_loss": run.train_curve[-1].train_loss if run.train_curve else None,
         "best_checkpoint": run.best.name if run.best else None,
         "resumed_from": str(run.resumed_from) if run.resumed_from else None,
+        "start_iteration": run.start_iteration,
+        "optimizer_state": OPTIMIZER_STATE,
         "metrics": str(run.metrics_path),
     }
     path = run.adapter_dir / "run.json"
-    path.write_text(json.dumps(record, indent=2))
+    write_json_atomic(path, record)
     return path
