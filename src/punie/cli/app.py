@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sys
 
 import typer
@@ -71,6 +72,18 @@ def _usage_line(exc: typer.TyperException) -> str:
     return message
 
 
+def os_error_line(exc: OSError) -> str:
+    """Pure: one line for an OSError that reached the top, naming the file when it has one."""
+    where = f"{exc.filename}: " if exc.filename else ""
+    reason = exc.strerror or str(exc)
+    hint = {
+        errno.ENOSPC: " (the disk is full: free space and rerun; finished results are kept)",
+        errno.EROFS: " (a read-only file system: choose a writable --output)",
+        errno.EACCES: " (no permission: choose a writable --output)",
+    }.get(exc.errno or 0, "")
+    return f"{where}{reason}{hint}"
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI. Usage and input errors exit 2 with one line; no traceback reaches the user."""
     try:
@@ -85,6 +98,9 @@ def main(argv: list[str] | None = None) -> None:
     except PunieError as exc:
         ui.error(str(exc))
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the machine, not the input: a full or read-only disk, a permission
+        ui.error(os_error_line(exc))
+        sys.exit(1)
     except (KeyboardInterrupt, typer.Abort):
         ui.error("interrupted")
         sys.exit(130)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,21 @@ from typing import Any
 def temp_beside(path: Path, suffix: str = "") -> Path:
     """The hidden temp file a write of `path` goes through (`suffix` keeps a needed extension)."""
     return path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
+
+
+TEMP_NAME = re.compile(r"^\..+\.\d+\.tmp(\.\w+)?$")
+
+
+def remove_stale_temps(directory: Path) -> list[str]:
+    """Remove the temp files of writes that a kill cut short (their targets are whole); return
+    their names."""
+    removed = []
+    if directory.is_dir():
+        for path in directory.iterdir():
+            if TEMP_NAME.match(path.name) and path.is_file():
+                path.unlink(missing_ok=True)
+                removed.append(path.name)
+    return sorted(removed)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -88,6 +89,15 @@ def save_wait(summary: ChildSummary) -> float:
     return max(60.0, 3 * slowest + 30.0)
 
 
+def disk_full(path: Path, margin: int = 1 << 20) -> str | None:
+    """Pure but for one statfs: a note when the disk holding `path` has under `margin` bytes free."""
+    try:
+        free = shutil.disk_usage(path).free
+    except OSError:
+        return None
+    return f"the disk holding {path} is full ({free:,} bytes free)" if free < margin else None
+
+
 def training_command(spec_path: Path) -> list[str]:
     return [sys.executable, "-m", "punie.train.child", str(spec_path)]
 
@@ -155,6 +165,9 @@ async def run_training_child(
         events_path=events_path,
     )
     if run.exit_code != 0 or not summary.finished:
+        full = disk_full(workdir)
+        if full:  # the child may not even have been able to write its error event or log
+            raise PunieError(f"training stopped: {full}; the checkpoints already written are whole")
         detail = summary.error or tail(log_path, 12)
         raise PunieError(f"training child failed (exit {run.exit_code}, log: {log_path}): {detail}")
     return run

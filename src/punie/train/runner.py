@@ -10,7 +10,7 @@ from pathlib import Path
 from punie.data.dataset_check import chat_token_counter, validate_dataset
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
-from punie.runtime.atomic import write_json_atomic
+from punie.runtime.atomic import remove_stale_temps, write_json_atomic
 from punie.runtime.device import resolve_device
 from punie.runtime.models import resolve_model
 from punie.train.checkpoints import (
@@ -128,6 +128,9 @@ async def run_training(
     model_dir = resolve_model(config.model, "train", progress=progress).path
     template = check_dataset(config.data_dir, model_dir, config.max_seq_length)
     adapter_dir = config.adapter_dir
+    stale = remove_stale_temps(adapter_dir)
+    if stale:
+        _say(progress, f"removed {len(stale)} temp file(s) of a write cut short: {', '.join(stale)}")
     point = resume_point(adapter_dir, config) if resume else None
     if point is None and (adapter_dir / "adapter_config.json").exists() and latest_checkpoint(adapter_dir):
         raise UsageError(
