@@ -28,6 +28,42 @@ def test_bad_numbers_are_one_line(args: list[str], message: str, tmp_path: Path)
 
 
 @pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "{data}", "--iters", "0"], "iters must be from 1 to 1,000,000,000, got 0"),
+        (["train", "{data}", "--iters", str(10**20)], "iters must be from 1 to 1,000,000,000"),
+        (["train", "{data}", "--max-seq-length", "0"], "max_seq_length must be from 1"),
+        (["train", "{data}", "--lr", "0"], "learning_rate must be positive"),
+        (["experiment", "run", "--name", "x", "--data", "{data}", "--iters", "0"], "iters must be from 1"),
+        (["experiment", "run", "--name", "x", "--data", "{data}", "--batch-size", "0"], "batch_size must"),
+        (["experiment", "run", "--name", "x", "--data", "{data}", "--model", "{junk}"], "not valid JSON"),
+        (["eval", "--model", "{junk}"], "junk/config.json:1: not valid JSON"),
+        (["serve", "--model", "{junk}", "--port", "0"], "junk/config.json:1: not valid JSON"),
+    ],
+)
+def test_bad_training_input_is_refused_before_any_model_loads_or_base_eval(
+    args: list[str], message: str, tmp_path: Path
+) -> None:
+    """`experiment run --iters 0` used to be refused only after a 111 s base evaluation."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for split in ("train", "valid"):
+        (data / f"{split}.jsonl").write_text('{"text": "hello"}\n' * 8)
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    (junk / "config.json").write_text('{"model_type": "llama",')
+    argv = [a.format(data=data, junk=junk) for a in args]
+    out = {"experiment": ["--runs-dir", str(tmp_path / "runs")], "serve": []}.get(
+        args[0], ["--output", str(tmp_path / "ad")]
+    )
+    done = run_punie(*argv, *out, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert "evaluating" not in done.stderr + done.stdout and "loading model" not in done.stderr
+    assert not (tmp_path / "ad").exists() and not (tmp_path / "runs" / "x").exists()
+
+
+@pytest.mark.parametrize(
     "args",
     [
         ["eval", "--output"],

@@ -19,7 +19,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category, load_suite
 from punie.journal.entries import eval_entry
 from punie.runtime.device import check_request
-from punie.runtime.models import DEFAULT_MODEL
+from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
@@ -118,6 +118,8 @@ def evaluate(
             "with the adapter), or start your own server with it (mlx_lm.server --adapter-path DIR) "
             "and pass only --no-server --base-url"
         )
+    if not no_server:  # a broken model directory is one line before anything starts
+        resolve_model(model, "serve", progress=ui.step)
     server = (
         None
         if no_server

@@ -228,7 +228,8 @@ def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) 
         raise UsageError(f"{results_path}:1: suite_hash: recorded for another suite; use another --output")
     # Timeouts and server errors (no answer to score) are retried on resume; the rest stays.
     done = {r.prompt_id: r for r in previous if not r.result.incomplete}
-    write_text_atomic(results_path, "".join(r.to_line() for r in done.values()))
+    if len(done) != len(previous):  # no empty results.jsonl for a run that may yet fail to start
+        write_text_atomic(results_path, "".join(r.to_line() for r in done.values()))
     return done
 
 
@@ -240,7 +241,19 @@ async def run_evaluation(
     """Evaluate every prompt of `config.suite`; write results.jsonl, report.json and report.html.
 
     `transport` replaces the HTTP transport (tests use an in-process fake server)."""
+    created = not config.output_dir.exists()
     config.output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return await _evaluate(config, on_result, transport)
+    except BaseException:
+        if created and not any(config.output_dir.iterdir()):
+            config.output_dir.rmdir()  # a failed start leaves no empty run directory behind
+        raise
+
+
+async def _evaluate(
+    config: EvalRunConfig, on_result: OnResult | None, transport: httpx.AsyncBaseTransport | None
+) -> EvalReport:
     results_path = config.output_dir / RESULTS_FILE
     suite_hash = config.suite.suite_hash()
     done = _resume_records(config, results_path, suite_hash)

@@ -27,7 +27,7 @@ from punie.journal.render import record
 from punie.runtime.atomic import write_text_atomic
 from punie.runtime.models import resolve_model
 from punie.serve.config import ServerConfig
-from punie.train.events import parse_event
+from punie.train.checkpoints import latest_checkpoint
 from punie.train.lora_config import METRICS_FILE, LoRAConfig
 from punie.train.runner import check_dataset, run_training, split_sizes_problem
 
@@ -122,30 +122,29 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> Path:
     return output
 
 
-def _last_iteration(adapter_dir: Path) -> int:
-    metrics = adapter_dir / METRICS_FILE
-    if not metrics.is_file():
-        return 0
-    events = [e for e in map(parse_event, metrics.read_text().splitlines()) if e and e["event"] == "train"]
-    return max((int(e["iteration"]) for e in events), default=0)
-
-
-async def _train(config: ExperimentConfig, hooks: Hooks) -> None:
-    lora = LoRAConfig(
+def _lora(config: ExperimentConfig) -> LoRAConfig:
+    """The training settings, checked (every number range) before anything else runs."""
+    return LoRAConfig(
         data_dir=config.data_dir,
         adapter_dir=config.adapter_dir,
         model=config.model,
         device=config.device,
         **config.training,
     )
-    resume = (config.adapter_dir / "adapters.safetensors").is_file()
-    if resume:
-        remaining = max(1, lora.iters - _last_iteration(config.adapter_dir))
-        hooks.step(f"resuming the interrupted training ({remaining} iterations left)")
-        lora = dataclasses.replace(lora, iters=remaining)
-    elif config.adapter_dir.exists():
-        shutil.rmtree(config.adapter_dir)  # started but saved nothing: start over
-    await run_training(lora, resume=resume, on_event=hooks.on_train_event, progress=hooks.step)
+
+
+async def _train(lora: LoRAConfig, hooks: Hooks) -> None:
+    """Train, or continue an interrupted training up to its total (--iters) from its newest
+    complete checkpoint; a training that saved nothing starts over."""
+    point = latest_checkpoint(lora.adapter_dir)
+    if point is not None and point.iteration >= lora.iters:
+        hooks.step(f"training already reached iteration {point.iteration} ({point.path.name})")
+        return
+    if point is not None:
+        hooks.step(f"resuming the interrupted training at iteration {point.iteration} of {lora.iters}")
+    elif lora.adapter_dir.exists():
+        shutil.rmtree(lora.adapter_dir)  # started but saved nothing: start over
+    await run_training(lora, resume=point is not None, on_event=hooks.on_train_event, progress=hooks.step)
 
 
 def _base_recorded(journal: Path, step: str) -> bool:
@@ -202,9 +201,25 @@ def _record(
 
 async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
     root = config.root
+    lora = _lora(config)  # bad numbers stop here, before the model loads or the base evaluation
+    if not (config.force or done(read_state(root), "recorded")):
+        sizes = split_sizes_problem(config.data_dir, lora.batch_size, lora.val_batches != 0)
+        if sizes:
+            raise UsageError(sizes)
     if config.force and root.exists():
         shutil.rmtree(root)
+    created = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        return await _run_stages(config, lora, hooks)
+    except BaseException:
+        if created and not read_state(root)["stages"]:
+            shutil.rmtree(root, ignore_errors=True)  # a run that finished no stage leaves nothing
+        raise
+
+
+async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) -> ExperimentResult:
+    root = config.root
     state = read_state(root)
     if done(state, "recorded"):
         facts = state["stages"]
@@ -221,21 +236,16 @@ async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentRe
             config.adapter_eval_dir,
             skipped=True,
         )
-    training_seq = int(config.training.get("max_seq_length", 2048))
-    batch, validates = int(config.training.get("batch_size", 4)), config.training.get("val_batches", 25) != 0
-    sizes = split_sizes_problem(config.data_dir, batch, validates)
-    if sizes:  # before the model loads and before the (long) base evaluation
-        raise UsageError(sizes)
     model_dir = resolve_model(config.model, "train", progress=hooks.step).path
     if not done(state, "validated"):
         hooks.step(f"validating {config.data_dir}")
-        mark(root, state, "validated", dataset_sha256=_validate(config, model_dir, training_seq))
+        mark(root, state, "validated", dataset_sha256=_validate(config, model_dir, lora.max_seq_length))
     data_hash = state["stages"]["validated"]["dataset_sha256"]
     if not done(state, "base_eval"):
         mark(root, state, "base_eval", dir=str(await _base_eval(config, hooks)))
     base_dir = Path(state["stages"]["base_eval"]["dir"])
     if not done(state, "trained"):
-        await _train(config, hooks)
+        await _train(lora, hooks)
         mark(root, state, "trained", adapter=str(config.adapter_dir))
     if not done(state, "adapter_eval"):
         eval_config = _eval_config(

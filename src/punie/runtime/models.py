@@ -102,8 +102,9 @@ def resolve_model(
         path = Path(name).expanduser().resolve()
         if not path.is_dir():
             raise UsageError(f"model directory not found: {name}")
-        if not (path / "config.json").is_file():
-            raise UsageError(f"{name} is not an MLX model directory (it has no config.json)")
+        from punie.runtime.model_dir_check import check_model_dir
+
+        check_model_dir(path)
         return ResolvedModel(name=name, path=path)
     if kind == "hub":
         snapshot = hub_cache_snapshot(name)
@@ -113,6 +114,9 @@ def resolve_model(
                 f"machine cannot download it); the embedded model is available as "
                 f"{DEFAULT_MODEL!r}"
             )
+        from punie.runtime.model_dir_check import check_model_dir
+
+        check_model_dir(snapshot)
         return ResolvedModel(name=name, path=snapshot)
     known = ", ".join(sorted(EMBEDDED))
     raise UsageError(f"unknown model {name!r}: use an alias ({known}), an MLX directory or a hub id")

@@ -13,6 +13,7 @@ from punie.runtime.models import DEFAULT_MODEL
 MLX_DEFAULT_SCALE = 20.0
 SPEC_FILE = "punie-train-spec.json"
 METRICS_FILE = "metrics.jsonl"
+MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm's int32 counters
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ class LoRAConfig:
             "steps_per_eval",
         )
         for name in positive:
-            if getattr(self, name) < 1:
-                raise UsageError(f"{name} must be at least 1, got {getattr(self, name)}")
+            if not 1 <= getattr(self, name) <= MAX_COUNT:
+                raise UsageError(f"{name} must be from 1 to {MAX_COUNT:,}, got {getattr(self, name)}")
         if self.learning_rate <= 0:
             raise UsageError(f"learning_rate must be positive, got {self.learning_rate}")
         if not 0 <= self.dropout < 1:
