@@ -7,6 +7,7 @@ import socket
 import time
 from pathlib import Path
 
+import httpx
 import psutil
 import pytest
 from pydantic_ai import Agent
@@ -27,6 +28,9 @@ async def test_start_chat_and_stop(serve_model_dir: Path, tmp_path: Path) -> Non
         assert server.is_running and server.config.port != 0
         assert server.config.model_path == str(serve_model_dir)
         assert await server.health_check()
+        async with httpx.AsyncClient() as http:  # clients that list models first find the served one
+            listed = (await http.get(f"{server.base_url}/models")).json()["data"]
+        assert str(serve_model_dir) in [m["id"] for m in listed]
         agent = Agent(create_server_model(server.config), model_settings=SETTINGS)
         result = await agent.run("What is the capital of France?")
         assert "Paris" in result.output

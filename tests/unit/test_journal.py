@@ -2,13 +2,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
 from punie.journal.compare import CategoryDelta, Column, category_deltas, decide, prompt_changes
 from punie.journal.compare_html import LossCurve, loss_svg, render_compare_html
 from punie.journal.entries import eval_entry
 from punie.journal.ledger import Entry, ledger_path, read_entries
-from punie.journal.render import NOTES_END, NOTES_START, record, write_journal
+from punie.journal.render import NOTES_END, NOTES_START, record, relative_paths, write_journal
 
 
 def result(pid: str, category: str, passed: bool) -> EvalResult:
@@ -64,7 +66,10 @@ def test_compare_page_flags_the_regression_and_draws_loss_curves(tmp_path: Path)
     assert loss_svg(LossCurve((), ()), "x") == ""
 
 
-def test_journal_table_puts_the_base_first_and_keeps_hand_notes(tmp_path: Path) -> None:
+def test_journal_table_puts_the_base_first_and_keeps_hand_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
     journal = tmp_path / "JOURNAL.md"
     record(journal, eval_entry(ADAPTER, tmp_path / "a", "step-1", "data/x", "f" * 64))
     record(journal, eval_entry(BASE, tmp_path / "b", "Baseline: smollm2-135m"))
@@ -74,6 +79,7 @@ def test_journal_table_puts_the_base_first_and_keeps_hand_notes(tmp_path: Path) 
     assert rows[0].startswith("| Baseline: smollm2-135m |") and "| 0.0% |" in rows[0]
     assert rows[1].startswith("| step-1 | data/x | runs/x/adapter | 50.0% | 75.0% | — | 25.0% |")
     assert "eval_report: `" in text and "dataset_sha256: `" + "f" * 64 in text
+    assert [p.name for p in tmp_path.glob(".*lock")] == [".JOURNAL.jsonl.lock"]  # one, beside the ledger
 
     mine = "- the adapter overfits; try fewer iterations"
     journal.write_text(text.replace(NOTES_START + "\n- Add your own notes here.", NOTES_START + "\n" + mine))
@@ -81,6 +87,16 @@ def test_journal_table_puts_the_base_first_and_keeps_hand_notes(tmp_path: Path) 
     again = write_journal(journal).read_text()
     assert mine in again and again.index(mine) < again.index(NOTES_END)
     assert "looked at the failures" in again
+
+
+def test_journal_paths_are_relative_to_the_journal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    entry = eval_entry(ADAPTER, Path("runs/a"), "step-1", "data/x", "f" * 64)
+    moved = relative_paths(entry, tmp_path / "notes")
+    assert moved.row is not None and moved.row.dataset == "../data/x"
+    assert (
+        moved.repro["eval_report"] == "../runs/a/report.json" and moved.repro["model"] == entry.repro["model"]
+    )
 
 
 def test_twenty_processes_recording_at_once_lose_no_row(tmp_path: Path) -> None:

@@ -41,6 +41,13 @@ def eval_results(report: EvalReport) -> list[str]:
     return lines
 
 
+def _model_name(run_record: dict[str, object]) -> str:
+    """The model as the user named it (alias, directory or hub id), not its cache path."""
+    config = run_record.get("config")
+    named = config.get("model") if isinstance(config, dict) else None
+    return str(named or run_record.get("model_dir"))
+
+
 def eval_repro(
     report: EvalReport, report_dir: Path, dataset: str | None = None, dataset_hash: str | None = None
 ) -> dict[str, str | None]:
@@ -128,7 +135,7 @@ def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> 
         goal=f"Train a LoRA adapter on {run_record.get('dataset')}.",
         results=tuple(results),
         repro={
-            "model": str(run_record.get("model_dir")),
+            "model": _model_name(run_record),
             "dataset": str(run_record.get("dataset")),
             "dataset_sha256": str(run_record.get("dataset_sha256")),
             "adapter": str(adapter_dir),

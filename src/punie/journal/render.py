@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import os
 from pathlib import Path
 
 from punie.eval.categories import label
@@ -113,15 +115,37 @@ def hand_notes_of(text: str) -> str:
 def write_journal(journal_md: Path) -> Path:
     """Re-render `journal_md` from its ledger (under the journal's lock, written atomically)."""
     ledger = ledger_path(journal_md)
-    with locked(journal_md):
+    with locked(ledger):  # one hidden lock file, beside the ledger: .JOURNAL.jsonl.lock
         existing = journal_md.read_text(encoding="utf-8") if journal_md.is_file() else ""
         text = render_journal(read_entries(ledger), hand_notes_of(existing), ledger.name)
         write_text_atomic(journal_md, text)
     return journal_md
 
 
+PATH_KEYS = ("dataset", "adapter", "metrics", "eval_report", "eval_html")
+
+
+def _relative(value: str | None, base: Path) -> str | None:
+    """A path the user gave (relative to where the command ran) as a path relative to `base`."""
+    if not value or value == "None":
+        return value
+    return os.path.relpath(Path(value).resolve(), base.resolve())
+
+
+def relative_paths(entry: Entry, base: Path) -> Entry:
+    """The entry with its file paths relative to the journal's directory, so the journal reads the
+    same from wherever it was written and moves with its runs."""
+    repro = {k: (_relative(v, base) if k in PATH_KEYS else v) for k, v in entry.repro.items()}
+    row = entry.row
+    if row is not None:
+        row = dataclasses.replace(
+            row, dataset=_relative(row.dataset, base), adapter=_relative(row.adapter, base)
+        )
+    return dataclasses.replace(entry, repro=repro, row=row)
+
+
 def record(journal_md: Path, entry: Entry) -> str | None:
     """Append `entry` to the ledger and re-render the journal; a notice when a torn line was cut."""
-    notice = append_entry(ledger_path(journal_md), entry)
+    notice = append_entry(ledger_path(journal_md), relative_paths(entry, journal_md.parent))
     write_journal(journal_md)
     return notice

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -56,13 +56,18 @@ def embedded_dir(alias: str, variant: Variant, root: Path | None = None) -> Path
     return (root or models_dir()) / alias / variant
 
 
-def hub_cache_snapshot(hub_id: str, env: dict[str, str] | None = None) -> Path | None:
-    """The newest cached snapshot of `hub_id` in the Hugging Face cache, if any."""
-    env = dict(os.environ) if env is None else env
+def hub_cache_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Pure but for the home directory: where the Hugging Face hub cache is (HF_HUB_CACHE, HF_HOME)."""
+    env = os.environ if env is None else env
     hub = env.get("HF_HUB_CACHE") or str(
         Path(env.get("HF_HOME") or Path.home() / ".cache" / "huggingface") / "hub"
     )
-    snapshots = Path(hub) / ("models--" + hub_id.replace("/", "--")) / "snapshots"
+    return Path(hub)
+
+
+def hub_cache_snapshot(hub_id: str, env: dict[str, str] | None = None) -> Path | None:
+    """The newest cached snapshot of `hub_id` in the Hugging Face cache, if any."""
+    snapshots = hub_cache_dir(env) / ("models--" + hub_id.replace("/", "--")) / "snapshots"
     if not snapshots.is_dir():
         return None
     found = [p for p in snapshots.iterdir() if (p / "config.json").is_file()]

@@ -14,8 +14,8 @@ import httpx
 from punie.errors import PortInUseError, ServerStartError
 from punie.runtime.child_env import child_env
 from punie.runtime.device import resolve_device, with_device
-from punie.runtime.models import resolve_model
-from punie.runtime.paths import logs_dir
+from punie.runtime.models import hub_cache_dir, resolve_model
+from punie.runtime.paths import logs_dir, punie_home
 from punie.runtime.ports import pick_free_port, pid_listens_on, port_is_free
 from punie.runtime.supervise import spawn, stop_process
 from punie.serve.adapter_check import check_adapter
@@ -86,6 +86,12 @@ class ServerProcess:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             self._log_path = logs_dir() / f"server-{stamp}-{self.config.port}.log"
         env = with_device(self._env if self._env is not None else child_env(), self._device)
+        if not hub_cache_dir(env).is_dir():
+            # mlx_lm.server's /v1/models scans the hub cache and, without one, answers 200 with an
+            # empty body; an empty cache makes it list just the served model.
+            empty = punie_home() / "empty-hub-cache"
+            empty.mkdir(parents=True, exist_ok=True)
+            env = {**env, "HF_HUB_CACHE": str(empty)}
         self._proc = await spawn(self.command, env, self._log_path)
         try:
             await self._wait_ready(timeout)
