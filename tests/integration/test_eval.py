@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.helpers import punie_cmd, run_punie
+from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -146,10 +146,13 @@ def test_timeouts_are_incomplete_and_resume_completes_them(
     assert not report["complete"] and report["incomplete"].get("timeout", 0) >= 1
     assert "timeout" not in report["failure_classes"]  # never a model failure
     assert str(out) not in _baselines().values()  # an incomplete run is never a baseline
+    with open(out / "results.jsonl", "a", encoding="utf-8") as results:
+        results.write('{"prompt_id": "t-re')  # a write cut short by a crash
     resumed = run_punie(
         "eval", "--suite", str(small_suite), "--max-tokens", "48", "--output", str(out), "--resume", timeout=600
     )  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
+    assert "dropped a torn last line" in resumed.stderr  # said, not silently dropped
     done = json.loads((out / "report.json").read_text())
     assert done["complete"] and done["incomplete"] == {}
     clean_out = tmp_path / "clean"
@@ -160,3 +163,33 @@ def test_timeouts_are_incomplete_and_resume_completes_them(
     assert (
         done["score_by_category"] == json.loads((clean_out / "report.json").read_text())["score_by_category"]
     )
+
+
+def test_ctrl_c_says_what_was_kept_and_how_to_continue(
+    small_suite: Path, tmp_path: Path, serve_model_dir: Path
+) -> None:
+    out = tmp_path / "stopped"
+    proc = subprocess.Popen(
+        punie_cmd(
+            "eval", "--suite", str(small_suite), "--max-tokens", "48", "--concurrency", "1", "-o", str(out)
+        ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_from_a_terminal,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not (
+            (out / "results.jsonl").is_file() and (out / "results.jsonl").read_text().count("\n") >= 1
+        ):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 130, err
+    assert "finished result(s) kept in" in err and "--resume" in err and "Traceback" not in err
+    kept = int(err.split("interrupted: ")[1].split(" finished")[0])
+    assert kept >= 1 and len((out / "results.jsonl").read_text().splitlines()) == kept

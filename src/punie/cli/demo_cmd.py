@@ -11,6 +11,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.experiment_cmd import cli_hooks, print_outcome
+from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.experiment.demo import DemoConfig, run_demo
@@ -41,7 +42,13 @@ def demo(
         base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
     )
     config = dataclasses.replace(base, iters=iters, eval=evaluation)
-    with cli_hooks(iters) as hooks, cli_hooks(config.bench_iters) as bench_hooks:
+    with (
+        cli_hooks(iters) as hooks,
+        cli_hooks(config.bench_iters) as bench_hooks,
+        say_what_was_kept(
+            lambda: f"what finished is kept in {config.workdir}; run `punie demo` again to continue"
+        ),
+    ):
         result = asyncio.run(run_demo(config, hooks, bench_hooks))
     print_outcome(result)
     entries = read_entries(ledger_path(config.journal))

@@ -8,12 +8,14 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.cli.interrupt import say_what_was_kept
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.replay import replay_results
-from punie.eval.report import EvalReport, load_report, percent
+from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
+from punie.eval.results_log import read_results
 from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category, load_suite
@@ -22,6 +24,12 @@ from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+
+
+def _kept_results(output: Path) -> str:
+    results = output / RESULTS_FILE
+    count = len(read_results(results)) if results.is_file() else 0
+    return f"{count} finished result(s) kept in {results}; run the same command with --resume to continue"
 
 
 def print_report(report: EvalReport, output: Path) -> None:
@@ -157,7 +165,8 @@ def evaluate(
         def on_result(result: EvalResult) -> None:
             advance(f"{result.id}: {'pass' if result.passed else result.failure}")
 
-        report = asyncio.run(run_evaluation(config, on_result))
+        with say_what_was_kept(lambda: _kept_results(output)):
+            report = asyncio.run(run_evaluation(config, on_result, notice=ui.step))
     print_report(report, output)
     record_entry(journal, eval_entry(report, output, step or output.name))
     if report.error:

@@ -11,11 +11,12 @@ from typing import Any
 import typer
 
 from punie.cli import ui
+from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
-from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
+from punie.experiment.plan import STATE_FILE, EvalSettings, ExperimentConfig, read_state, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
@@ -45,6 +46,16 @@ def cli_hooks(iters: int) -> Iterator[Hooks]:
                 advance[0](f"{result.id}: {'pass' if result.passed else result.failure}")
 
         yield Hooks(ui.step, on_train_event, on_eval_result, eval_started)
+
+
+def kept_stages(root: Path) -> str:
+    stages = list(read_state(root)["stages"]) if root.is_dir() else []
+    where = (
+        f"finished stages ({', '.join(stages)}) kept in {root / STATE_FILE}"
+        if stages
+        else "no stage finished"
+    )
+    return f"{where}; run the same command again to continue where it stopped"
 
 
 def print_outcome(result: ExperimentResult) -> None:
@@ -115,6 +126,6 @@ def run(
             prompt_timeout=timeout,
         ),
     )
-    with cli_hooks(iters) as hooks:
+    with cli_hooks(iters) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
         result = asyncio.run(run_experiment(config, hooks))
     print_outcome(result)

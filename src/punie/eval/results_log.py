@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,10 +40,11 @@ def _record(data: dict[str, Any]) -> Recorded:
     )
 
 
-def read_results(path: Path) -> list[Recorded]:
-    """Every complete line. A torn last line (a crash mid-write) is dropped; other bad lines are errors."""
+def read_results(path: Path, on_torn: Callable[[int], None] | None = None) -> list[Recorded]:
+    """Every complete line. A torn last line (a crash mid-write) is dropped and `on_torn` hears its
+    number; other bad lines are errors."""
     try:
-        return complete_records(path, _record)
+        return complete_records(path, _record, on_torn)
     except BadLine as exc:
         raise UsageError(f"{path}:{exc.number}: record: not a punie result record ({exc})") from None
 

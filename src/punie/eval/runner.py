@@ -118,6 +118,7 @@ class EvalRunConfig:
 
 
 OnResult = Callable[[EvalResult], None]
+Notice = Callable[[str], None]
 
 
 def needs_execution(prompts: list[EvalPrompt]) -> bool:
@@ -216,8 +217,15 @@ async def _with_scaled_timeout(
     )
 
 
-def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) -> dict[str, Recorded]:
-    previous = read_results(results_path)
+def _resume_records(
+    config: EvalRunConfig, results_path: Path, suite_hash: str, notice: Notice | None
+) -> dict[str, Recorded]:
+    torn: list[int] = []
+    previous = read_results(results_path, torn.append)
+    if torn and notice is not None:
+        notice(
+            f"{results_path}:{torn[0]}: dropped a torn last line (a write cut short); that prompt runs again"
+        )
     if previous and not config.resume:
         raise UsageError(
             f"{results_path} already holds {len(previous)} results; pass --resume to continue that run "
@@ -228,7 +236,7 @@ def _resume_records(config: EvalRunConfig, results_path: Path, suite_hash: str) 
         raise UsageError(f"{results_path}:1: suite_hash: recorded for another suite; use another --output")
     # Timeouts and server errors (no answer to score) are retried on resume; the rest stays.
     done = {r.prompt_id: r for r in previous if not r.result.incomplete}
-    if len(done) != len(previous):  # no empty results.jsonl for a run that may yet fail to start
+    if torn or len(done) != len(previous):  # no empty results.jsonl for a run that may yet fail to start
         write_text_atomic(results_path, "".join(r.to_line() for r in done.values()))
     return done
 
@@ -237,6 +245,7 @@ async def run_evaluation(
     config: EvalRunConfig,
     on_result: OnResult | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    notice: Notice | None = None,
 ) -> EvalReport:
     """Evaluate every prompt of `config.suite`; write results.jsonl, report.json and report.html.
 
@@ -244,7 +253,7 @@ async def run_evaluation(
     created = not config.output_dir.exists()
     config.output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return await _evaluate(config, on_result, transport)
+        return await _evaluate(config, on_result, transport, notice)
     except BaseException:
         if created and not any(config.output_dir.iterdir()):
             config.output_dir.rmdir()  # a failed start leaves no empty run directory behind
@@ -252,11 +261,14 @@ async def run_evaluation(
 
 
 async def _evaluate(
-    config: EvalRunConfig, on_result: OnResult | None, transport: httpx.AsyncBaseTransport | None
+    config: EvalRunConfig,
+    on_result: OnResult | None,
+    transport: httpx.AsyncBaseTransport | None,
+    notice: Notice | None,
 ) -> EvalReport:
     results_path = config.output_dir / RESULTS_FILE
     suite_hash = config.suite.suite_hash()
-    done = _resume_records(config, results_path, suite_hash)
+    done = _resume_records(config, results_path, suite_hash, notice)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     pending = [p for p in config.suite.prompts if p.id not in done]

@@ -96,7 +96,7 @@ def _eval_config(
 async def _evaluate(eval_config: EvalRunConfig, label: str, hooks: Hooks) -> EvalReport:
     if hooks.eval_started is not None:
         hooks.eval_started(label, len(eval_config.suite.prompts))
-    report = await run_evaluation(eval_config, hooks.on_eval_result)
+    report = await run_evaluation(eval_config, hooks.on_eval_result, notice=hooks.step)
     if report.error or not report.complete:
         why = report.error or report.incomplete_summary()
         raise PunieError(

@@ -16,9 +16,11 @@ class BadLine(ValueError):
         self.number = number
 
 
-def complete_records(path: Path, parse: Callable[[Any], T]) -> list[T]:
+def complete_records(
+    path: Path, parse: Callable[[Any], T], on_torn: Callable[[int], None] | None = None
+) -> list[T]:
     """`parse` of every non-blank line. A last line that does not parse (a writer killed mid-line)
-    is dropped; any other bad line raises `BadLine` with its line number."""
+    is dropped, and `on_torn` hears its number; any other bad line raises `BadLine`."""
     if not path.is_file():
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -30,6 +32,8 @@ def complete_records(path: Path, parse: Callable[[Any], T]) -> list[T]:
             records.append(parse(json.loads(line)))
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             if number == len(lines):
+                if on_torn is not None:
+                    on_torn(number)
                 break
             raise BadLine(number, f"{type(exc).__name__}: {exc}") from None
     return records
