@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
 
+from punie.cli.app import os_error_line
 from tests.helpers import run_punie
 
 
@@ -77,3 +79,20 @@ def test_a_file_where_a_directory_is_expected(args: list[str], tmp_path: Path) -
     a_file.write_text("x")
     done = run_punie(*args, str(a_file))
     assert done.returncode == 2 and "is a file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_machine_failing_is_one_line_exit_1(tmp_path: Path) -> None:
+    """A path the kernel refuses (here /sys, read-only to everyone, root included) is the
+    environment, not the input: one line, exit 1, no traceback."""
+    done = run_punie("dataset", "generate", "tool-calling", "--n", "4", "--output", "/sys/punie-test")
+    assert done.returncode == 1 and done.stderr.startswith("error: /sys/punie-test"), done.stderr
+    assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_os_errors_name_the_file_and_what_to_do() -> None:
+    full = os_error_line(OSError(errno.ENOSPC, "No space left on device", "runs/x/results.jsonl"))
+    assert (
+        full
+        == "runs/x/results.jsonl: No space left on device (the disk is full: free space and rerun; finished results are kept)"
+    )
+    assert "read-only file system" in os_error_line(OSError(errno.EROFS, "Read-only file system", "/mnt/x"))
