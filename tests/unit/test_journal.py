@@ -37,23 +37,35 @@ def report(adapter: str | None, tool: list[bool], reason: list[bool]) -> EvalRep
     )
 
 
-BASE = report(None, [False, False, False, False], [True, True, False, False])
-ADAPTER = report("runs/x/adapter", [True, True, True, False], [True, False, False, False])
+BASE = report(None, [False] * 8, [True] * 8)
+ADAPTER = report("runs/x/adapter", [True] * 7 + [False], [False] * 6 + [True] * 2)
 
 
 def test_gain_in_one_category_and_loss_in_another_is_mixed_not_averaged() -> None:
     deltas = category_deltas(BASE, ADAPTER)
-    assert [(d.category, round(d.delta, 2)) for d in deltas] == [("tool_calling", 0.75), ("reasoning", -0.25)]
-    decision, detail = decide(deltas)
-    assert decision == "mixed" and "tool_calling +75.0 pts" in detail and "reasoning -25.0 pts" in detail
-    assert decide([CategoryDelta("reasoning", 0.5, 0.5)]) == ("unchanged", "no category changed")
-    assert decide([CategoryDelta("reasoning", 0.5, 0.25)])[0] == "regressed"
-    assert prompt_changes(BASE, ADAPTER) == [
-        ("t0", False, True, ""),
-        ("t1", False, True, ""),
-        ("t2", False, True, ""),
-        ("r1", True, False, ""),
+    assert [(d.category, round(d.delta, 3)) for d in deltas] == [("tool_calling", 0.875), ("reasoning", -0.75)]
+    assert [(d.test.gained, d.test.lost, round(d.test.p_value, 4)) for d in deltas] == [
+        (7, 0, 0.0156),  # 2 * 0.5**7: McNemar's exact test on the 7 discordant prompts
+        (0, 6, 0.0312),
     ]
+    decision, detail = decide(deltas)
+    assert decision == "mixed" and "tool_calling +87.5 pts" in detail and "reasoning -75.0 pts" in detail
+    assert decide([]) == ("unchanged", "no category changed")
+    assert [c[0] for c in prompt_changes(BASE, ADAPTER)] == [f"t{i}" for i in range(7)] + [f"r{i}" for i in range(6)]
+
+
+def test_a_change_within_noise_decides_nothing() -> None:
+    """One prompt of six (16.7 points) is what the demo once called an improvement."""
+    before = report(None, [False] * 6, [True, True, True, False, False, False])
+    after = report("a", [True] + [False] * 5, [True, True, False, True, True, True])
+    decision, detail = decide(category_deltas(before, after))
+    assert decision == "unchanged"
+    assert "no significant change (n = 6) in tool_calling +16.7 pts, p = 1, reasoning +33.3 pts, p = 0.625" in detail
+    worse = report("b", [False] * 6, [False] * 6)
+    assert decide(category_deltas(before, worse)) == (
+        "unchanged",
+        "no significant change (n = 6) in reasoning -50.0 pts, p = 0.25",
+    )
 
 
 def test_compare_page_flags_the_regression_and_draws_loss_curves(tmp_path: Path) -> None:
@@ -61,7 +73,8 @@ def test_compare_page_flags_the_regression_and_draws_loss_curves(tmp_path: Path)
     html = render_compare_html([Column("base", BASE, tmp_path), Column("adapter", ADAPTER, tmp_path, curve)])
     assert "REGRESSION in reasoning" in html and "mixed" in html
     assert "100.0%" not in html.split("Scores by category")[0]
-    assert "75.0% (<span class='up'>+75.0</span>)" in html and "<polyline" in html
+    assert "87.5% (<span class='up'>+87.5</span>)" in html and "<polyline" in html
+    assert "95% CI 52.9–97.8%, n = 8" in html and "p = 0.0156" in html  # error bars and the paired test
     assert "<script" not in html and "http" not in html.replace("http://www.w3.org/2000/svg", "")
     assert loss_svg(LossCurve((), ()), "x") == ""
 
@@ -77,7 +90,8 @@ def test_journal_table_puts_the_base_first_and_keeps_hand_notes(
     table = text.split("## Cumulative Results")[1].split("## Experiments")[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "Step" not in line]
     assert rows[0].startswith("| Baseline: smollm2-135m |") and "| 0.0% |" in rows[0]
-    assert rows[1].startswith("| step-1 | data/x | runs/x/adapter | 50.0% | 75.0% | — | 25.0% |")
+    assert rows[1].startswith("| step-1 | data/x | runs/x/adapter | 56.2% | 87.5% | — | 25.0% |")
+    assert "Tool Calling: 87.5% (95% CI 52.9–97.8%, n = 8)" in text
     assert "eval_report: `" in text and "dataset_sha256: `" + "f" * 64 in text
     assert [p.name for p in tmp_path.glob(".*lock")] == [".JOURNAL.jsonl.lock"]  # one, beside the ledger
 

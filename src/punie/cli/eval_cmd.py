@@ -33,15 +33,14 @@ def _kept_results(output: Path) -> str:
 
 
 def print_report(report: EvalReport, output: Path) -> None:
-    counts = report.scored_by_category()
     rows = [
-        [label(c, report.labels), percent(s), str(counts.get(c, 0))]
-        for c, s in report.score_by_category().items()
+        [label(c, report.labels), percent(i.rate), f"{100 * i.low:.1f}–{100 * i.high:.1f}%", str(i.n)]
+        for c, i in report.intervals().items()
     ]
-    rows.append(["overall", percent(report.overall_score), str(len(report.scored()))])
+    rows.append(["overall", percent(report.overall_score), "", str(len(report.scored()))])
     ui.table(
         f"{report.suite_name}: {report.model}" + (f" + {report.adapter}" if report.adapter else ""),
-        ["category", "score", "n"],
+        ["category", "score", "95% CI", "n"],
         rows,
     )
     sources = report.call_sources()

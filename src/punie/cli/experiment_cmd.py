@@ -18,6 +18,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.plan import STATE_FILE, EvalSettings, ExperimentConfig, read_state, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.journal.compare import category_deltas
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 
@@ -63,11 +64,18 @@ def print_outcome(result: ExperimentResult) -> None:
         ui.info("this step is already finished (use --force to run it again)")
     base = {**result.base.score_by_category(), "overall": result.base.overall_score}
     adapter = {**result.adapter.score_by_category(), "overall": result.adapter.overall_score}
+    tests = {d.category: d.test for d in category_deltas(result.base, result.adapter)}
     rows = [
-        [name, percent(before), percent(adapter.get(name, 0.0)), points(adapter.get(name, 0.0) - before)]
+        [
+            name,
+            percent(before),
+            percent(adapter.get(name, 0.0)),
+            points(adapter.get(name, 0.0) - before),
+            tests[name].text() if name in tests else "",
+        ]
         for name, before in base.items()
     ]
-    ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts"], rows)
+    ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts", "paired test (McNemar exact)"], rows)
     ui.result(f"decision: {result.decision} — {result.detail}")
     proof = result.adapter.adapter_proof
     if proof is not None and proof.suspicious:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.eval.score import EvalResult
+from punie.eval.stats import Interval, wilson
 
 REPORT_FILE = "report.json"
 RESULTS_FILE = "results.jsonl"
@@ -86,6 +87,17 @@ class EvalReport:
         """n behind each category score."""
         return dict(Counter(r.category for r in self.scored()))
 
+    def intervals(self) -> dict[str, Interval]:
+        """Each category's passes out of its scored prompts, with a 95% Wilson interval."""
+        groups: dict[str, list[bool]] = {}
+        for result in self.scored():
+            groups.setdefault(result.category, []).append(result.passed)
+        return {name: wilson(sum(passed), len(passed)) for name, passed in groups.items()}
+
+    def passes(self, category: str) -> dict[str, bool]:
+        """Prompt id -> passed, over the scored prompts of `category` (for paired comparisons)."""
+        return {r.id: r.passed for r in self.scored() if r.category == category}
+
     @property
     def overall_score(self) -> float:
         """The mean of the category scores: each category weighs the same, whatever its size."""
@@ -123,6 +135,10 @@ class EvalReport:
             "success_rate": self.success_rate,
             "score_by_category": self.score_by_category(),
             "scored_by_category": self.scored_by_category(),
+            "ci95_by_category": {
+                c: {"passed": i.passed, "n": i.n, "low": i.low, "high": i.high}
+                for c, i in self.intervals().items()
+            },
             "incomplete": self.incomplete(),
             "category_labels": self.labels,
             "failure_classes": self.failure_classes(),

@@ -57,12 +57,20 @@ def render_report_html(report: EvalReport) -> str:
     if keyword is not None:
         summary.append(["Keyword presence (secondary)", percent(keyword)])
     parts.append("<h2>Summary</h2>" + _table(["", ""], summary))
-    counts = {c: sum(1 for r in report.results if r.category == c) for c in report.score_by_category()}
+    intervals = report.intervals()
     categories = [
-        [escape(label(c, report.labels)), percent(s), str(counts[c])]
+        [
+            escape(label(c, report.labels)),
+            percent(s),
+            f"{100 * intervals[c].low:.1f}–{100 * intervals[c].high:.1f}%",
+            str(intervals[c].n),
+        ]
         for c, s in report.score_by_category().items()
     ]
-    parts.append("<h2>By category</h2>" + _table(["category", "score", "prompts"], categories))
+    parts.append(
+        "<h2>By category</h2>"
+        + _table(["category", "score", "95% interval (Wilson)", "n scored"], categories)
+    )
     failures = [[escape(name), str(n)] for name, n in report.failure_classes().items()]
     parts.append("<h2>Failure classes</h2>" + _table(["failure", "prompts"], failures or [["none", "0"]]))
     sources = [[escape(name), str(n)] for name, n in report.call_sources().items()]

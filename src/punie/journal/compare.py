@@ -8,6 +8,7 @@ from typing import Literal
 
 from punie.eval.baseline import SAMPLING_KEYS
 from punie.eval.report import EvalReport, load_report, points
+from punie.eval.stats import PairedTest, paired_test
 from punie.train.events import parse_event, summarize
 from punie.train.lora_config import METRICS_FILE
 
@@ -30,9 +31,12 @@ class Column:
 
 @dataclass(frozen=True)
 class CategoryDelta:
+    """One category in two runs: the scores, and the paired test over the prompts both scored."""
+
     category: str
     baseline: float
     value: float
+    test: PairedTest
 
     @property
     def delta(self) -> float:
@@ -40,28 +44,47 @@ class CategoryDelta:
 
     @property
     def regressed(self) -> bool:
-        return self.delta < -1e-9
+        """Lower, and more than noise (paired exact test, p < 0.05)."""
+        return self.delta < -1e-9 and self.test.significant
 
     @property
     def improved(self) -> bool:
-        return self.delta > 1e-9
+        return self.delta > 1e-9 and self.test.significant
+
+    def text(self) -> str:
+        return f"{self.category} {points(self.delta)} pts ({self.test.text()})"
 
 
 def category_deltas(baseline: EvalReport, other: EvalReport) -> list[CategoryDelta]:
     base, mine = baseline.score_by_category(), other.score_by_category()
-    return [CategoryDelta(c, base[c], mine[c]) for c in base if c in mine]
+    return [
+        CategoryDelta(c, base[c], mine[c], paired_test(baseline.passes(c), other.passes(c)))
+        for c in base
+        if c in mine
+    ]
 
 
 def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
-    """Pure: improved / regressed / mixed / unchanged, and the line that says by how much where.
-    Never averaged: one category up and another down is `mixed`, with both named."""
+    """Pure: improved / regressed / mixed / unchanged, and the line that says where and how sure.
+    A category counts as up or down only when its paired test says p < 0.05; never averaged: one
+    category up and another down is `mixed`, with both named."""
     ups = [d for d in deltas if d.improved]
     downs = [d for d in deltas if d.regressed]
     decision: Decision = (
         "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
     )
-    parts = [f"{d.category} {points(d.delta)} pts" for d in ups + downs]
-    return decision, (", ".join(parts) if parts else "no category changed")
+    parts = [d.text() for d in ups + downs]
+    noise = [d for d in deltas if d not in ups and d not in downs and abs(d.delta) > 1e-9]
+    if noise:
+        sizes = sorted({d.test.n for d in noise})
+        shown = "/".join(str(n) for n in sizes)
+        parts.append(
+            "no significant change (n = "
+            + shown
+            + ") in "
+            + ", ".join(f"{d.category} {points(d.delta)} pts, p = {d.test.p_value:.3g}" for d in noise)
+        )
+    return decision, ("; ".join(parts) if parts else "no category changed")
 
 
 def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:

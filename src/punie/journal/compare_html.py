@@ -92,7 +92,9 @@ def render_compare_html(columns: list[Column], forced: tuple[str, ...] = ()) -> 
                 f"({escape(column.report.suite_hash)}): categories are not comparable.</p>"
             )
     categories = list(base.report.score_by_category())
-    headers = ["category", escape(base.label)] + [f"{escape(c.label)} (Δ pts)" for c in columns[1:]]
+    headers = ["category", escape(base.label)] + [
+        f"{escape(c.label)} (Δ pts; paired test)" for c in columns[1:]
+    ]
     rows, flags = [], []
     for category in [*categories, "overall"]:
         row = [escape(label(category, base.report.labels))]
@@ -101,16 +103,26 @@ def render_compare_html(columns: list[Column], forced: tuple[str, ...] = ()) -> 
             scores = {**column.report.score_by_category(), "overall": column.report.overall_score}
             value = scores.get(category)
             base_value = {**base.report.score_by_category(), "overall": base.report.overall_score}[category]
+            interval = column.report.intervals().get(category)
+            bars = f"<br><small>{escape(interval.text().split(' ', 1)[1])}</small>" if interval else ""
             if value is None:
                 row.append("—")
             elif index == 0:
-                row.append(percent(value))
+                row.append(percent(value) + bars)
             else:
-                row.append(f"{percent(value)} ({_delta(value - base_value)})")
-                flagged = flagged or value < base_value - 1e-9
+                delta = next(
+                    (d for d in category_deltas(base.report, column.report) if d.category == category), None
+                )
+                test = f"<br><small>{escape(delta.test.text())}</small>" if delta else ""
+                row.append(f"{percent(value)} ({_delta(value - base_value)}){bars}{test}")
+                flagged = flagged or (delta.regressed if delta else False)
         rows.append(row)
         flags.append(flagged)
-    parts.append("<h2>Scores by category</h2>" + _table(headers, rows, flags))
+    parts.append(
+        "<h2>Scores by category</h2><p>Each score with its 95% Wilson interval and n; each change with "
+        "McNemar's exact test over the prompts both runs scored (a change counts only at p &lt; 0.05).</p>"
+        + _table(headers, rows, flags)
+    )
     for column in columns[1:]:
         decision, detail = verdict(base.report, column.report)
         deltas = category_deltas(base.report, column.report) if decision != "incomplete" else []

@@ -23,7 +23,7 @@ def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = ""
 
 def eval_results(report: EvalReport) -> list[str]:
     lines = [f"Overall {percent(report.overall_score)} (success rate {percent(report.success_rate)})"]
-    lines += [f"{label(c, report.labels)}: {percent(s)}" for c, s in report.score_by_category().items()]
+    lines += [f"{label(c, report.labels)}: {i.text()}" for c, i in report.intervals().items()]
     if report.call_sources():
         lines.append("Tool calls: " + ", ".join(f"{n} {k}" for k, n in report.call_sources().items()))
     if report.failure_classes():
