@@ -162,3 +162,14 @@ def test_dataset_dir_checks(tmp_path: Path) -> None:
     assert report.counts == {"train": 1, "valid": 0}
     missing = validate_dataset(tmp_path / "nope")
     assert "no such directory" in str(missing.errors[0])
+
+
+def test_a_line_that_is_not_utf8_is_an_error_with_its_line(tmp_path: Path) -> None:
+    good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
+    (tmp_path / "train.jsonl").write_bytes(
+        good.encode() + '{"messages": [{"role": "user", "content": "caf\u00e9"}]}\n'.encode("latin-1") + good.encode()
+    )
+    (tmp_path / "valid.jsonl").write_text(good)
+    report = validate_dataset(tmp_path)
+    assert [(Path(f.file).name, f.line) for f in report.errors] == [("train.jsonl", 2)]
+    assert "not valid UTF-8 (byte 0xe9 at column 47)" in report.errors[0].message

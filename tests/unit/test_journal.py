@@ -6,7 +6,7 @@ import pytest
 
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
-from punie.journal.compare import CategoryDelta, Column, category_deltas, decide, prompt_changes
+from punie.journal.compare import Column, category_deltas, decide, prompt_changes
 from punie.journal.compare_html import LossCurve, loss_svg, render_compare_html
 from punie.journal.entries import eval_entry
 from punie.journal.ledger import Entry, ledger_path, read_entries

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,28 @@ def chat_token_counter(model_dir: Path) -> tuple[TokenCounter, str]:
     return count, template_hash(str(tokenizer.chat_template or ""))
 
 
+def decoded_lines(raw_lines: Iterable[bytes], file: str) -> tuple[list[str], list[Finding]]:
+    """Pure: each line decoded as UTF-8; a line that is not valid UTF-8 is an error naming its line
+    and column (and is left out), not a silent replacement character that trains as garbage."""
+    lines, found = [], []
+    for number, raw in enumerate(raw_lines, start=1):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            lines.append("")  # keeps the numbering of the lines after it
+            found.append(
+                Finding(
+                    "error",
+                    file,
+                    number,
+                    "",
+                    f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                    "save the file as UTF-8",
+                )
+            )
+    return lines, found
+
+
 def validate_dataset(
     directory: Path,
     count_tokens: TokenCounter | None = None,
@@ -68,8 +90,10 @@ def validate_dataset(
             if split != "test":
                 findings.append(Finding("error", str(path), 0, "", f"missing: a dataset needs {split}.jsonl"))
             continue
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            examples, found = check_lines(handle, str(path))
+        with open(path, "rb") as handle:
+            lines, undecodable = decoded_lines(handle, str(path))
+        examples, found = check_lines(lines, str(path))
+        findings.extend(undecodable)
         findings.extend(found)
         counts[split] = len(examples)
         if not examples:
