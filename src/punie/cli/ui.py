@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from punie.cli.plain_progress import PlainProgress
 from punie.train.events import TrainReport, train_report, training_tokens_per_second
 
 out = Console()
@@ -58,7 +59,10 @@ def json_result(text: str) -> None:
     print(text, flush=True)
 
 
-def _bar() -> Progress:
+def _bar() -> Progress | PlainProgress:
+    """A live bar on a terminal; elsewhere (a pipe, a log) lines and a heartbeat every 30 s."""
+    if not err.is_terminal:
+        return PlainProgress(err.file)
     return Progress(
         TextColumn("[cyan]{task.description}"),
         BarColumn(),
