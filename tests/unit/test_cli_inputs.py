@@ -96,3 +96,20 @@ def test_os_errors_name_the_file_and_what_to_do() -> None:
         == "runs/x/results.jsonl: No space left on device (the disk is full: free space and rerun; finished results are kept)"
     )
     assert "read-only file system" in os_error_line(OSError(errno.EROFS, "Read-only file system", "/mnt/x"))
+
+
+def test_an_experiment_on_data_that_overlaps_the_suite_stops_with_the_list(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    leak = '{"messages": [{"role": "user", "content": "Show me the contents of README.md."}, '
+    leak += '{"role": "assistant", "content": "ok"}]}\n'
+    (data / "train.jsonl").write_text(leak * 4)
+    (data / "valid.jsonl").write_text(leak * 4)
+    done = run_punie(
+        "experiment", "run", "--name", "x", "--data", str(data), "--batch-size", "1",
+        "--runs-dir", str(tmp_path / "runs"), timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "8 training example(s) overlap the eval suite builtin" in done.stderr
+    assert "train.jsonl:1: overlaps eval prompt tool-read-readme (the same text)" in done.stderr
+    assert "--allow-overlap" in done.stderr and "evaluating" not in done.stderr

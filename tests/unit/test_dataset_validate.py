@@ -167,7 +167,9 @@ def test_dataset_dir_checks(tmp_path: Path) -> None:
 def test_a_line_that_is_not_utf8_is_an_error_with_its_line(tmp_path: Path) -> None:
     good = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'
     (tmp_path / "train.jsonl").write_bytes(
-        good.encode() + '{"messages": [{"role": "user", "content": "caf\u00e9"}]}\n'.encode("latin-1") + good.encode()
+        good.encode()
+        + '{"messages": [{"role": "user", "content": "caf\u00e9"}]}\n'.encode("latin-1")
+        + good.encode()
     )
     (tmp_path / "valid.jsonl").write_text(good)
     report = validate_dataset(tmp_path)

@@ -43,7 +43,10 @@ ADAPTER = report("runs/x/adapter", [True] * 7 + [False], [False] * 6 + [True] * 
 
 def test_gain_in_one_category_and_loss_in_another_is_mixed_not_averaged() -> None:
     deltas = category_deltas(BASE, ADAPTER)
-    assert [(d.category, round(d.delta, 3)) for d in deltas] == [("tool_calling", 0.875), ("reasoning", -0.75)]
+    assert [(d.category, round(d.delta, 3)) for d in deltas] == [
+        ("tool_calling", 0.875),
+        ("reasoning", -0.75),
+    ]
     assert [(d.test.gained, d.test.lost, round(d.test.p_value, 4)) for d in deltas] == [
         (7, 0, 0.0156),  # 2 * 0.5**7: McNemar's exact test on the 7 discordant prompts
         (0, 6, 0.0312),
@@ -51,7 +54,9 @@ def test_gain_in_one_category_and_loss_in_another_is_mixed_not_averaged() -> Non
     decision, detail = decide(deltas)
     assert decision == "mixed" and "tool_calling +87.5 pts" in detail and "reasoning -75.0 pts" in detail
     assert decide([]) == ("unchanged", "no category changed")
-    assert [c[0] for c in prompt_changes(BASE, ADAPTER)] == [f"t{i}" for i in range(7)] + [f"r{i}" for i in range(6)]
+    assert [c[0] for c in prompt_changes(BASE, ADAPTER)] == [f"t{i}" for i in range(7)] + [
+        f"r{i}" for i in range(6)
+    ]
 
 
 def test_a_change_within_noise_decides_nothing() -> None:
@@ -60,7 +65,10 @@ def test_a_change_within_noise_decides_nothing() -> None:
     after = report("a", [True] + [False] * 5, [True, True, False, True, True, True])
     decision, detail = decide(category_deltas(before, after))
     assert decision == "unchanged"
-    assert "no significant change (n = 6) in tool_calling +16.7 pts, p = 1, reasoning +33.3 pts, p = 0.625" in detail
+    assert (
+        "no significant change (n = 6) in tool_calling +16.7 pts, p = 1, reasoning +33.3 pts, p = 0.625"
+        in detail
+    )
     worse = report("b", [False] * 6, [False] * 6)
     assert decide(category_deltas(before, worse)) == (
         "unchanged",

@@ -1,4 +1,4 @@
-"""`punie dataset validate | render | stats | filter | merge | split | generate`."""
+"""`punie dataset validate | render | stats | filter | merge | split | generate | lint`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.data.contamination import NGRAM, dataset_overlaps
 from punie.data.dataset_check import chat_token_counter, validate_dataset
 from punie.data.filters import run_filters
 from punie.data.generate_tool_calling import generate_tool_calling
@@ -15,6 +16,7 @@ from punie.data.jsonl_io import read_dataset, write_dataset
 from punie.data.ops import merge_examples, parse_ratio, split_examples, split_stats
 from punie.data.render import render_pairs
 from punie.errors import UsageError
+from punie.eval.suite import BUILTIN, load_suite
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 
 app = typer.Typer(help="Validate, inspect and build chat datasets.", no_args_is_help=True)
@@ -184,3 +186,25 @@ def generate(
         raise UsageError(str(exc)) from exc
     write_dataset(output, parts)
     ui.result(f"wrote {output}: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+
+
+@app.command("lint")
+def lint(
+    data_dir: Path = typer.Argument(..., help="Dataset directory (train/valid/test.jsonl)."),
+    suite: str = typer.Option(BUILTIN, "--suite", help="The eval suite it must not leak into."),
+    ngram: int = typer.Option(NGRAM, "--ngram", help="Shared words that count as an overlap."),
+) -> None:
+    """Find training examples that overlap an eval prompt (same text, or a shared n-gram): exit 1 if any."""
+    if ngram < 3:
+        raise UsageError("--ngram must be at least 3")
+    if not data_dir.is_dir():
+        raise UsageError(f"{data_dir}: no such dataset directory")
+    overlaps = dataset_overlaps(data_dir, load_suite(suite).prompts, ngram)
+    for overlap in overlaps:
+        ui.result(str(overlap))
+    if overlaps:
+        ui.error(
+            f"{len(overlaps)} training example(s) overlap suite {suite}: a pass on them may be memorised"
+        )
+        raise typer.Exit(1)
+    ui.result(f"{data_dir}: no example overlaps suite {suite} (exact text or {ngram} shared words)")

@@ -106,6 +106,9 @@ def run(
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    allow_overlap: bool = typer.Option(
+        False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
+    ),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
     training = training_settings(
@@ -125,6 +128,7 @@ def run(
         training=training,
         force=force,
         device=check_request(device),
+        allow_overlap=allow_overlap,
         eval=EvalSettings(
             suite=suite,
             max_tokens=max_tokens,

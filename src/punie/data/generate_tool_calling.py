@@ -1,7 +1,8 @@
 """A template-based generator of tool-calling chat examples for the agent's tools.
 
-Every call is a structured `tool_calls` entry (never text), every example offers the same three
-tools, and about a fifth need no tool at all, so a trained model also learns when not to call.
+Every call is a structured `tool_calls` entry (never text) followed by the tool's result and the
+final answer, every example offers the same three tools, and about a fifth need no tool at all, so
+a trained model also learns when not to call.
 """
 
 from __future__ import annotations
@@ -12,40 +13,54 @@ from typing import Any
 from punie.data.agent_tools import AGENT_TOOLS
 from punie.data.chat import ChatExample, Message, ToolCall
 
+# Train and eval pools are disjoint: no path, request phrasing or no-tool question here appears in
+# the built-in suite (tests/unit/test_generate_tool_calling.py checks it with the decontamination
+# linter), so a pass on the suite is not a memorised training example.
 PATHS = [
     "main.py",
-    "README.md",
     "pyproject.toml",
-    "src/app.py",
     "src/utils.py",
-    "tests/test_app.py",
     "setup.cfg",
     "docs/index.md",
-    "config.yaml",
     "src/models.py",
+    "lib/core.py",
+    "tests/test_utils.py",
+    "CHANGELOG.md",
+    "scripts/build.sh",
 ]
+FILE_TEXT = {
+    ".py": "def helper(value):\n    return value * 2\n",
+    ".toml": '[project]\nname = "demo"\nversion = "0.2.0"\n',
+    ".cfg": "[metadata]\nname = demo\n",
+    ".md": "# Demo\n\nA small example project.\n",
+    ".sh": "#!/bin/sh\nset -e\npython -m build\n",
+}
 READ_ASKS = [
-    "Show me {p}.",
-    "What is in {p}?",
+    "Print the contents of {p}.",
     "Read {p} for me.",
+    "Display {p}, please.",
+    "I need to see {p}.",
     "Open {p} and show its contents.",
-    "Can you look at {p}?",
 ]
-WRITE_ASKS = ["Create {p} containing: {c}", "Write {c} to {p}.", "Save this into {p}: {c}"]
-CONTENTS = ["print('hello')", "# TODO: fill in", "x = 1", "import os", "def main():\n    pass"]
+WRITE_ASKS = ["Make a file {p} with: {c}", "Put {c} in {p}.", "Store the following in {p}: {c}"]
+CONTENTS = ["print('ready')", "# TODO: fill in", "x = 1", "import sys", "VALUE = 3"]
 COMMANDS = [
-    ("Run the tests.", "pytest -q"),
-    ("List the files here.", "ls"),
-    ("Show the git status.", "git status"),
-    ("What Python version is installed?", "python --version"),
-    ("Check the code with ruff.", "ruff check ."),
+    ("Execute the unit tests.", "pytest -q", "3 passed in 0.02s"),
+    ("Which files are here?", "ls", "README.md\nmain.py\nsrc"),
+    (
+        "Check git for uncommitted changes.",
+        "git status",
+        "On branch main\nnothing to commit, working tree clean",
+    ),
+    ("Which Python version do we have?", "python --version", "Python 3.11.7"),
+    ("Lint the code with ruff.", "ruff check .", "All checks passed!"),
 ]
 NO_TOOL = [
-    ("What does the `len` function do in Python?", "`len` returns the number of items in a container."),
-    ("What is 7 times 8?", "7 times 8 is 56."),
-    ("Say hello.", "Hello!"),
-    ("What is a Python list comprehension?", "A compact way to build a list: `[x * 2 for x in items]`."),
-    ("What does HTTP status 404 mean?", "404 means the server could not find the requested resource."),
+    ("Explain what the `range` function does in Python.", "`range` yields a sequence of integers."),
+    ("What is 9 times 8?", "9 times 8 is 72."),
+    ("Greet me, please.", "Hello! How can I help?"),
+    ("What is a Python dictionary?", "A mapping from keys to values, e.g. `{'a': 1}`."),
+    ("What does HTTP status 500 mean?", "500 means the server hit an internal error."),
 ]
 
 
@@ -53,24 +68,51 @@ def _call(name: str, arguments: dict[str, Any]) -> Message:
     return Message("assistant", "", (ToolCall(name, arguments),))
 
 
-def _example(user: str, assistant: Message, category: str) -> dict[str, Any]:
-    return ChatExample((Message("user", user), assistant), tuple(AGENT_TOOLS), category).to_dict()
+def _trajectory(user: str, call: Message, result: str, answer: str, category: str) -> dict[str, Any]:
+    """The whole turn the agent loop runs: request, call, the tool's result, the final answer. A
+    model trained on it learns what follows a result, and that it then stops calling."""
+    messages = (Message("user", user), call, Message("tool", result), Message("assistant", answer))
+    return ChatExample(messages, tuple(AGENT_TOOLS), category).to_dict()
+
+
+def _text_of(path: str) -> str:
+    return next((text for suffix, text in FILE_TEXT.items() if path.endswith(suffix)), "(empty)\n")
 
 
 def one_example(rng: random.Random) -> dict[str, Any]:
     kind = rng.choices(["read", "write", "run", "none"], weights=[4, 2, 2, 2])[0]
     if kind == "read":
         path = rng.choice(PATHS)
-        return _example(rng.choice(READ_ASKS).format(p=path), _call("read_file", {"path": path}), "read_file")
+        text = _text_of(path)
+        first = text.splitlines()[0]
+        return _trajectory(
+            rng.choice(READ_ASKS).format(p=path),
+            _call("read_file", {"path": path}),
+            text,
+            f"{path} has {len(text.splitlines())} line(s); it starts with `{first}`.",
+            "read_file",
+        )
     if kind == "write":
         path, content = rng.choice(PATHS), rng.choice(CONTENTS)
-        ask = rng.choice(WRITE_ASKS).format(p=path, c=content)
-        return _example(ask, _call("write_file", {"path": path, "content": content}), "write_file")
+        return _trajectory(
+            rng.choice(WRITE_ASKS).format(p=path, c=content),
+            _call("write_file", {"path": path, "content": content}),
+            f"wrote {len(content)} characters to {path}",
+            f"Done: {path} now holds `{content}`.",
+            "write_file",
+        )
     if kind == "run":
-        ask, command = rng.choice(COMMANDS)
-        return _example(ask, _call("run_command", {"command": command}), "run_command")
+        ask, command, output = rng.choice(COMMANDS)
+        return _trajectory(
+            ask,
+            _call("run_command", {"command": command}),
+            output,
+            f"`{command}` printed: {output.splitlines()[0]}",
+            "run_command",
+        )
     question, answer = rng.choice(NO_TOOL)
-    return _example(question, Message("assistant", answer), "no_tool")
+    messages = (Message("user", question), Message("assistant", answer))
+    return ChatExample(messages, tuple(AGENT_TOOLS), "no_tool").to_dict()
 
 
 def generate_tool_calling(n: int, seed: int = 0) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ class ExperimentConfig:
     eval: EvalSettings = field(default_factory=EvalSettings)
     force: bool = False
     device: str = "auto"
+    allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)
 
     @property
     def root(self) -> Path:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie.data.contamination import Overlap, dataset_overlaps
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import PunieError, UsageError
 from punie.eval.baseline import baseline_key, find_baseline
@@ -63,6 +64,23 @@ class ExperimentResult:
     @property
     def adapter_html(self) -> Path:
         return self.adapter_dir / "report.html"
+
+
+def _overlaps(config: ExperimentConfig) -> list[Overlap]:
+    """Training examples that overlap the prompts this experiment evaluates: stop with the list,
+    unless the user allowed it (the journal then says how many)."""
+    settings = config.eval
+    prompts = first_per_category(load_suite(settings.suite), settings.per_category).prompts
+    overlaps = dataset_overlaps(config.data_dir, prompts)
+    if overlaps and not config.allow_overlap:
+        shown = "\n".join(str(o) for o in overlaps[:10])
+        more = f"\n... and {len(overlaps) - 10} more" if len(overlaps) > 10 else ""
+        raise UsageError(
+            f"{len(overlaps)} training example(s) overlap the eval suite {settings.suite}, so a pass may be "
+            f"memorised:\n{shown}{more}\nremove them (punie dataset lint lists them) or pass --allow-overlap "
+            "(the journal records it)"
+        )
+    return overlaps
 
 
 def _validate(config: ExperimentConfig, model_dir: Path, max_seq_length: int) -> str:
@@ -159,6 +177,7 @@ def _record(
     decision: str,
     detail: str,
     data_hash: str,
+    overlaps_allowed: int = 0,
 ) -> None:
     base_step = f"Baseline: {config.model}"
     if not _base_recorded(config.journal, base_step):
@@ -174,6 +193,12 @@ def _record(
         f"adapter proof {proof.changed}/{proof.compared} responses changed" if proof else "no adapter proof"
     )
     entry = eval_entry(adapter, config.adapter_eval_dir, config.name, str(config.data_dir), data_hash)
+    contamination = (
+        f"--allow-overlap: {overlaps_allowed} training example(s) overlap the eval prompts; "
+        "their passes may be memorised"
+        if overlaps_allowed
+        else "no training example overlaps the eval prompts"
+    )
     record(
         config.journal,
         dataclasses.replace(
@@ -186,10 +211,16 @@ def _record(
                 f"trained {config.adapter_dir} with {config.training}",
                 f"evaluated base and adapter on suite {adapter.suite_name}",
             ),
-            results=tuple(eval_results(adapter)),
+            results=(*eval_results(adapter), contamination),
             decision=f"{decision} — {detail}; {proof_text}",
             next_steps=("Inspect the comparison page for per-prompt changes.",),
-            row=eval_row(adapter, config.name, str(config.data_dir), notes=f"{decision}: {detail}"),
+            row=eval_row(
+                adapter,
+                config.name,
+                str(config.data_dir),
+                notes=f"{decision}: {detail}"
+                + (f"; OVERLAP ALLOWED ({overlaps_allowed})" if overlaps_allowed else ""),
+            ),
             repro={
                 **entry.repro,
                 "compare_html": str(config.compare_html),
@@ -239,7 +270,14 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
     model_dir = resolve_model(config.model, "train", progress=hooks.step).path
     if not done(state, "validated"):
         hooks.step(f"validating {config.data_dir}")
-        mark(root, state, "validated", dataset_sha256=_validate(config, model_dir, lora.max_seq_length))
+        overlaps = _overlaps(config)
+        mark(
+            root,
+            state,
+            "validated",
+            dataset_sha256=_validate(config, model_dir, lora.max_seq_length),
+            overlaps_allowed=len(overlaps),
+        )
     data_hash = state["stages"]["validated"]["dataset_sha256"]
     if not done(state, "base_eval"):
         mark(root, state, "base_eval", dir=str(await _base_eval(config, hooks)))
@@ -261,7 +299,8 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
     ]
     write_text_atomic(config.compare_html, render_compare_html(columns))
     mark(root, state, "compared", decision=decision, detail=detail)
-    _record(config, base_dir, base, adapter, decision, detail, data_hash)
+    overlap_note = state["stages"]["validated"].get("overlaps_allowed", 0)
+    _record(config, base_dir, base, adapter, decision, detail, data_hash, overlap_note)
     mark(root, state, "recorded", journal=str(config.journal))
     return ExperimentResult(
         base,
