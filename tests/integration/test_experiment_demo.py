@@ -135,3 +135,4 @@ def test_compare_page_renders_in_headless_chromium(tmp_path: Path) -> None:
         timeout=120,
     ).stdout
     assert "50.0%" in dom and "100.0%" in dom and "+50.0" in dom
+    assert "95% CI" in dom and "p = 1" in dom  # error bars and the paired test reach the page

@@ -21,6 +21,7 @@ from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
+from punie.train.lora_config import TRAIN_DEFAULTS
 
 app = typer.Typer(
     help="Experiments: validate, evaluate base, train, evaluate adapter, compare.", no_args_is_help=True
@@ -90,12 +91,23 @@ def run(
     data: Path = typer.Option(..., "--data", help="Dataset directory (train.jsonl, valid.jsonl)."),
     name: str = typer.Option(..., "--name", help="The step's name in the journal."),
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m"),
-    iters: int = typer.Option(100, "--iters"),
-    lr: float = typer.Option(1e-4, "--lr", help="Learning rate."),
-    batch_size: int = typer.Option(4, "--batch-size"),
-    rank: int = typer.Option(8, "--rank"),
-    num_layers: int = typer.Option(8, "--num-layers"),
-    max_seq_length: int = typer.Option(1024, "--max-seq-length"),
+    iters: int = typer.Option(TRAIN_DEFAULTS["iters"], "--iters"),
+    lr: float | None = typer.Option(
+        None, "--lr", help=f"Learning rate [default: {TRAIN_DEFAULTS['learning_rate']}]."
+    ),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", help=f"[default: {TRAIN_DEFAULTS['batch_size']}]"
+    ),
+    rank: int | None = typer.Option(None, "--rank", help=f"[default: {TRAIN_DEFAULTS['rank']}]"),
+    num_layers: int | None = typer.Option(
+        None, "--num-layers", help=f"[default: {TRAIN_DEFAULTS['num_layers']}]"
+    ),
+    max_seq_length: int | None = typer.Option(
+        None, "--max-seq-length", help=f"[default: {TRAIN_DEFAULTS['max_seq_length']}]"
+    ),
+    mask_prompt: bool | None = typer.Option(
+        None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
+    ),
     suite: str = typer.Option(BUILTIN, "--suite"),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
     concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
@@ -111,14 +123,15 @@ def run(
     ),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
-    training = training_settings(
-        iters,
-        learning_rate=lr,
-        batch_size=batch_size,
-        rank=rank,
-        num_layers=num_layers,
-        max_seq_length=max_seq_length,
-    )
+    given = {
+        "learning_rate": lr,
+        "batch_size": batch_size,
+        "rank": rank,
+        "num_layers": num_layers,
+        "max_seq_length": max_seq_length,
+        "mask_prompt": mask_prompt,
+    }
+    training = training_settings(iters, **{k: v for k, v in given.items() if v is not None})
     config = ExperimentConfig(
         name=name,
         data_dir=data,

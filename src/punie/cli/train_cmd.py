@@ -93,7 +93,6 @@ def train(
         "device": check_request(device),
     }
     values.update({k: v for k, v in flags.items() if v is not None})
-    values.setdefault("num_layers", 8)  # CPU-friendly default; mlx-lm's own is 16
     data = data_dir or values.get("data_dir")
     if data is None:
         raise UsageError("give the dataset directory (punie train DATA_DIR) or `data:` in --config")

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from punie.errors import UsageError
 from punie.eval.suite import BUILTIN
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.models import DEFAULT_MODEL
+from punie.train.lora_config import TRAIN_DEFAULTS
 
 Stage = Literal["validated", "base_eval", "trained", "adapter_eval", "compared", "recorded"]
 STAGES: tuple[Stage, ...] = ("validated", "base_eval", "trained", "adapter_eval", "compared", "recorded")
@@ -45,6 +47,13 @@ class ExperimentConfig:
     force: bool = False
     device: str = "auto"
     allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.training) - set(TRAIN_DEFAULTS))
+        if unknown:
+            raise UsageError(
+                f"training: unknown setting(s) {unknown}; known: {', '.join(sorted(TRAIN_DEFAULTS))}"
+            )
 
     @property
     def root(self) -> Path:

@@ -16,7 +16,7 @@ from punie.runtime.device import resolve_device
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
 from punie.train.events import aggregate_tokens_per_second
-from punie.train.lora_config import default_dtype
+from punie.train.lora_config import LoRAConfig, default_dtype, lora_args
 from punie.train.shapes import get_shape
 from punie.train.verdict import Thresholds, Verdict, verdict
 
@@ -67,26 +67,22 @@ class BenchmarkResult:
 
 
 def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> dict[str, Any]:
+    """The child's spec through the same `LoRAConfig` and builder as `punie train`: one set of
+    defaults (scale, dropout, learning rate), so a benchmark times the training users run."""
     iters = opts["num_iters"]
-    return {
-        "model": str(model_dir),
-        "dtype": opts.get("dtype"),
-        "lora_args": {
-            "data": str(data_dir),
-            "adapter_path": str(adapter_dir),
-            "iters": iters,
-            "batch_size": opts["batch_size"],
-            "num_layers": opts["num_layers"],
-            "max_seq_length": opts["max_seq_length"],
-            "learning_rate": 1e-5,
-            "steps_per_report": 1,
-            "steps_per_eval": iters + 1,  # the trainer still validates at the first and last step
-            "val_batches": 1,
-            "save_every": iters + 1,
-            "seed": 0,
-            "lora_parameters": {"rank": opts["lora_rank"], "dropout": 0.0, "scale": 20.0},
-        },
-    }
+    config = LoRAConfig(
+        data_dir=data_dir,
+        adapter_dir=adapter_dir,
+        iters=iters,
+        batch_size=opts["batch_size"],
+        num_layers=opts["num_layers"],
+        max_seq_length=opts["max_seq_length"],
+        rank=opts["lora_rank"],
+        steps_per_eval=iters + 1,  # the trainer still validates at the first and last step
+        save_every=iters + 1,
+        val_batches=1,
+    )
+    return {"model": str(model_dir), "dtype": opts.get("dtype"), "lora_args": lora_args(config)}
 
 
 async def run_training_benchmark(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,10 @@ MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm
 class LoRAConfig:
     """Everything one LoRA training run needs; every field reaches mlx-lm's trainer.
 
+    These defaults are punie's one set, used by `punie train`, `experiment run`, `bench train` and
+    the demo (which overrides only its batch and sequence sizes): 8 layers, learning rate 1e-4 and
+    1024 tokens suit a laptop CPU; mlx-lm's own (16 layers, 1e-5, 2048) suit a GPU.
+
     `alpha` follows the peft convention: the LoRA update is multiplied by alpha / rank. mlx-lm has
     no alpha; it multiplies by `scale` directly, so `scale = alpha / rank`. Without `alpha`,
     mlx-lm's default scale (20.0) is used, i.e. alpha = 20 * rank.
@@ -30,13 +34,13 @@ class LoRAConfig:
     model: str = DEFAULT_MODEL
     iters: int = 100
     batch_size: int = 4
-    learning_rate: float = 1e-5
+    learning_rate: float = 1e-4
     rank: int = 8
     alpha: float | None = None
     dropout: float = 0.0
-    num_layers: int = 16
+    num_layers: int = 8
     keys: tuple[str, ...] | None = None
-    max_seq_length: int = 2048
+    max_seq_length: int = 1024
     mask_prompt: bool = False
     grad_checkpoint: bool = False
     seed: int = 0
@@ -76,6 +80,12 @@ class LoRAConfig:
     @property
     def scale(self) -> float:
         return self.alpha / self.rank if self.alpha is not None else MLX_DEFAULT_SCALE
+
+
+# The one set of training defaults, by name (CLI help and experiment settings read it from here).
+TRAIN_DEFAULTS: dict[str, Any] = {
+    f.name: f.default for f in fields(LoRAConfig) if f.default is not MISSING and f.name != "model"
+}
 
 
 def lora_args(config: LoRAConfig, resume_file: Path | None = None) -> dict[str, Any]:
