@@ -43,7 +43,9 @@ def test_merge_keeps_the_ratio() -> None:
 
 def test_stats() -> None:
     stats = split_stats(generate_tool_calling(30, seed=0), count_tokens=lambda e: len(str(e)))
-    assert stats["examples"] == 30 and 2 < stats["messages_per_example"] < 4  # trajectories and no-tool answers
+    assert (
+        stats["examples"] == 30 and 2 < stats["messages_per_example"] < 4
+    )  # trajectories and no-tool answers
     assert set(stats["tool_calls_by_tool"]) <= {"read_file", "write_file", "run_command"}
     assert stats["no_tool_examples"] == stats["categories"]["no_tool"]
     assert set(stats["tokens_per_example"]) == {"min", "p50", "p90", "p99", "max"}

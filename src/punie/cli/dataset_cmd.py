@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,9 +17,12 @@ from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import read_dataset, write_dataset
 from punie.data.ops import merge_examples, parse_ratio, split_examples, split_stats
 from punie.data.render import render_pairs
+from punie.data.replay import REPLAY_PROMPTS, collect_replay, mix_replay
 from punie.errors import UsageError
 from punie.eval.suite import BUILTIN, load_suite
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.process import ServerProcess
 
 app = typer.Typer(help="Validate, inspect and build chat datasets.", no_args_is_help=True)
 MODEL = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model whose tokenizer and chat template to use.")
@@ -174,18 +179,45 @@ def generate(
     output: Path = typer.Option(..., "--output", "-o", file_okay=False),
     valid: float = typer.Option(0.1, "--valid"),
     test: float = typer.Option(0.1, "--test"),
+    replay: float = typer.Option(
+        0.0,
+        "--replay",
+        help="Replay examples per generated one: the base model's own answers to general, code and "
+        "reasoning requests (self-distillation against forgetting), generated through the server.",
+    ),
+    model: str = MODEL,
 ) -> None:
     """Generate a tool-calling dataset for the agent's tools (read_file, write_file, run_command, no tool)."""
     if kind != "tool-calling":
         raise UsageError(f"unknown generator {kind!r}: available: tool-calling")
     if n < 3:
         raise UsageError("--n must be at least 3 (one example per split)")
+    if not 0 <= replay <= 10:
+        raise UsageError(f"--replay must be from 0 to 10 (replay examples per generated one), got {replay}")
+    if output.exists() and any(output.iterdir()):
+        raise UsageError(f"{output} already exists and is not empty: choose a new --output")
+    rows = generate_tool_calling(n, seed)
+    if replay:
+        answers = asyncio.run(replay_answers(model))
+        ui.step(f"replay: kept {len(answers)} complete answers of the base model")
+        rows = mix_replay(rows, answers, replay, seed)
     try:
-        parts = split_examples(generate_tool_calling(n, seed), valid, test, seed)
+        parts = split_examples(rows, valid, test, seed)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     write_dataset(output, parts)
     ui.result(f"wrote {output}: " + ", ".join(f"{k} {len(v)}" for k, v in parts.items()))
+
+
+async def replay_answers(model: str) -> list[dict[str, Any]]:
+    """The base model's answers to the replay requests, through a managed server."""
+    async with ServerProcess(ServerConfig(model_path=model, port=0)) as server:
+        with ui.counting_progress(len(REPLAY_PROMPTS), "replay answers") as advance:
+            return await collect_replay(
+                server.config.base_url,
+                SERVED_MODEL_NAME,
+                on_answer=lambda prompt, kept: advance("kept" if kept else "dropped (cut or a tool call)"),
+            )
 
 
 @app.command("lint")
