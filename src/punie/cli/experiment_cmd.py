@@ -16,9 +16,20 @@ from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
+from punie.experiment.grid import (
+    Axis,
+    cell_config,
+    cells,
+    grid_page,
+    grid_rows,
+    parse_axis,
+    render_grid_html,
+    run_grid,
+)
 from punie.experiment.plan import STATE_FILE, EvalSettings, ExperimentConfig, read_state, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
+from punie.runtime.atomic import write_text_atomic
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.lora_config import TRAIN_DEFAULTS
@@ -121,8 +132,17 @@ def run(
     allow_overlap: bool = typer.Option(
         False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
     ),
+    vary: list[str] = typer.Option(
+        [],
+        "--vary",
+        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, temperature, "
+        "top_p, max_tokens); repeat for more axes: one experiment per combination, named after --name.",
+    ),
 ) -> None:
-    """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record."""
+    """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record.
+
+    `experiment grid` (or `run --vary`) does it for every combination of the --vary axes, then
+    prints and writes (runs/NAME/grid.html) one table of every cell with intervals and decisions."""
     given = {
         "learning_rate": lr,
         "batch_size": batch_size,
@@ -151,6 +171,31 @@ def run(
             prompt_timeout=timeout,
         ),
     )
+    if vary:
+        _grid(config, name, [parse_axis(v) for v in vary], iters)
+        return
     with cli_hooks(iters) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
         result = asyncio.run(run_experiment(config, hooks))
     print_outcome(result)
+
+
+app.command("grid")(run)
+
+
+def _grid(config: ExperimentConfig, name: str, axes: list[Axis], iters: int) -> None:
+    page = grid_page(config, name)
+    for cell in cells(axes):  # every cell's settings checked before the first one runs
+        cell_config(config, name, cell)
+    kept = f"finished cells are kept under {page.parent}; run the same command again to continue the grid"
+    with say_what_was_kept(lambda: kept):
+        results = []
+        for cell in cells(axes):
+            cell_iters = int(cell.get("iters", iters))
+            with cli_hooks(cell_iters) as hooks:
+                results += asyncio.run(
+                    run_grid(config, name, [Axis(k, (v,)) for k, v in cell.items()], hooks)
+                )
+    headers, rows = grid_rows(results)
+    ui.table(f"grid {name}: adapter scores (95% CI, n) and decisions", headers, rows)
+    write_text_atomic(page, render_grid_html(name, results))
+    ui.result(f"grid page: {page}")

@@ -29,6 +29,7 @@ class EvalSettings:
     suite: str = BUILTIN
     max_tokens: int = 256
     temperature: float = 0.0
+    top_p: float = 1.0
     concurrency: int = 4
     prompt_timeout: float | None = None  # seconds per prompt; None: scaled to the measured speed
     per_category: int | None = None  # only the first N prompts of each category

@@ -103,6 +103,7 @@ def _eval_config(
         ),
         concurrency=settings.concurrency,
         temperature=settings.temperature,
+        top_p=settings.top_p,
         max_tokens=settings.max_tokens,
         prompt_timeout=settings.prompt_timeout,
         resume=(output / "results.jsonl").is_file(),

@@ -1,0 +1,160 @@
+"""`experiment grid`: one experiment per combination of training and inference settings (the seed's
+phases 15.4-15.5). Each cell is an ordinary experiment under `runs/<grid>/<cell>`, so it has its
+journal row, resumes after Ctrl-C and is a no-op once finished; the grid adds the product of the
+axes, the cells' names, and one table of every cell's scores with their intervals and decision.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+from punie.errors import UsageError
+from punie.eval.categories import label
+from punie.experiment.plan import ExperimentConfig, training_settings
+from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.train.lora_config import LoRAConfig
+
+# axis -> (parser, short name in cell names); training axes reach LoRAConfig, the rest EvalSettings
+TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
+    "learning_rate": (float, "lr"),
+    "iters": (int, "it"),
+    "rank": (int, "r"),
+    "num_layers": (int, "l"),
+    "mask_prompt": (lambda v: {"true": True, "false": False}[v.lower()], "mp"),
+}
+EVAL_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
+    "temperature": (float, "t"),
+    "top_p": (float, "p"),
+    "max_tokens": (int, "mt"),
+}
+
+
+@dataclass(frozen=True)
+class Axis:
+    name: str
+    values: tuple[Any, ...]
+
+
+def parse_axis(text: str) -> Axis:
+    """Pure: `learning_rate=1e-4,2e-4` -> Axis; an unknown name or a bad value is one line."""
+    name, sep, values = text.partition("=")
+    name = name.strip().replace("-", "_")
+    known = {**TRAIN_AXES, **EVAL_AXES}
+    if not sep or name not in known:
+        raise UsageError(f"--vary {text!r}: expected NAME=V1,V2,... with NAME one of {', '.join(known)}")
+    parse = known[name][0]
+    try:
+        parsed = tuple(parse(v.strip()) for v in values.split(",") if v.strip())
+    except (ValueError, KeyError):
+        raise UsageError(f"--vary {text!r}: {name} takes values like {_example(name)}") from None
+    if not parsed:
+        raise UsageError(f"--vary {text!r}: give at least one value")
+    return Axis(name, parsed)
+
+
+def _example(name: str) -> str:
+    return {"mask_prompt": "true,false", "iters": "20,40", "max_tokens": "96,256"}.get(name, "0.1,0.2")
+
+
+def cells(axes: Sequence[Axis]) -> list[dict[str, Any]]:
+    """Pure: every combination of the axes' values, in order."""
+    names = [a.name for a in axes]
+    if len(set(names)) != len(names):
+        raise UsageError(f"--vary names an axis twice: {names}")
+    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*(a.values for a in axes))]
+
+
+def cell_name(grid: str, cell: dict[str, Any]) -> str:
+    """Pure: a file-system-safe, readable name: `g-lr0.0002-it20-t0.7`."""
+    short = {**TRAIN_AXES, **EVAL_AXES}
+    parts = [f"{short[k][1]}{v:g}" if isinstance(v, float) else f"{short[k][1]}{v}" for k, v in cell.items()]
+    return re.sub(r"[^A-Za-z0-9_.+-]", "_", "-".join([grid, *parts]))
+
+
+def cell_config(base: ExperimentConfig, grid: str, cell: dict[str, Any]) -> ExperimentConfig:
+    """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>."""
+    training = {k: v for k, v in cell.items() if k in TRAIN_AXES}
+    merged = {**base.training, **training}
+    iters = int(merged.pop("iters", 100))
+    merged.pop("save_every", None)
+    merged.pop("steps_per_eval", None)
+    evaluation = dataclasses.replace(base.eval, **{k: v for k, v in cell.items() if k in EVAL_AXES})
+    settings = training_settings(iters, **merged)
+    LoRAConfig(data_dir=base.data_dir, adapter_dir=base.runs_dir, **settings)  # range checks, now
+    return dataclasses.replace(
+        base,
+        name=cell_name(grid, cell),
+        runs_dir=base.runs_dir / grid,
+        training=settings,
+        eval=evaluation,
+    )
+
+
+Runner = Callable[[ExperimentConfig, Hooks], Awaitable[ExperimentResult]]
+
+
+async def run_grid(
+    base: ExperimentConfig,
+    grid: str,
+    axes: Sequence[Axis],
+    hooks: Hooks,
+    run: Runner = run_experiment,
+) -> list[tuple[dict[str, Any], ExperimentResult]]:
+    """Run every cell in turn (finished ones are no-ops, so a rerun resumes the grid)."""
+    plan = cells(axes)
+    configs = [cell_config(base, grid, cell) for cell in plan]  # every cell checked before any runs
+    done = []
+    for index, (cell, config) in enumerate(zip(plan, configs, strict=True), start=1):
+        hooks.step(f"grid cell {index}/{len(plan)}: {config.name}")
+        done.append((cell, await run(config, hooks)))
+    return done
+
+
+def grid_rows(
+    results: Sequence[tuple[dict[str, Any], ExperimentResult]],
+) -> tuple[list[str], list[list[str]]]:
+    """Pure: (headers, rows): each cell's settings, each category's adapter score with its 95%
+    interval and n, and the decision against the base."""
+    if not results:
+        return [], []
+    settings = list(results[0][0])
+    categories = list(results[0][1].adapter.score_by_category())
+    labels = results[0][1].adapter.labels
+    headers = [*settings, *(label(c, labels) for c in categories), "decision"]
+    rows = []
+    for cell, result in results:
+        intervals = result.adapter.intervals()
+        scores = [intervals[c].text() if c in intervals else "—" for c in categories]
+        rows.append([str(cell[k]) for k in settings] + scores + [f"{result.decision}: {result.detail}"])
+    return headers, rows
+
+
+def render_grid_html(grid: str, results: Sequence[tuple[dict[str, Any], ExperimentResult]]) -> str:
+    """Pure: a self-contained page: the grid's table, each cell linked to its comparison page."""
+    headers, rows = grid_rows(results)
+    head = "".join(f"<th>{escape(h)}</th>" for h in [*headers, "comparison"])
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{escape(c)}</td>" for c in row)
+        + f"<td><a href='{escape(result.compare_html.parent.name)}/compare.html'>compare</a></td></tr>"
+        for row, (_, result) in zip(rows, results, strict=True)
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>grid {escape(grid)}</title>"
+        "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px;font-size:13px}"
+        "table{border-collapse:collapse}</style></head><body>"
+        f"<h1>Grid {escape(grid)}</h1><p>Adapter scores per cell with 95% Wilson intervals; each "
+        "decision compares the cell's adapter with the base model on the same prompts (McNemar's "
+        f"exact test, p &lt; 0.05).</p><table><tr>{head}</tr>{body}</table></body></html>\n"
+    )
+
+
+def grid_page(base: ExperimentConfig, grid: str) -> Path:
+    return base.runs_dir / grid / "grid.html"
