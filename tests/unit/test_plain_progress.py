@@ -20,6 +20,15 @@ def test_a_heartbeat_with_counts_comes_even_while_nothing_advances() -> None:
     assert len(beats) >= 3 and lines[-1].endswith("done")
 
 
+def test_a_finished_bar_says_done_once_and_stays_quiet() -> None:
+    stream = io.StringIO()
+    with PlainProgress(stream, interval=0.05) as progress:
+        task = progress.add_task("training", total=2, status="")
+        progress.update(task, completed=2, status="loss 1.0")
+        time.sleep(0.3)
+    assert stream.getvalue().splitlines()[1:] == ["training: 2/2 loss 1.0 [0:00] done"]
+
+
 def test_output_that_is_not_a_terminal_gets_lines() -> None:
     from punie.cli import ui
 

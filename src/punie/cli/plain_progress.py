@@ -22,6 +22,7 @@ class _Task:
     total: int
     completed: int = 0
     status: str = ""
+    finished: bool = False
     started: float = field(default_factory=time.monotonic)
 
     def line(self) -> str:
@@ -49,7 +50,8 @@ class PlainProgress:
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.interval):
             for task in list(self.tasks):
-                self._say(task.line())
+                if not task.finished:  # a finished bar said "done" once and stays quiet
+                    self._say(task.line())
 
     def add_task(self, label: str, total: int, **fields: Any) -> TaskID:
         task = _Task(label, total, status=str(fields.get("status", "")))
@@ -64,6 +66,9 @@ class PlainProgress:
         task.completed = completed if completed is not None else task.completed + advance
         if "status" in fields:
             task.status = str(fields["status"])
+        if task.completed >= task.total and not task.finished:
+            task.finished = True
+            self._say(task.line() + " done")
 
     def __enter__(self) -> PlainProgress:
         self._beat.start()
@@ -75,4 +80,5 @@ class PlainProgress:
         self._stop.set()
         self._beat.join()
         for task in self.tasks:
-            self._say(task.line() + (" done" if kind is None else " stopped"))
+            if not task.finished:
+                self._say(task.line() + (" done" if kind is None else " stopped"))
