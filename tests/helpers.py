@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import struct
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -81,3 +84,25 @@ def as_from_a_terminal() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def ctrl_c_when(args: list[str], ready: Callable[[], bool], wait: float = 180) -> tuple[int, str]:
+    """Run the punie CLI, send it Ctrl-C (SIGINT) once `ready()` holds (or after `wait` s), and
+    return its exit code and stderr; the process is always reaped."""
+    proc = subprocess.Popen(
+        punie_cmd(*args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=as_from_a_terminal,
+    )
+    try:
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and not ready():
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        proc.kill()
+        proc.wait()
+    return proc.returncode, err

@@ -10,7 +10,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
+from tests.helpers import ctrl_c_when, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -169,27 +169,12 @@ def test_ctrl_c_says_what_was_kept_and_how_to_continue(
     small_suite: Path, tmp_path: Path, serve_model_dir: Path
 ) -> None:
     out = tmp_path / "stopped"
-    proc = subprocess.Popen(
-        punie_cmd(
-            "eval", "--suite", str(small_suite), "--max-tokens", "48", "--concurrency", "1", "-o", str(out)
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=as_from_a_terminal,
+    results = out / "results.jsonl"
+    code, err = ctrl_c_when(
+        ["eval", "--suite", str(small_suite), "--max-tokens", "48", "--concurrency", "1", "-o", str(out)],
+        lambda: results.is_file() and results.read_text().count("\n") >= 1,
     )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and not (
-            (out / "results.jsonl").is_file() and (out / "results.jsonl").read_text().count("\n") >= 1
-        ):
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-    finally:
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == 130, err
+    assert code == 130, err
     assert "finished result(s) kept in" in err and "--resume" in err and "Traceback" not in err
     kept = int(err.split("interrupted: ")[1].split(" finished")[0])
-    assert kept >= 1 and len((out / "results.jsonl").read_text().splitlines()) == kept
+    assert kept >= 1 and len(results.read_text().splitlines()) == kept

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +14,7 @@ from punie.errors import PunieError, UsageError
 from punie.serve.adapter_check import check_adapter, read_safetensors_shapes
 from punie.train.lora_config import LoRAConfig
 from punie.train.runner import run_training
-from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
+from tests.helpers import ctrl_c_when, run_punie
 
 pytestmark = pytest.mark.integration
 
@@ -183,39 +180,14 @@ def test_cli_train_then_ctrl_c_keeps_a_usable_adapter(
     assert "serve it: punie serve --adapter" in done.stdout and (out / "metrics.jsonl").is_file()
 
     slow = tmp_path / "interrupted"
-    proc = subprocess.Popen(
-        punie_cmd(
-            "train",
-            str(tc_data),
-            "--iters",
-            "500",
-            "--num-layers",
-            "1",
-            "--batch-size",
-            "1",
-            "--max-seq-length",
-            "512",
-            "--output",
-            str(slow),
-        ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        preexec_fn=as_from_a_terminal,
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            metrics = slow / "metrics.jsonl"
-            if metrics.is_file() and '"event": "train"' in metrics.read_text():
-                break
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=120)
-        assert proc.returncode == 130
-    finally:
-        proc.kill()
-        proc.wait()
+    metrics = slow / "metrics.jsonl"
+    code, err = ctrl_c_when(
+        ["train", str(tc_data), "--iters", "500", "--num-layers", "1", "--batch-size", "1",
+         "--max-seq-length", "512", "--output", str(slow)],
+        lambda: metrics.is_file() and '"event": "train"' in metrics.read_text(),
+        wait=120,
+    )  # fmt: skip
+    assert code == 130, err
     records = [json.loads(line) for line in (slow / "metrics.jsonl").read_text().splitlines()]
     events = [r["event"] for r in records]
     assert "interrupted" in events
@@ -240,3 +212,4 @@ def test_cli_train_then_ctrl_c_keeps_a_usable_adapter(
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    assert f"resuming from {stopped_at:07d}_adapters.safetensors" in result.stderr

@@ -38,13 +38,18 @@ def test_generated_training_data_never_overlaps_the_builtin_suite(tmp_path: Path
     assert dataset_overlaps(tmp_path / "d", load_suite("builtin").prompts, n=5) == []
 
 
-def test_generated_examples_are_whole_trajectories() -> None:
+def test_each_tool_request_teaches_its_call_and_what_follows_the_result() -> None:
+    """Two examples per request, each ending in the message it teaches: with mask_prompt only the
+    last assistant message is trained, so a trajectory alone would never teach the call."""
     rows = generate_tool_calling(40, seed=2)
-    tool_rows = [r for r in rows if r["category"] != "no_tool"]
-    assert tool_rows and all(
-        [m["role"] for m in r["messages"]] == ["user", "assistant", "tool", "assistant"] for r in tool_rows
+    shapes = {tuple(m["role"] for m in r["messages"]) for r in rows if r["category"] != "no_tool"}
+    assert shapes == {("user", "assistant"), ("user", "assistant", "tool", "assistant")}
+    calls = [r for r in rows if len(r["messages"]) == 2 and r["category"] != "no_tool"]
+    assert calls and all(r["messages"][-1]["tool_calls"] for r in calls)
+    whole = [r for r in rows if len(r["messages"]) == 4]
+    assert whole and all(
+        r["messages"][-1]["content"] and "tool_calls" not in r["messages"][-1] for r in whole
     )
-    assert all(r["messages"][-1]["content"] and "tool_calls" not in r["messages"][-1] for r in tool_rows)
 
 
 def test_lint_cli_lists_overlaps_and_exits_1(tmp_path: Path) -> None:

@@ -175,3 +175,26 @@ def test_a_line_that_is_not_utf8_is_an_error_with_its_line(tmp_path: Path) -> No
     report = validate_dataset(tmp_path)
     assert [(Path(f.file).name, f.line) for f in report.errors] == [("train.jsonl", 2)]
     assert "not valid UTF-8 (byte 0xe9 at column 47)" in report.errors[0].message
+
+
+def test_mask_prompt_that_would_hide_the_calls_is_said(tmp_path: Path) -> None:
+    from punie.data.dataset_check import mask_prompt_warning
+    from punie.data.generate_tool_calling import generate_tool_calling
+
+    call = {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"function": {"name": "ls", "arguments": "{}"}}],
+    }
+    whole = {"messages": [{"role": "user", "content": "x"}, call, {"role": "tool", "content": "a"},
+                          {"role": "assistant", "content": "done"}]}  # fmt: skip
+    (tmp_path / "train.jsonl").write_text(json.dumps(whole) + "\n" + json.dumps(whole) + "\n")
+    warning = mask_prompt_warning(tmp_path)
+    assert (
+        warning is not None
+        and "2 example(s) (lines 1, 2) call tools before their last message and none" in warning
+    )
+    generated = tmp_path / "gen"
+    generated.mkdir()
+    (generated / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in generate_tool_calling(40)))
+    assert mask_prompt_warning(generated) is None  # each call also ends an example of its own

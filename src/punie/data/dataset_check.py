@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,53 @@ def decoded_lines(raw_lines: Iterable[bytes], file: str) -> tuple[list[str], lis
                 )
             )
     return lines, found
+
+
+def untrained_calls(example: Any) -> bool:
+    """Pure: with mask_prompt mlx-lm trains only an example's last message; True when an earlier
+    assistant message carries tool calls that training will therefore never teach."""
+    messages = example.get("messages") if isinstance(example, dict) else None
+    if not isinstance(messages, list) or len(messages) < 2:
+        return False
+    return any(
+        isinstance(m, dict) and m.get("role") == "assistant" and m.get("tool_calls") for m in messages[:-1]
+    )
+
+
+def ends_in_call(example: Any) -> bool:
+    messages = example.get("messages") if isinstance(example, dict) else None
+    return bool(
+        isinstance(messages, list)
+        and messages
+        and isinstance(messages[-1], dict)
+        and messages[-1].get("tool_calls")
+    )
+
+
+def mask_prompt_warning(directory: Path) -> str | None:
+    """One line when, with mask_prompt, the training split would never teach a tool call: calls
+    sit only in earlier assistant turns and no example ends in one (None when calls are taught)."""
+    path = directory / "train.jsonl"
+    if not path.is_file():
+        return None
+    hidden, taught = [], 0
+    with open(path, encoding="utf-8", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                example = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            taught += ends_in_call(example)
+            if untrained_calls(example):
+                hidden.append(number)
+    if not hidden or taught:
+        return None
+    shown = ", ".join(str(n) for n in hidden[:5]) + (", ..." if len(hidden) > 5 else "")
+    return (
+        f"{path}: {len(hidden)} example(s) (lines {shown}) call tools before their last message and none "
+        "ends in a call; with --mask-prompt only the last message is trained, so no call is ever "
+        "learned: add examples that end at the call (punie dataset generate does)"
+    )
 
 
 def validate_dataset(

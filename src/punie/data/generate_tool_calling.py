@@ -68,18 +68,21 @@ def _call(name: str, arguments: dict[str, Any]) -> Message:
     return Message("assistant", "", (ToolCall(name, arguments),))
 
 
-def _trajectory(user: str, call: Message, result: str, answer: str, category: str) -> dict[str, Any]:
-    """The whole turn the agent loop runs: request, call, the tool's result, the final answer. A
-    model trained on it learns what follows a result, and that it then stops calling."""
-    messages = (Message("user", user), call, Message("tool", result), Message("assistant", answer))
-    return ChatExample(messages, tuple(AGENT_TOOLS), category).to_dict()
+def _trajectory(user: str, call: Message, result: str, answer: str, category: str) -> list[dict[str, Any]]:
+    """The turn the agent loop runs, as two examples: request -> call, and request -> call ->
+    the tool's result -> final answer. Each ends in the assistant message it teaches: with
+    mask_prompt mlx-lm trains only an example's last message, so a whole trajectory alone would
+    teach the final answer and never the call (the model then answers without calling)."""
+    tools = tuple(AGENT_TOOLS)
+    whole = (Message("user", user), call, Message("tool", result), Message("assistant", answer))
+    return [ChatExample(whole[:2], tools, category).to_dict(), ChatExample(whole, tools, category).to_dict()]
 
 
 def _text_of(path: str) -> str:
     return next((text for suffix, text in FILE_TEXT.items() if path.endswith(suffix)), "(empty)\n")
 
 
-def one_example(rng: random.Random) -> dict[str, Any]:
+def one_example(rng: random.Random) -> list[dict[str, Any]]:
     kind = rng.choices(["read", "write", "run", "none"], weights=[4, 2, 2, 2])[0]
     if kind == "read":
         path = rng.choice(PATHS)
@@ -112,10 +115,13 @@ def one_example(rng: random.Random) -> dict[str, Any]:
         )
     question, answer = rng.choice(NO_TOOL)
     messages = (Message("user", question), Message("assistant", answer))
-    return ChatExample(messages, tuple(AGENT_TOOLS), "no_tool").to_dict()
+    return [ChatExample(messages, tuple(AGENT_TOOLS), "no_tool").to_dict()]
 
 
 def generate_tool_calling(n: int, seed: int = 0) -> list[dict[str, Any]]:
-    """Pure: `n` examples, the same for the same seed."""
+    """Pure: `n` examples, the same for the same seed (a tool request gives two: see _trajectory)."""
     rng = random.Random(seed)
-    return [one_example(rng) for _ in range(n)]
+    rows: list[dict[str, Any]] = []
+    while len(rows) < n:
+        rows.extend(one_example(rng))
+    return rows[:n]

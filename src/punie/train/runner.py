@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie.data.dataset_check import chat_token_counter, validate_dataset
+from punie.data.dataset_check import chat_token_counter, mask_prompt_warning, validate_dataset
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import UsageError
 from punie.runtime.atomic import remove_stale_temps, write_json_atomic
@@ -127,6 +127,8 @@ async def run_training(
         raise UsageError(sizes)
     model_dir = resolve_model(config.model, "train", progress=progress).path
     template = check_dataset(config.data_dir, model_dir, config.max_seq_length)
+    if config.mask_prompt and (hidden := mask_prompt_warning(config.data_dir)):
+        _say(progress, f"warning: {hidden}")
     adapter_dir = config.adapter_dir
     stale = remove_stale_temps(adapter_dir)
     if stale:
