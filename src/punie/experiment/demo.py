@@ -1,7 +1,7 @@
 """`punie demo`: the whole loop on the embedded model, sized for a 2-core CPU in under 10 minutes.
 
 Stages (each skipped when already done, so Ctrl-C and a rerun resume): prepare the model, generate
-a tool-calling dataset, benchmark training speed (journal: "Benchmark: Training Speed"), then
+a tool-calling dataset with replay answers of the base model mixed in, benchmark training speed (journal: "Benchmark: Training Speed"), then
 `experiment run` for one adapter on a demo-sized suite.
 """
 
@@ -14,12 +14,15 @@ from pathlib import Path
 from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
+from punie.data.replay import collect_replay, mix_replay
 from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.entries import benchmark_entry
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import record
 from punie.runtime.models import resolve_model
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.process import ServerProcess
 from punie.train.benchmark import BenchmarkResult, run_training_benchmark
 
 BENCHMARK_STEP = "Benchmark: Training Speed"
@@ -37,7 +40,6 @@ class DemoConfig:
     # (mask_prompt), which keeps the adapter from forgetting how to answer without tools.
     train: dict[str, object] = dataclasses.field(
         default_factory=lambda: {
-            "learning_rate": 2e-4,  # 30 iterations need a larger step than the 100-iteration default
             "batch_size": 2,
             "max_seq_length": 768,
             "val_batches": 2,
@@ -47,6 +49,8 @@ class DemoConfig:
     eval: EvalSettings = dataclasses.field(
         default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4, per_category=6)
     )
+    replay: float = 0.5  # replay examples per tool-calling example (punie.data.replay)
+    replay_max_tokens: int = 160
     force: bool = False
     device: str = "auto"
 
@@ -59,11 +63,24 @@ class DemoConfig:
         return self.workdir / "JOURNAL.md"
 
 
-def make_dataset(directory: Path, examples: int) -> bool:
-    """Generate the demo dataset once; False when it is already there."""
+async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
+    """Generate the demo dataset once (False when it is already there): the tool-calling examples,
+    plus the base model's own answers to general, code and reasoning requests at `replay` per
+    example, so the adapter keeps answering code and questions (self-distillation)."""
+    directory = config.data_dir
     if (directory / "train.jsonl").is_file():
         return False
-    splits = split_examples(generate_tool_calling(examples, seed=0), valid=0.1, test=0.0, seed=0)
+    rows = generate_tool_calling(config.examples, seed=0)
+    if config.replay:
+        async with ServerProcess(
+            ServerConfig(model_path=config.model, port=0, device=config.device)
+        ) as server:
+            answers = await collect_replay(
+                server.config.base_url, SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
+            )
+        hooks.step(f"replay: kept {len(answers)} complete answers of the base model")
+        rows = mix_replay(rows, answers, config.replay, seed=0)
+    splits = split_examples(rows, valid=0.1, test=0.0, seed=0)
     write_dataset(directory, {k: v for k, v in splits.items() if v})
     return True
 
@@ -92,7 +109,7 @@ async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | 
 async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None = None) -> ExperimentResult:
     hooks.step(f"preparing {config.model}")
     resolve_model(config.model, "train", progress=hooks.step)
-    if make_dataset(config.data_dir, config.examples):
+    if await make_dataset(config, hooks):
         hooks.step(f"generated {config.examples} tool-calling examples in {config.data_dir}")
     result = await benchmark_once(config, bench_hooks or hooks)
     if result is not None and result.verdict is not None:
