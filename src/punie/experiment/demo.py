@@ -1,7 +1,8 @@
 """`punie demo`: the whole loop on the embedded model, sized for a 2-core CPU in under 10 minutes.
 
 Stages (each skipped when already done, so Ctrl-C and a rerun resume): prepare the model, generate
-a tool-calling dataset with replay answers of the base model mixed in, benchmark training speed (journal: "Benchmark: Training Speed"), then
+a tool-calling dataset with replay answers of the base model mixed in, benchmark training speed
+(journal: "Benchmark: Training Speed"), then
 `experiment run` for one adapter on a demo-sized suite.
 """
 
