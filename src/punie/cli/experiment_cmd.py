@@ -18,8 +18,6 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.grid import (
     Axis,
-    cell_config,
-    cells,
     grid_page,
     grid_rows,
     parse_axis,
@@ -184,17 +182,17 @@ app.command("grid")(run)
 
 def _grid(config: ExperimentConfig, name: str, axes: list[Axis], iters: int) -> None:
     page = grid_page(config, name)
-    for cell in cells(axes):  # every cell's settings checked before the first one runs
-        cell_config(config, name, cell)
     kept = f"finished cells are kept under {page.parent}; run the same command again to continue the grid"
     with say_what_was_kept(lambda: kept):
-        results = []
-        for cell in cells(axes):
-            cell_iters = int(cell.get("iters", iters))
-            with cli_hooks(cell_iters) as hooks:
-                results += asyncio.run(
-                    run_grid(config, name, [Axis(k, (v,)) for k, v in cell.items()], hooks)
-                )
+        results = asyncio.run(
+            run_grid(
+                config,
+                name,
+                axes,
+                Hooks(ui.step),
+                hooks_for=lambda cell: cli_hooks(int(cell.training.get("iters", iters))),
+            )
+        )
     headers, rows = grid_rows(results)
     ui.table(f"grid {name}: adapter scores (95% CI, n) and decisions", headers, rows)
     write_text_atomic(page, render_grid_html(name, results))

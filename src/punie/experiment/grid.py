@@ -10,6 +10,7 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
@@ -106,14 +107,17 @@ async def run_grid(
     axes: Sequence[Axis],
     hooks: Hooks,
     run: Runner = run_experiment,
+    hooks_for: Callable[[ExperimentConfig], AbstractContextManager[Hooks]] | None = None,
 ) -> list[tuple[dict[str, Any], ExperimentResult]]:
-    """Run every cell in turn (finished ones are no-ops, so a rerun resumes the grid)."""
+    """Run every cell in turn (finished ones are no-ops, so a rerun resumes the grid); `hooks_for`
+    gives a cell its own progress (the CLI sizes its training bar to the cell's iterations)."""
     plan = cells(axes)
     configs = [cell_config(base, grid, cell) for cell in plan]  # every cell checked before any runs
     done = []
     for index, (cell, config) in enumerate(zip(plan, configs, strict=True), start=1):
         hooks.step(f"grid cell {index}/{len(plan)}: {config.name}")
-        done.append((cell, await run(config, hooks)))
+        with hooks_for(config) if hooks_for else nullcontext(hooks) as cell_hooks:
+            done.append((cell, await run(config, cell_hooks)))
     return done
 
 
