@@ -8,14 +8,13 @@ are a sentence, so 8 words). Pure functions over parsed examples and prompts.
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from punie.data.validate import SPLITS
+from punie.data.jsonl_io import dataset_examples
 from punie.eval.suite import EvalPrompt
 
 NGRAM = 8
@@ -84,20 +83,6 @@ def find_overlaps(
                 found.append(Overlap(file, line, grams[shared], f"shares {n} words: '{' '.join(shared)}'"))
                 break
     return found
-
-
-def dataset_examples(directory: Path) -> Iterator[tuple[str, int, Any]]:
-    """(file, line, example) for every parseable line of the dataset's splits."""
-    for split in SPLITS:
-        path = directory / f"{split}.jsonl"
-        if not path.is_file():
-            continue
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            for number, line in enumerate(handle, start=1):
-                try:
-                    yield str(path), number, json.loads(line)
-                except json.JSONDecodeError:
-                    continue  # `dataset validate` reports it
 
 
 def dataset_overlaps(directory: Path, prompts: Iterable[EvalPrompt], n: int = NGRAM) -> list[Overlap]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from punie.data.findings import Finding
 from punie.data.formats import as_chat
+from punie.data.jsonl_io import dataset_examples
 from punie.data.validate import SPLITS, check_lines
 
 TokenCounter = Callable[[dict[str, Any]], int]
@@ -100,15 +100,10 @@ def mask_prompt_warning(directory: Path) -> str | None:
     if not path.is_file():
         return None
     hidden, taught = [], 0
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            try:
-                example = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            taught += ends_in_call(example)
-            if untrained_calls(example):
-                hidden.append(number)
+    for _, number, example in dataset_examples(directory, ("train",)):
+        taught += ends_in_call(example)
+        if untrained_calls(example):
+            hidden.append(number)
     if not hidden or taught:
         return None
     shown = ", ".join(str(n) for n in hidden[:5]) + (", ..." if len(hidden) > 5 else "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +58,18 @@ def dataset_hash(directory: Path) -> str:
             digest.update(split.encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+def dataset_examples(directory: Path, splits: Iterable[str] = SPLITS) -> Iterator[tuple[str, int, Any]]:
+    """(file, line, example) for every parseable line of the dataset's `splits` (a line that does
+    not parse is skipped: `dataset validate` reports it)."""
+    for split in splits:
+        path = directory / f"{split}.jsonl"
+        if not path.is_file():
+            continue
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            for number, line in enumerate(handle, start=1):
+                try:
+                    yield str(path), number, json.loads(line)
+                except json.JSONDecodeError:
+                    continue
