@@ -9,6 +9,7 @@ from punie.errors import UsageError
 from punie.train.checkpoints import (
     best_checkpoint,
     check_resume,
+    checkpoint_due,
     latest_checkpoint,
     safetensors_problem,
     trainable_shape,
@@ -150,9 +151,25 @@ def test_resume_takes_the_newest_complete_checkpoint_and_names_torn_ones(tmp_pat
         resume_point(tmp_path, config)
 
 
-def test_checkpoints_fall_on_reported_steps() -> None:
-    with pytest.raises(UsageError, match=r"save_every \(5\) must be a multiple of steps_per_report \(2\)"):
-        LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), save_every=5, steps_per_report=2)
+def test_reports_come_every_step_on_the_cpu_and_every_tenth_on_a_gpu() -> None:
+    config = LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"))
+    assert lora_args(config, device="cpu")["steps_per_report"] == 1
+    assert lora_args(config, device="gpu")["steps_per_report"] == 10
+    explicit = LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), save_every=5, steps_per_report=2)
+    assert lora_args(explicit, device="gpu")["steps_per_report"] == 2
+    with pytest.raises(UsageError, match="steps_per_report must be from 1"):
+        LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), steps_per_report=0)
+
+
+def test_a_checkpoint_is_saved_at_the_first_report_past_each_multiple() -> None:
+    reports = [10, 20, 30, 35]  # every 10 steps, and the run's last step (35)
+    last, saved = 0, []
+    for iteration in reports:
+        if checkpoint_due(last, iteration, save_every=15, total=35):
+            saved.append(iteration)
+        last = iteration
+    assert saved == [20, 30, 35]  # 15 -> reported at 20, 30, the end
+    assert [i for i in range(1, 7) if checkpoint_due(i - 1, i, 2, 6)] == [2, 4, 6]  # every step reported
 
 
 def test_resume_refuses_a_different_shape(tmp_path: Path) -> None:

@@ -16,8 +16,9 @@ def combine_repeats(
     """One result over several repeats: median and spread over every timed iteration of all."""
     if len(results) == 1:
         return results[0]
-    timed = [s for r in results for s in r.iteration_seconds[r.warmup_iters :]]
-    tokens = sum(r.tokens_per_second * sum(r.iteration_seconds[r.warmup_iters :]) for r in results)
+    timed = [r.iteration_seconds[i] for r in results for i in r.timed_reports()]
+    durations = [r.timed_duration() for r in results]
+    tokens = sum(r.tokens_per_second * d for r, d in zip(results, durations, strict=True))
     median = statistics.median(timed)
     load = statistics.median(r.load_seconds for r in results)
     peaks = [r.peak_memory_gb for r in results if r.peak_memory_gb is not None]
@@ -25,7 +26,7 @@ def combine_repeats(
         results[0],
         seconds_per_iter=median,
         total_seconds=statistics.median(r.total_seconds for r in results),
-        tokens_per_second=tokens / sum(timed),
+        tokens_per_second=tokens / sum(durations),
         load_seconds=load,
         min_seconds_per_iter=min(timed),
         max_seconds_per_iter=max(timed),
@@ -33,6 +34,7 @@ def combine_repeats(
         peak_rss_gb=max(r.peak_rss_gb for r in results),
         iteration_seconds=tuple(s for r in results for s in r.iteration_seconds),
         iteration_tokens_per_second=tuple(t for r in results for t in r.iteration_tokens_per_second),
+        report_steps=tuple(n for r in results for n in (r.report_steps or (1,) * len(r.iteration_seconds))),
         repeats=len(results),
         verdict=verdict(median, load, thresholds),
     )

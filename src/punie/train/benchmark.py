@@ -13,10 +13,10 @@ from typing import Any
 from punie.data.dummy import create_dummy_dataset
 from punie.runtime.blas import BlasChoice, find_blas
 from punie.runtime.device import resolve_device
-from punie.runtime.models import DEFAULT_MODEL, resolve_model
+from punie.runtime.models import DEFAULT_MODEL, ResolvedModel, resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
 from punie.train.events import aggregate_tokens_per_second
-from punie.train.lora_config import LoRAConfig, default_dtype, lora_args
+from punie.train.lora_config import LoRAConfig, default_dtype, lora_args, report_every
 from punie.train.shapes import get_shape
 from punie.train.verdict import Thresholds, Verdict, verdict
 
@@ -57,19 +57,39 @@ class BenchmarkResult:
     mlx_version: str = ""
     mlx_lm_version: str = ""
     trainable_parameters: int = 0
+    # one entry per report: a window of `report_steps` iterations (see report_every)
     iteration_seconds: tuple[float, ...] = ()
     iteration_tokens_per_second: tuple[float, ...] = ()
+    report_steps: tuple[int, ...] = ()
     repeats: int = 1
     verdict: Verdict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def timed_reports(self) -> list[int]:
+        """Indexes of the reports whose window starts after the warm-up (all when none does)."""
+        steps = self.report_steps or (1,) * len(self.iteration_seconds)
+        ends = [sum(steps[: i + 1]) for i in range(len(steps))]
+        timed = [
+            i for i, (end, n) in enumerate(zip(ends, steps, strict=True)) if end - n >= self.warmup_iters
+        ]
+        return timed or list(range(len(steps)))
+
+    def timed_duration(self) -> float:
+        """Seconds of training in the timed reports' windows."""
+        steps = self.report_steps or (1,) * len(self.iteration_seconds)
+        return sum(self.iteration_seconds[i] * steps[i] for i in self.timed_reports())
+
 
 def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> dict[str, Any]:
     """The child's spec through the same `LoRAConfig` and builder as `punie train`: one set of
     defaults (scale, dropout, learning rate), so a benchmark times the training users run."""
-    iters = opts["num_iters"]
+    iters, device = opts["num_iters"], opts.get("device", "cpu")
+    # Reports far enough apart to cost little (report_every), close enough that at least two
+    # windows follow the warm-up: the benchmark's per-iteration figures are per window.
+    wanted = report_every(opts.get("steps_per_report"), device)
+    report = wanted if opts.get("steps_per_report") else max(1, min(wanted, (iters - opts["warmup"]) // 2))
     config = LoRAConfig(
         data_dir=data_dir,
         adapter_dir=adapter_dir,
@@ -79,10 +99,15 @@ def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> di
         max_seq_length=opts["max_seq_length"],
         rank=opts["lora_rank"],
         steps_per_eval=iters + 1,  # the trainer still validates at the first and last step
-        save_every=iters + 1,
+        save_every=iters + 1,  # past the end: a benchmark saves only its last step
         val_batches=1,
+        steps_per_report=report,
     )
-    return {"model": str(model_dir), "dtype": opts.get("dtype"), "lora_args": lora_args(config)}
+    return {
+        "model": str(model_dir),
+        "dtype": opts.get("dtype"),
+        "lora_args": lora_args(config, device=device),
+    }
 
 
 async def run_training_benchmark(
@@ -99,6 +124,8 @@ async def run_training_benchmark(
     blas: BlasChoice | None = None,
     device: str = "auto",
     shape: str | None = None,
+    tokenizer_dir: Path | None = None,
+    steps_per_report: int | None = None,
     thresholds: Thresholds = Thresholds(),
     on_event: EventHandler | None = None,
     progress: Callable[[str], None] | None = None,
@@ -115,7 +142,10 @@ async def run_training_benchmark(
     if shape is not None:
         get_shape(shape)  # an unknown name fails here, before any child starts
         model_path = DEFAULT_MODEL  # the embedded model lends its tokenizer to the random weights
-    resolved = resolve_model(model_path, "serve" if quantized_base else "train", progress=progress)
+    if shape is not None and tokenizer_dir is not None:  # ... or a directory of tokenizer files
+        resolved = ResolvedModel(name=str(tokenizer_dir), path=tokenizer_dir)
+    else:
+        resolved = resolve_model(model_path, "serve" if quantized_base else "train", progress=progress)
     blas = find_blas() if blas is None else blas
     warmup = min(warmup_iters, num_iters - 1)
     with tempfile.TemporaryDirectory(prefix="punie-bench-") as tmp:
@@ -133,19 +163,23 @@ async def run_training_benchmark(
             num_layers=num_layers,
             lora_rank=lora_rank,
             max_seq_length=max_seq_length,
+            steps_per_report=steps_per_report,
+            device=chosen,
+            warmup=warmup,
         )
         spec.update(device=chosen, dtype=default_dtype(chosen, None), shape=shape)
         run = await run_training_child(spec, work, blas=blas, on_event=on_event)
     summary = run.summary
     per_iter = tuple(report.seconds_per_iter for report in summary.train)
-    timed = per_iter[warmup:] or per_iter
-    timed_reports = summary.train[warmup:] or summary.train
+    # the windows that start after the warm-up (one report a window: see report_every)
+    timed_reports = tuple(r for r in summary.train if r.iteration - r.steps >= warmup) or summary.train
+    timed = tuple(report.seconds_per_iter for report in timed_reports)
     median = statistics.median(timed)
     load = summary.load_seconds or 0.0
     return BenchmarkResult(
         model_path=f"random weights, shape {shape}" if shape else model_path,
         seconds_per_iter=median,
-        total_seconds=sum(per_iter),
+        total_seconds=sum(r.seconds for r in summary.train),
         num_iters=num_iters,
         peak_memory_gb=summary.peak_memory_gb,
         tokens_per_second=aggregate_tokens_per_second(timed_reports),
@@ -167,5 +201,6 @@ async def run_training_benchmark(
         trainable_parameters=summary.trainable_parameters or 0,
         iteration_seconds=per_iter,
         iteration_tokens_per_second=tuple(r.tokens_per_second for r in summary.train),
+        report_steps=tuple(r.steps for r in summary.train),
         verdict=verdict(median, load, thresholds),
     )

@@ -16,6 +16,13 @@ from punie.train.events import ValReport
 CHECKPOINT = re.compile(r"^(\d{7})_adapters\.safetensors$")
 
 
+def checkpoint_due(last: int, iteration: int, save_every: int, total: int) -> bool:
+    """Pure: whether a report at `iteration` (the one before was at `last`) saves a checkpoint:
+    the first report at or past each multiple of `save_every`, and the run's last step. Reports
+    come every `steps_per_report` steps, so a multiple itself may never be reported."""
+    return iteration // save_every > last // save_every or iteration == total
+
+
 def checkpoints(adapter_dir: Path) -> dict[int, Path]:
     """iteration -> checkpoint file written by mlx-lm every `save_every` iterations."""
     found = {}

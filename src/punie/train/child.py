@@ -107,20 +107,32 @@ def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
 
 
 def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any, run: RunPlan) -> Any:
-    """Reports every step with the run's continued iteration number, saves the checkpoints
-    itself (atomically), and on SIGTERM saves the last completed step and stops."""
+    """Reports each of mlx-lm's reports (every `steps_per_report` steps: the window's mean loss
+    and rates) with the run's continued iteration number, saves a checkpoint at the first report
+    at or past each multiple of `save_every` and at the end (atomically), and on SIGTERM saves the
+    last completed step and stops."""
     from mlx_lm.tuner.callbacks import TrainingCallback
 
+    from punie.train.checkpoints import checkpoint_due
+
     class Reporter(TrainingCallback):  # type: ignore[misc]
+        last = run.start
+
         def on_train_loss_report(self, train_info: dict[str, Any]) -> None:
             iteration = run.start + int(train_info["iteration"])
-            writer.emit("train", **{**{k: float(v) for k, v in train_info.items()}, "iteration": iteration})
-            if iteration % run.save_every == 0 or iteration == run.total:
+            steps = iteration - self.last
+            fields = {k: float(v) for k, v in train_info.items()}
+            # mlx-lm divides steps_per_report by the window's time, also for a shorter last window
+            fields["iterations_per_second"] *= steps / args.steps_per_report
+            writer.emit("train", **{**fields, "iteration": iteration, "steps": steps})
+            due = checkpoint_due(self.last, iteration, run.save_every, run.total)
+            self.last = iteration
+            if due:
                 saved = save_checkpoint(model, run.adapter_dir, iteration)
-                fields: dict[str, Any] = {"file": saved.name}
+                extra: dict[str, Any] = {"file": saved.name}
                 if run.measure_checkpoints:
-                    fields["val_loss"] = _checkpoint_val_loss(model, valid_set, args)
-                writer.emit("checkpoint", iteration=iteration, **fields)
+                    extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args)
+                writer.emit("checkpoint", iteration=iteration, **extra)
             if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
                 saved = save_checkpoint(model, run.adapter_dir, iteration)
                 writer.emit("interrupted", iteration=iteration, adapter=str(saved))

@@ -11,7 +11,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class TrainReport:
-    """One `on_train_loss_report` from mlx-lm's trainer."""
+    """One `on_train_loss_report` from mlx-lm's trainer: the `steps` iterations up to `iteration`
+    (mlx-lm reports every `steps_per_report` steps; loss and rates are over that window)."""
 
     iteration: int
     train_loss: float
@@ -20,6 +21,12 @@ class TrainReport:
     tokens_per_second: float
     trained_tokens: float
     peak_memory_gb: float
+    steps: int = 1
+
+    @property
+    def seconds(self) -> float:
+        """Training time of the window (validation and saving excluded)."""
+        return self.steps * self.seconds_per_iter
 
     @property
     def seconds_per_iter(self) -> float:
@@ -34,8 +41,8 @@ TOKENS_PER_SECOND = (
 
 def aggregate_tokens_per_second(reports: Sequence[TrainReport]) -> float:
     """Tokens over time across `reports` (each report's rate weighted by its duration)."""
-    seconds = sum(r.seconds_per_iter for r in reports)
-    return sum(r.tokens_per_second * r.seconds_per_iter for r in reports) / seconds if seconds else 0.0
+    seconds = sum(r.seconds for r in reports)
+    return sum(r.tokens_per_second * r.seconds for r in reports) / seconds if seconds else 0.0
 
 
 def training_tokens_per_second(reports: Sequence[TrainReport]) -> float:
@@ -95,6 +102,7 @@ def train_report(event: dict[str, Any]) -> TrainReport:
         tokens_per_second=float(event["tokens_per_second"]),
         trained_tokens=float(event.get("trained_tokens", 0.0)),
         peak_memory_gb=float(event.get("peak_memory", 0.0)),
+        steps=int(event.get("steps", 1)),
     )
 
 

@@ -48,6 +48,25 @@ SHAPES: dict[str, Shape] = {
             },
         ),
         Shape(
+            "tiny-llama",
+            "a tiny llama (4 layers, hidden 64; the embedded vocabulary): steps of tens of ms on "
+            "a CPU, so a fixed per-step cost of the trainer's wrapper shows",
+            {
+                "model_type": "llama",
+                "hidden_size": 64,
+                "num_hidden_layers": 4,
+                "intermediate_size": 128,
+                "num_attention_heads": 4,
+                "num_key_value_heads": 2,
+                "head_dim": 16,
+                "vocab_size": 49152,
+                "rms_norm_eps": 1e-5,
+                "rope_theta": 10000.0,
+                "tie_word_embeddings": True,
+                "max_position_embeddings": 2048,
+            },
+        ),
+        Shape(
             "qwen2.5-7b",
             "a 7B dense model (Qwen2.5-7B shape: 28 layers, hidden 3584)",
             {
