@@ -142,7 +142,7 @@ def punie_run(data: Path, opts: argparse.Namespace, **extra: Any) -> tuple[Bench
             **extra,
         )
     )
-    return ours, statistics.median(ours.iteration_tokens_per_second[ours.warmup_iters :])
+    return ours, statistics.median(ours.iteration_tokens_per_second[i] for i in ours.timed_reports())
 
 
 def run_json(cmd: list[str]) -> dict[str, Any]:
@@ -216,6 +216,98 @@ def gpu_main(opts: argparse.Namespace) -> None:
         print(f"| {shape} | {label} | {f'{rate:.0f}' if rate else '-'} | {ratio} | {note} |")
 
 
+Stamp = tuple[int, float, float]  # iteration, time.time(), trained tokens so far
+
+
+def wall_seconds_per_iter(stamps: list[Stamp], start: int, end: int) -> tuple[float, float]:
+    """Wall-clock s/iter and tokens/s from the report at iteration `start` to the one at `end`:
+    everything the loop does in between counts (steps, reporting, callbacks, a wrapper's work)."""
+    first = next(s for s in stamps if s[0] == start)
+    last = next(s for s in stamps if s[0] == end)
+    seconds = last[1] - first[1]
+    return seconds / (end - start), (last[2] - first[2]) / seconds
+
+
+def overhead_pair(target: str, data: Path, opts: argparse.Namespace, device: str) -> dict[str, float]:
+    """One raw mlx-lm run (its default report every 10 steps) and one punie run of `target` (a
+    --shape name, or the embedded model), same data, seed and LoRA; s/iter over the same
+    iterations (after `opts.warmup`), measured by wall clock in both."""
+    shape = target.removeprefix("shape:") if target.startswith("shape:") or target not in EMBEDDED else None
+    if shape:
+        get_shape(shape)
+    tokenizer = opts.tokenizer_dir or resolve_model("smollm2-135m", "train").path
+    source = ["--shape", shape, "--tokenizer-dir", str(tokenizer)] if shape else ["--model", str(tokenizer)]
+    dtype = "float32" if device == "cpu" else "bfloat16"
+    flags = ["--steps-per-report", str(opts.raw_report), "--dtype", dtype]
+    env = build_child_env(os.environ, find_blas())
+    cmd = [sys.executable, str(Path(__file__).with_name("raw_mlx_shape.py")), *source, "--data", str(data)]
+    proc = subprocess.run([*cmd, *shared_flags(opts), *flags], env=env, capture_output=True, text=True)
+    if proc.returncode:
+        raise SystemExit(f"raw mlx-lm failed: {proc.stderr.strip().splitlines()[-1:]}")
+    raw = json.loads(proc.stdout.strip().splitlines()[-1])
+    events: list[Stamp] = []
+
+    def collect(event: dict[str, Any]) -> None:
+        if event.get("event") == "train":
+            events.append((int(event["iteration"]), float(event["time"]), float(event["trained_tokens"])))
+
+    asyncio.run(
+        run_training_benchmark(
+            "smollm2-135m",
+            opts.iters,
+            data_dir=data,
+            batch_size=opts.batch_size,
+            num_layers=opts.num_layers,
+            lora_rank=opts.rank,
+            max_seq_length=opts.max_seq_length,
+            warmup_iters=opts.warmup,
+            device=device,
+            shape=shape,
+            tokenizer_dir=Path(opts.tokenizer_dir) if opts.tokenizer_dir and shape else None,
+            steps_per_report=opts.punie_report,
+            on_event=collect,
+        )
+    )
+    raw_stamps = [(int(r[0]), float(r[1]), float(r[2])) for r in raw["reports"]]
+    shared = sorted({r[0] for r in raw_stamps} & {e[0] for e in events})  # reported by both
+    start = next((i for i in shared if i >= opts.warmup), shared[0])
+    raw_s, raw_tok = wall_seconds_per_iter(raw_stamps, start, shared[-1])
+    punie_s, punie_tok = wall_seconds_per_iter(events, start, shared[-1])
+    return {"raw_s": raw_s, "punie_s": punie_s, "raw_tok": raw_tok, "punie_tok": punie_tok}
+
+
+def overhead_main(opts: argparse.Namespace) -> None:
+    """punie's training child against raw mlx-lm `train_model`, per target, `opts.repeats` pairs
+    (the order alternates, so drift does not favour one side); ratio = raw s/iter / punie s/iter."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data"
+        create_dummy_dataset(data, num_examples=opts.examples)
+        for target in opts.overhead.split(","):
+            for repeat in range(opts.repeats):
+                pair = overhead_pair(target, data, opts, opts.device)
+                rows.append((target, repeat + 1, pair))
+                print(
+                    f"{target} #{repeat + 1}: raw {pair['raw_s'] * 1000:.1f} ms/iter, "
+                    f"punie {pair['punie_s'] * 1000:.1f} ms/iter, "
+                    f"punie / raw {pair['raw_s'] / pair['punie_s']:.3f}",
+                    flush=True,
+                )
+    print(
+        f"\n{opts.device}, batch {opts.batch_size}, max seq {opts.max_seq_length}, LoRA rank {opts.rank}, "
+        f"last {opts.num_layers} layers, {opts.iters} iters, timed from iteration {opts.warmup}; raw reports "
+        f"every {opts.raw_report} steps, punie every {opts.punie_report or 'default'}; wall clock"
+    )
+    print("| target | run | raw ms/iter | punie ms/iter | raw tok/s | punie tok/s | punie / raw |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    for target, repeat, p in rows:
+        print(
+            f"| {target} | {repeat} | {p['raw_s'] * 1000:.1f} | {p['punie_s'] * 1000:.1f} "
+            f"| {p['raw_tok']:.0f} "
+            f"| {p['punie_tok']:.0f} | {p['raw_s'] / p['punie_s']:.3f} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -236,7 +328,26 @@ def main() -> None:
     parser.add_argument(
         "--shapes", default="", help="GPU mode: comma-separated --shape names (random weights)"
     )
+    parser.add_argument(
+        "--overhead",
+        default="",
+        help="targets, comma-separated: a shape (tiny-llama, shape:smollm2-135m: random weights) or "
+        "the embedded model (smollm2-135m): punie's child vs raw train_model",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="--overhead: pairs per target")
+    parser.add_argument(
+        "--tokenizer-dir", help="--overhead: tokenizer files for shapes (default: the embedded model's)"
+    )
+    parser.add_argument(
+        "--raw-report", type=int, default=10, help="--overhead: raw mlx-lm's steps_per_report"
+    )
+    parser.add_argument(
+        "--punie-report", type=int, help="--overhead: punie's steps_per_report (default: its own)"
+    )
     opts = parser.parse_args()
+    if opts.overhead:
+        overhead_main(opts)
+        return
     if opts.device == "gpu":
         gpu_main(opts)
         return
