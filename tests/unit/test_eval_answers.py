@@ -13,6 +13,14 @@ from punie.eval.answer_score import extract_code, score_answer, strip_think
         ("<think>maybe 54? no: 56</think>The answer is 56", "56", True),
         ("<think>it is 56</think>The answer is 54", "56", False),
         ("The answer is (B).", "B", True),
+        ("A) Mercury is the closest planet to the Sun.", "A", True),
+        ("B. Paris", "B", True),
+        ("(C)", "C", True),
+        ("A) Berlin\n\nThe correct answer is A) Berlin.", "B", False),
+        ("A) 9\nB) 31\nC) 17", "B", False),  # the options listed, none chosen
+        ("A) 9\nB) 31\nC) 17\n\nThe answer is B) 31.", "B", True),
+        ("A dog has 4 legs.", "A", False),  # an article, not a label
+        ("E.g. the answer is unclear", "E", False),
         ("Answer: c", "C", True),
         ("B", "B", True),
         ("I think A is wrong, the answer is D", "B", False),

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 THINK = re.compile(r"<think>.*?(</think>|$)", re.DOTALL | re.IGNORECASE)
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")
-CHOICE = re.compile(
-    r"(?:answer(?: is)?|option|choice)\s*[:\-]?\s*\(?([A-Ea-e])\)?\b|^\s*\(?([A-Ea-e])\)?[.):]?\s*$",
-    re.MULTILINE | re.IGNORECASE,
-)
+# "the answer is (B)", "Answer: B", "option C"
+STATED = re.compile(r"(?:answer(?: is)?|option|choice)\s*[:\-]?\s*\(?([A-Ea-e])\)?\b", re.IGNORECASE)
+# a line that starts with a choice label: "B", "(B)", "B) Paris ...", "B. Paris", "B: Paris"
+LABEL = re.compile(r"^\s*\(?([A-E])(?:\)|\.(?![A-Za-z])|:|\s*$)", re.MULTILINE)
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|$)", re.DOTALL)
 
 
@@ -32,6 +32,17 @@ class AnswerScore:
     reason: str
 
 
+def choice_letter(text: str) -> str:
+    """Pure: the choice a response makes: the last one it states ("the answer is B"), else the
+    label its lines start with ("B) Paris is ..."), when they name one choice only; a response
+    that lists several labelled options and states none answers nothing."""
+    stated = STATED.findall(text)
+    if stated:
+        return str(stated[-1]).upper()
+    labels = {letter.upper() for letter in LABEL.findall(text)}
+    return labels.pop() if len(labels) == 1 else ""
+
+
 def score_answer(response: str, expected: str) -> AnswerScore:
     """Normalised exact match: numbers (commas, units, 8 == 8.0), choice letters, or short text."""
     text = strip_think(response)
@@ -45,8 +56,7 @@ def score_answer(response: str, expected: str) -> AnswerScore:
         ok = value is not None and abs(value - float(_number(want) or 0.0)) < 1e-9
         return AnswerScore(ok, got, "last number matches" if ok else f"last number {got}, expected {want}")
     if re.fullmatch(r"[A-Ea-e]", want):
-        letters = [a or b for a, b in CHOICE.findall(text)]
-        got = letters[-1].upper() if letters else ""
+        got = choice_letter(text)
         ok = got == want.upper()
         return AnswerScore(
             ok, got, "choice matches" if ok else f"choice {got or 'none'}, expected {want.upper()}"

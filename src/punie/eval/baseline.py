@@ -26,12 +26,16 @@ REGISTRY = "baselines.json"
 
 
 SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "max_turns")  # what makes runs comparable
+# Raised whenever a scorer changes what passes: a baseline scored by an older one is not reused.
+SCORING_VERSION = 2  # 2: a choice stated as "B) Paris ..." counts (answer_score.choice_letter)
 
 
 def baseline_key(model: str, suite_hash: str, settings: dict[str, object]) -> str:
     """Pure: what makes two runs comparable (the adapter aside)."""
     fields = {k: settings.get(k) for k in SAMPLING_KEYS}
-    canonical = json.dumps({"model": model, "suite": suite_hash, **fields}, sort_keys=True)
+    canonical = json.dumps(
+        {"model": model, "suite": suite_hash, "scoring": SCORING_VERSION, **fields}, sort_keys=True
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
