@@ -251,22 +251,14 @@ def overhead_pair(target: str, data: Path, opts: argparse.Namespace, device: str
         if event.get("event") == "train":
             events.append((int(event["iteration"]), float(event["time"]), float(event["trained_tokens"])))
 
-    asyncio.run(
-        run_training_benchmark(
-            "smollm2-135m",
-            opts.iters,
-            data_dir=data,
-            batch_size=opts.batch_size,
-            num_layers=opts.num_layers,
-            lora_rank=opts.rank,
-            max_seq_length=opts.max_seq_length,
-            warmup_iters=opts.warmup,
-            device=device,
-            shape=shape,
-            tokenizer_dir=Path(opts.tokenizer_dir) if opts.tokenizer_dir and shape else None,
-            steps_per_report=opts.punie_report,
-            on_event=collect,
-        )
+    punie_run(
+        data,
+        opts,
+        device=device,
+        shape=shape,
+        tokenizer_dir=Path(opts.tokenizer_dir) if opts.tokenizer_dir and shape else None,
+        steps_per_report=opts.punie_report,
+        on_event=collect,
     )
     raw_stamps = [(int(r[0]), float(r[1]), float(r[2])) for r in raw["reports"]]
     shared = sorted({r[0] for r in raw_stamps} & {e[0] for e in events})  # reported by both
