@@ -10,6 +10,7 @@ the very habits replay is meant to prevent. The requests are disjoint from the b
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,7 +37,22 @@ REPLAY_PROMPTS: tuple[str, ...] = (
     "If a train leaves at 3 pm and travels for 2 hours, when does it arrive?",
     "What is 15 divided by 3?",
     "Which is larger, 0.5 or 0.45?",
+    # The suite's answer formats ("Answer with the number / the letter"), on other questions: the
+    # adapter keeps answering them the way the base model does.
+    "Lena has 9 marbles and gives away 2. How many marbles does she have left? Answer with the number.",
+    "What is 8 times 3? Answer with the number.",
+    "What is 50 minus 18? Answer with the number.",
+    "How many hours are in two days? Answer with the number.",
+    "A spider has 8 legs. Two spiders have how many legs in total? Answer with the number.",
+    "What is a quarter of 40? Answer with the number.",
+    "Which ocean is the largest? A) Atlantic B) Pacific C) Indian. Answer with the letter.",
+    "Which animal is a mammal? A) Shark B) Whale C) Trout. Answer with the letter.",
+    "What number follows 5, 10, 15, 20? Answer with the number.",
+    "Pick the smallest: A) 12 B) 4 C) 25. Answer with the letter.",
+    "Write a Python function `subtract(a, b)` that returns a minus b.",
+    "Write a Python function `cube(n)` that returns n to the power of three.",
 )
+CONCURRENCY = 4  # requests in flight: mlx_lm.server batches unseeded (greedy) requests
 
 
 def replay_example(prompt: str, turn: Turn) -> dict[str, Any] | None:
@@ -74,16 +90,19 @@ async def collect_replay(
         base_url, model_name, SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=0)
     )
     tools = [dict(t) for t in AGENT_TOOLS]
-    kept = []
-    async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0), transport=transport) as http:
-        for prompt in prompts:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def ask(http: httpx.AsyncClient, prompt: str) -> dict[str, Any] | None:
+        async with gate:
             try:
                 turn = await client.complete(http, [{"role": "user", "content": prompt}], tools)
             except ServerError:
                 turn = Turn("", finish_reason="error")
-            example = replay_example(prompt, turn)
-            if example is not None:
-                kept.append(example)
-            if on_answer is not None:
-                on_answer(prompt, example is not None)
-    return kept
+        example = replay_example(prompt, turn)
+        if on_answer is not None:
+            on_answer(prompt, example is not None)
+        return example
+
+    async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0), transport=transport) as http:
+        answers = await asyncio.gather(*(ask(http, prompt) for prompt in prompts))
+    return [example for example in answers if example is not None]  # in the order of `prompts`
