@@ -27,7 +27,7 @@ def demo(
         Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go.", file_okay=False
     ),
     iters: int = typer.Option(30, "--iters", help="Training iterations for the demo adapter."),
-    per_category: int = typer.Option(6, "--per-category", help="Eval prompts per category (0: all)."),
+    per_category: int = typer.Option(0, "--per-category", help="Eval prompts per category (0: all)."),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
