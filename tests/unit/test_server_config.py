@@ -106,3 +106,12 @@ def test_create_server_model_points_at_base_url() -> None:
     model = create_server_model(ServerConfig(model_path="m", port=4321))
     assert model.model_name == "default_model"
     assert str(model.client.base_url).rstrip("/") == "http://127.0.0.1:4321/v1"
+
+
+def test_create_server_model_takes_a_keyed_endpoint() -> None:
+    from punie.eval.endpoint import Endpoint
+
+    endpoint = Endpoint("https://llm.example/v1", api_key="k3y", headers=(("X-Team", "punie"),))
+    model = create_server_model(endpoint, "served")
+    assert model.model_name == "served" and str(model.client.base_url).rstrip("/") == "https://llm.example/v1"
+    assert model.client.api_key == "k3y" and model.client.default_headers["X-Team"] == "punie"

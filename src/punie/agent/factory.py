@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from openai import AsyncOpenAI
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
+from punie.eval.endpoint import Endpoint
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
-
-LOCAL_API_KEY = "punie-local"  # mlx_lm.server ignores keys; the OpenAI client insists on one
 
 
 def server_model_settings(config: ServerConfig) -> ModelSettings:
@@ -19,11 +19,19 @@ def server_model_settings(config: ServerConfig) -> ModelSettings:
     return settings
 
 
-def create_server_model(config: ServerConfig, model_name: str = SERVED_MODEL_NAME) -> OpenAIChatModel:
-    """An `OpenAIChatModel` at `config.base_url`.
+def create_server_model(
+    config: ServerConfig | Endpoint, model_name: str = SERVED_MODEL_NAME
+) -> OpenAIChatModel:
+    """An `OpenAIChatModel` at a managed server's `config.base_url`, or at any `Endpoint` (its key
+    and extra headers go with every request: the provider says where, the model the wire format).
 
     `model_name` defaults to the name `mlx_lm.server` gives the model it was started with; naming
     a path instead would make the server load that path a second time.
     """
-    provider = OpenAIProvider(base_url=config.base_url, api_key=LOCAL_API_KEY)
+    if isinstance(config, Endpoint):
+        client = AsyncOpenAI(
+            base_url=config.url, api_key=config.api_key, default_headers=dict(config.headers)
+        )
+        return OpenAIChatModel(model_name, provider=OpenAIProvider(openai_client=client))
+    provider = OpenAIProvider(base_url=config.base_url, api_key=Endpoint(config.base_url).api_key)
     return OpenAIChatModel(model_name, provider=provider, settings=server_model_settings(config))

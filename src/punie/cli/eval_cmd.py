@@ -13,6 +13,7 @@ from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
+from punie.eval.endpoint import endpoints_from_file, endpoints_from_flags
 from punie.eval.replay import replay_results
 from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
 from punie.eval.results_log import read_results
@@ -91,10 +92,27 @@ def evaluate(
         help="builtin (default), a .yaml/.jsonl suite file, bfcl:CATEGORY or humaneval; "
         "with --replay, the suite the run recorded",
     ),
-    no_server: bool = typer.Option(False, "--no-server", help="Use a running server at --base-url."),
-    base_url: str | None = typer.Option(None, "--base-url", help="OpenAI-compatible URL ending in /v1."),
+    no_server: bool = typer.Option(
+        False, "--no-server", help="Use running servers (--base-url, --endpoints)."
+    ),
+    base_url: list[str] = typer.Option(
+        [], "--base-url", help="OpenAI-compatible URL ending in /v1; repeat it to split the prompts."
+    ),
+    endpoints_file: Path | None = typer.Option(
+        None,
+        "--endpoints",
+        help="YAML list of {url, api_key_env, headers, concurrency} to split the prompts.",
+    ),
+    api_key_env: str | None = typer.Option(
+        None, "--api-key-env", help="Environment variable holding the --base-url servers' API key."
+    ),
+    header: list[str] = typer.Option(
+        [], "--header", help="Extra 'Name: value' header for --base-url servers."
+    ),
     served_name: str = typer.Option(SERVED_MODEL_NAME, "--served-model", help="Model name to request."),
-    concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", help="Prompts in flight at once."),
+    concurrency: int = typer.Option(
+        DEFAULT_CONCURRENCY, "--concurrency", help="Prompts in flight at once (per --base-url)."
+    ),
     temperature: float = typer.Option(0.0, "--temperature"),
     top_p: float = typer.Option(1.0, "--top-p"),
     max_tokens: int = typer.Option(256, "--max-tokens"),
@@ -119,6 +137,10 @@ def evaluate(
         report = replay_results(replay, eval_suite, output, SandboxLimits(unsafe_exec=unsafe_exec))
         print_report(report, output)
         return
+    endpoints = endpoints_from_flags(base_url, api_key_env, header, concurrency)
+    if endpoints_file is not None:
+        endpoints += endpoints_from_file(endpoints_file)
+    no_server = no_server or bool(endpoints)  # servers given: punie starts none
     if no_server and adapter is not None:
         raise UsageError(
             "--adapter needs punie's managed server: drop --no-server (punie then starts mlx_lm.server "
@@ -142,7 +164,7 @@ def evaluate(
         output_dir=output,
         server=server,
         manage_server=not no_server,
-        base_url=base_url,
+        endpoints=endpoints,
         model_name=served_name,
         concurrency=concurrency,
         temperature=temperature,
@@ -156,7 +178,7 @@ def evaluate(
         extra={"suite_source": suite_source(source)},
     )
     ui.step(
-        f"evaluating {model if server else base_url} on suite {eval_suite.name} "
+        f"evaluating {model if server else ', '.join(e.url for e in endpoints)} on suite {eval_suite.name} "
         f"({len(eval_suite.prompts)} prompts, concurrency {concurrency}) -> {output}"
     )
     with ui.counting_progress(len(eval_suite.prompts), "eval") as advance:

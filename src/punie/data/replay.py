@@ -20,6 +20,7 @@ import httpx
 from punie.data.agent_tools import AGENT_TOOLS
 from punie.data.chat import ChatExample, Message
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
+from punie.eval.endpoint import Endpoint
 from punie.eval.response import Turn
 
 REPLAY_PROMPTS: tuple[str, ...] = (
@@ -87,7 +88,7 @@ async def collect_replay(
 ) -> list[dict[str, Any]]:
     """Ask the server each prompt (greedy, the agent's tools offered); the kept answers as examples."""
     client = ChatClient(
-        base_url, model_name, SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=0)
+        Endpoint(base_url), model_name, SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=0)
     )
     tools = [dict(t) for t in AGENT_TOOLS]
     gate = asyncio.Semaphore(CONCURRENCY)

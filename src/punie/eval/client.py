@@ -8,9 +8,8 @@ from typing import Any
 
 import httpx
 
+from punie.eval.endpoint import Endpoint
 from punie.eval.response import Turn
-
-LOCAL_API_KEY = "punie-local"
 
 
 @dataclass(frozen=True)
@@ -65,10 +64,11 @@ def turn_from_completion(data: dict[str, Any]) -> Turn:
 
 @dataclass(frozen=True)
 class ChatClient:
-    base_url: str  # ends in /v1
+    """The wire format (OpenAI chat completions) to one `Endpoint`."""
+
+    endpoint: Endpoint
     model: str
     sampling: SamplingSettings
-    api_key: str = LOCAL_API_KEY
 
     async def complete(
         self, http: httpx.AsyncClient, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
@@ -76,9 +76,7 @@ class ChatClient:
         body = build_request(self.model, messages, tools, self.sampling)
         try:
             response = await http.post(
-                f"{self.base_url.rstrip('/')}/chat/completions",
-                json=body,
-                headers={"Authorization": f"Bearer {self.api_key}"},
+                f"{self.endpoint.url}/chat/completions", json=body, headers=self.endpoint.request_headers()
             )
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise ServerError(f"server unreachable: {exc}", unreachable=True) from None
@@ -97,9 +95,9 @@ class ChatClient:
         started = time.monotonic()
         try:
             response = await http.post(
-                f"{self.base_url.rstrip('/')}/chat/completions",
+                f"{self.endpoint.url}/chat/completions",
                 json=body,
-                headers={"Authorization": f"Bearer {self.api_key}"},
+                headers=self.endpoint.request_headers(),
                 timeout=600.0,
             )
             data = response.json()

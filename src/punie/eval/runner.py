@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import tempfile
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from punie.eval.agent_loop import MAX_TURNS, AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
 from punie.eval.categories import KINDS
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
+from punie.eval.endpoint import Endpoint
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
 from punie.eval.response import RecordedResponse, Turn
@@ -51,6 +53,7 @@ class EvalRunConfig:
     server: ServerConfig | None = None  # the managed server to start (model, adapter, flags)
     manage_server: bool = True
     base_url: str | None = None  # an OpenAI-compatible server, when not managed (ends in /v1)
+    endpoints: tuple[Endpoint, ...] = ()  # several servers (or a keyed one) sharing the prompts
     model_name: str = SERVED_MODEL_NAME
     concurrency: int = DEFAULT_CONCURRENCY
     temperature: float = 0.0
@@ -68,8 +71,10 @@ class EvalRunConfig:
     def __post_init__(self) -> None:
         if self.manage_server and self.server is None:
             raise UsageError("a managed evaluation needs a server config (or use --no-server --base-url)")
-        if not self.manage_server and not self.base_url:
+        if not self.manage_server and not self.base_url and not self.endpoints:
             raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
+        if self.base_url and not self.endpoints:
+            object.__setattr__(self, "endpoints", (Endpoint(self.base_url, concurrency=self.concurrency),))
         checks = [
             (self.concurrency >= 1, f"--concurrency must be at least 1, got {self.concurrency}"),
             (self.max_tokens >= 1, f"--max-tokens must be at least 1, got {self.max_tokens}"),
@@ -105,7 +110,7 @@ class EvalRunConfig:
             "max_turns": self.max_turns,
             "managed_server": self.manage_server,
             "unsafe_exec": self.unsafe_exec,
-            "base_url": self.base_url if not self.manage_server else None,
+            "base_url": None if self.manage_server else ", ".join(e.url for e in self.endpoints),
             "server_flags": None
             if server is None
             else {
@@ -200,18 +205,20 @@ async def _respond(
 
 
 async def _with_scaled_timeout(
-    config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient
+    config: EvalRunConfig, clients: list[ChatClient], http: httpx.AsyncClient
 ) -> EvalRunConfig:
-    """The config with a per-prompt timeout scaled to the generation speed measured now."""
+    """The config with a per-prompt timeout scaled to the generation speed measured now (on the
+    slowest endpoint, at the highest concurrency any endpoint runs)."""
     try:
-        rate = await client.generation_rate(http, PROBE_PROMPT, PROBE_TOKENS)
+        rate = min([await c.generation_rate(http, PROBE_PROMPT, PROBE_TOKENS) for c in clients])
     except ServerError:
         return replace(
             config,
             prompt_timeout=CEILING,
             extra={**config.extra, "generation_tokens_per_second": "unmeasured"},
         )
-    timeout = scaled_timeout(config.max_tokens, config.max_turns, config.concurrency, rate)
+    concurrency = max(c.endpoint.concurrency for c in clients)
+    timeout = scaled_timeout(config.max_tokens, config.max_turns, concurrency, rate)
     return replace(
         config, prompt_timeout=timeout, extra={**config.extra, "generation_tokens_per_second": f"{rate:.1f}"}
     )
@@ -284,29 +291,45 @@ async def _evaluate(
             server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
             await server.start(timeout=180.0)
             template = model_template_hash(server.model_dir) if server.model_dir else None
-        base_url = server.base_url if server is not None else str(config.base_url).rstrip("/")
-        state = _RunState(server, base_url)
-        client = ChatClient(base_url, config.model_name, config.sampling)
-        semaphore = asyncio.Semaphore(config.concurrency)
+        endpoints = (
+            (Endpoint(server.base_url, concurrency=config.concurrency),) if server else config.endpoints
+        )
+        states = [_RunState(server, e.url) for e in endpoints]
+        clients = [ChatClient(e, config.model_name, config.sampling) for e in endpoints]
+        queue = deque(pending)  # every endpoint's workers take the next prompt: a fast one takes more
         lock = asyncio.Lock()
+
+        async def keep(prompt: EvalPrompt, response: RecordedResponse) -> None:
+            result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
+            entry = Recorded(prompt.id, suite_hash, response, result)
+            async with lock:
+                append_result(results_path, entry)
+                done[prompt.id] = entry
+            if on_result is not None:
+                on_result(result)
+
+        async def worker(client: ChatClient, state: _RunState) -> None:
+            while queue and not state.dead:  # a dead endpoint leaves the rest to the others
+                prompt = queue.popleft()
+                await keep(prompt, await _respond(prompt, config, client, http, state))
+
         # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
             if config.prompt_timeout is None:
-                config = await _with_scaled_timeout(config, client, http)
-
-            async def one(prompt: EvalPrompt) -> None:
-                async with semaphore:
-                    response = await _respond(prompt, config, client, http, state)
-                result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
-                record = Recorded(prompt.id, suite_hash, response, result)
-                async with lock:
-                    append_result(results_path, record)
-                    done[prompt.id] = record
-                if on_result is not None:
-                    on_result(result)
-
-            await asyncio.gather(*(one(p) for p in pending))
-        error = state.dead
+                config = await _with_scaled_timeout(config, clients, http)
+            await asyncio.gather(
+                *(
+                    worker(client, state)
+                    for client, state in zip(clients, states, strict=True)
+                    for _ in range(client.endpoint.concurrency)
+                )
+            )
+            dead = "; ".join(
+                f"{s.base_url}: {s.dead}" if len(states) > 1 else s.dead for s in states if s.dead
+            )
+            while queue:  # every endpoint died: what is left is recorded unanswered (resume retries it)
+                await keep(queue.popleft(), RecordedResponse((), "server_error", dead))
+        error = dead or None
     finally:
         if server is not None:
             await server.stop()

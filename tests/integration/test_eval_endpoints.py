@@ -1,0 +1,30 @@
+"""`punie eval` across two real mlx_lm.server processes on loopback: the prompts are split
+between them and the results are those of one server (greedy decoding)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from punie.training import ServerConfig, ServerProcess
+
+
+def _eval(urls: list[str], output: Path) -> dict[str, str]:
+    flags = [arg for url in urls for arg in ("--base-url", url)]
+    cmd = [sys.executable, "-m", "punie.cli", "eval", *flags, "--per-category", "2", "--max-tokens", "48"]
+    done = subprocess.run([*cmd, "--concurrency", "2", "-o", str(output)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    report = json.loads((output / "report.json").read_text())
+    print(f"{len(urls)} endpoint(s): {report['seconds']:.1f} s for {report['prompt_count']} prompts")
+    rows = [json.loads(line) for line in (output / "results.jsonl").read_text().splitlines()]
+    return {row["prompt_id"]: json.dumps(row["response"]["turns"]) for row in rows}
+
+
+async def test_two_servers_give_the_results_of_one(serve_model_dir: Path, tmp_path: Path) -> None:
+    config = ServerConfig(model_path=str(serve_model_dir), port=0)
+    async with ServerProcess(config) as a, ServerProcess(config) as b:
+        one = _eval([a.config.base_url], tmp_path / "one")
+        two = _eval([a.config.base_url, b.config.base_url], tmp_path / "two")
+    assert len(one) == 6 and two == one
