@@ -53,6 +53,7 @@ class DemoConfig:
     # a change as significant (paired exact test).
     eval: EvalSettings = dataclasses.field(default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4))
     replay: float = 0.3  # replay examples per tool-calling example (punie.data.replay)
+    whole_share: float = 0.5  # tool requests that also give their whole trajectory
     replay_max_tokens: int = 160
     force: bool = False
     device: str = "auto"
@@ -73,7 +74,7 @@ async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
     directory = config.data_dir
     if (directory / "train.jsonl").is_file():
         return False
-    rows = generate_tool_calling(config.examples, seed=0)
+    rows = generate_tool_calling(config.examples, seed=0, whole_share=config.whole_share)
     if config.replay:
         async with ServerProcess(
             ServerConfig(model_path=config.model, port=0, device=config.device)
