@@ -18,6 +18,7 @@ from punie.train.config_file import read_train_config
 from punie.train.events import ValReport
 from punie.train.lora_config import LoRAConfig, build_train_command, build_train_spec, lora_args
 from punie.train.runner import resume_point
+from punie.train.shapes import SHAPES, model_parameters
 
 
 def cfg(**kw: object) -> LoRAConfig:
@@ -151,10 +152,17 @@ def test_resume_takes_the_newest_complete_checkpoint_and_names_torn_ones(tmp_pat
         resume_point(tmp_path, config)
 
 
-def test_reports_come_every_step_on_the_cpu_and_every_tenth_on_a_gpu() -> None:
+def test_reports_come_every_step_of_a_real_model_on_the_cpu_else_every_tenth(tmp_path: Path) -> None:
     config = LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"))
-    assert lora_args(config, device="cpu")["steps_per_report"] == 1
-    assert lora_args(config, device="gpu")["steps_per_report"] == 10
+    (tmp_path / "config.json").write_text(json.dumps(SHAPES["smollm2-135m"].config))
+    embedded = model_parameters(tmp_path)
+    assert embedded is not None and embedded > 100_000_000
+    assert lora_args(config, device="cpu", parameters=embedded)["steps_per_report"] == 1
+    assert lora_args(config, device="cpu")["steps_per_report"] == 1  # size unknown
+    tiny = SHAPES["tiny-llama"].parameters
+    assert lora_args(config, device="cpu", parameters=tiny)["steps_per_report"] == 10
+    assert lora_args(config, device="gpu", parameters=embedded)["steps_per_report"] == 10
+    assert model_parameters(tmp_path / "missing") is None
     explicit = LoRAConfig(data_dir=Path("d"), adapter_dir=Path("a"), save_every=5, steps_per_report=2)
     assert lora_args(explicit, device="gpu")["steps_per_report"] == 2
     with pytest.raises(UsageError, match="steps_per_report must be from 1"):

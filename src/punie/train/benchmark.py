@@ -17,7 +17,7 @@ from punie.runtime.models import DEFAULT_MODEL, ResolvedModel, resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
 from punie.train.events import aggregate_tokens_per_second
 from punie.train.lora_config import LoRAConfig, default_dtype, lora_args, report_every
-from punie.train.shapes import get_shape
+from punie.train.shapes import get_shape, model_parameters
 from punie.train.verdict import Thresholds, Verdict, verdict
 
 __all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
@@ -88,7 +88,7 @@ def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> di
     iters, device = opts["num_iters"], opts.get("device", "cpu")
     # Reports far enough apart to cost little (report_every), close enough that at least two
     # windows follow the warm-up: the benchmark's per-iteration figures are per window.
-    wanted = report_every(opts.get("steps_per_report"), device)
+    wanted = report_every(opts.get("steps_per_report"), device, opts.get("parameters"))
     report = wanted if opts.get("steps_per_report") else max(1, min(wanted, (iters - opts["warmup"]) // 2))
     config = LoRAConfig(
         data_dir=data_dir,
@@ -106,7 +106,7 @@ def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> di
     return {
         "model": str(model_dir),
         "dtype": opts.get("dtype"),
-        "lora_args": lora_args(config, device=device),
+        "lora_args": lora_args(config, device=device, parameters=opts.get("parameters")),
     }
 
 
@@ -166,6 +166,7 @@ async def run_training_benchmark(
             steps_per_report=steps_per_report,
             device=chosen,
             warmup=warmup,
+            parameters=get_shape(shape).parameters if shape else model_parameters(resolved.path),
         )
         spec.update(device=chosen, dtype=default_dtype(chosen, None), shape=shape)
         run = await run_training_child(spec, work, blas=blas, on_event=on_event)

@@ -85,21 +85,28 @@ TRAIN_DEFAULTS: dict[str, Any] = {
 }
 
 
-GPU_REPORT_EVERY = 10  # mlx-lm's own default
+RARE_REPORTS = 10  # mlx-lm's own default
+SMALL_MODEL = 50_000_000  # parameters: below this a CPU step takes tens of milliseconds
 
 
-def report_every(requested: int | None, device: str) -> int:
-    """Pure: how many steps mlx-lm's trainer runs between two reports. Each report costs a fixed
-    amount (a host sync, mlx-lm's console line, our event line): nothing next to a CPU step of
-    seconds, but a share of a GPU step of milliseconds (benchmarks/README.md). So on the CPU every
-    step is reported; on a GPU every 10th, like mlx-lm itself. The child averages over the window."""
+def report_every(requested: int | None, device: str, parameters: int | None = None) -> int:
+    """Pure: how many steps mlx-lm's trainer runs between two reports. Each report costs about a
+    millisecond (a host sync, mlx-lm's console line, our event line): nothing next to a CPU step of
+    a real model (0.6 s and more for the embedded 135M one), where a user wants to see every step,
+    but a share of a GPU step or of a tiny model's CPU step (benchmarks/README.md). So those report
+    every 10th step, like mlx-lm itself; the child averages over the window."""
     if requested is not None:
         return requested
-    return GPU_REPORT_EVERY if device == "gpu" else 1
+    if device == "gpu" or (parameters is not None and parameters < SMALL_MODEL):
+        return RARE_REPORTS
+    return 1
 
 
-def lora_args(config: LoRAConfig, resume_file: Path | None = None, device: str = "cpu") -> dict[str, Any]:
-    """Pure: the `mlx_lm.lora` arguments (its own names) for `config` on the resolved `device`."""
+def lora_args(
+    config: LoRAConfig, resume_file: Path | None = None, device: str = "cpu", parameters: int | None = None
+) -> dict[str, Any]:
+    """Pure: the `mlx_lm.lora` arguments (its own names) for `config` on the resolved `device`, for
+    a model of about `parameters` parameters (None: unknown)."""
     lora_parameters: dict[str, Any] = {"rank": config.rank, "scale": config.scale, "dropout": config.dropout}
     if config.keys:
         lora_parameters["keys"] = list(config.keys)
@@ -118,7 +125,7 @@ def lora_args(config: LoRAConfig, resume_file: Path | None = None, device: str =
         "save_every": config.save_every,
         "steps_per_eval": config.steps_per_eval,
         "val_batches": config.val_batches,
-        "steps_per_report": report_every(config.steps_per_report, device),
+        "steps_per_report": report_every(config.steps_per_report, device, parameters),
         "lora_parameters": lora_parameters,
         "resume_adapter_file": str(resume_file) if resume_file else None,
     }
@@ -135,15 +142,17 @@ def build_train_spec(
     resume_file: Path | None = None,
     device: str = "cpu",
     start_iteration: int = 0,
+    parameters: int | None = None,
 ) -> dict[str, Any]:
     """Pure: what the training child reads (its SPEC.json). `device` is the resolved one; a resumed
-    run continues counting from `start_iteration` up to `config.iters` (the total)."""
+    run continues counting from `start_iteration` up to `config.iters` (the total); `parameters`
+    is the model's size (`model_parameters`), which sets how often steps are reported."""
     return {
         "start_iteration": start_iteration,
         "model": str(model_dir),
         "device": device,
         "dtype": default_dtype(device, config.dtype),
-        "lora_args": lora_args(config, resume_file, device),
+        "lora_args": lora_args(config, resume_file, device, parameters),
         "check_keys": list(config.keys) if config.keys else None,
         "measure_checkpoints": True,
         "events_path": str(config.adapter_dir / METRICS_FILE),

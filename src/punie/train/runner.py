@@ -31,6 +31,7 @@ from punie.train.events import (
     training_tokens_per_second,
 )
 from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
+from punie.train.shapes import model_parameters
 
 
 @dataclass(frozen=True)
@@ -149,6 +150,7 @@ async def run_training(
         point.path if point else None,
         device=resolve_device(config.device),
         start_iteration=point.iteration if point else 0,
+        parameters=model_parameters(model_dir),
     )
     command = build_train_command(config)
     run = await run_training_child(

@@ -8,7 +8,9 @@ The tokenizer is the embedded model's: its ids all fit the larger vocabularies.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
@@ -22,8 +24,12 @@ class Shape:
     bits: int | None = None  # quantize to this many bits (group size 64)
 
     @property
+    def parameters(self) -> int:
+        return estimate_parameters(self.config)
+
+    @property
     def parameters_billions(self) -> float:
-        return estimate_parameters(self.config) / 1e9
+        return self.parameters / 1e9
 
 
 SHAPES: dict[str, Shape] = {
@@ -133,6 +139,15 @@ def estimate_parameters(config: dict[str, Any]) -> int:
         mlp = 3 * hidden * config["intermediate_size"]
     embed = config["vocab_size"] * hidden * (1 if config.get("tie_word_embeddings") else 2)
     return layers * (attention + mlp) + embed
+
+
+def model_parameters(model_dir: Path) -> int | None:
+    """About how many parameters the model in `model_dir` has, from its config.json (None when
+    the file or its architecture's fields are not there)."""
+    try:
+        return estimate_parameters(json.loads((model_dir / "config.json").read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def build_random_model(name: str, dtype: str = "bfloat16", overrides: dict[str, Any] | None = None) -> Any:
