@@ -3,7 +3,7 @@ import json
 import pytest
 
 from punie.train.bench_compare import combine_repeats, ratio_rows
-from punie.train.benchmark import BenchmarkResult
+from punie.train.benchmark import BenchmarkResult, after_warmup
 from punie.train.events import parse_event, summarize
 
 LINES = [
@@ -92,3 +92,9 @@ def test_an_interrupted_child_gets_time_for_its_slowest_step() -> None:
              "tokens_per_second": 10.0, "trained_tokens": 100.0, "peak_memory": 0.1} for i in (1, 2)]  # fmt: skip
     assert save_wait(summarize(slow)) >= 3 * 20  # 20 s steps are never cut off
     assert save_wait(summarize([])) == 60.0
+
+
+def test_timed_windows_start_after_the_warm_up() -> None:
+    assert after_warmup([1, 1, 1, 1], 2) == [2, 3]  # a report every step: iterations 3 and 4
+    assert after_warmup([10, 10, 5], 10) == [1, 2]  # windows 11-20 and 21-25
+    assert after_warmup([10, 10], 15) == [0, 1]  # none starts after 15: all count

@@ -7,7 +7,7 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
-from punie.eval.endpoint import Endpoint
+from punie.eval.endpoint import LOCAL_API_KEY, Endpoint
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 
 
@@ -33,5 +33,5 @@ def create_server_model(
             base_url=config.url, api_key=config.api_key, default_headers=dict(config.headers)
         )
         return OpenAIChatModel(model_name, provider=OpenAIProvider(openai_client=client))
-    provider = OpenAIProvider(base_url=config.base_url, api_key=Endpoint(config.base_url).api_key)
+    provider = OpenAIProvider(base_url=config.base_url, api_key=LOCAL_API_KEY)
     return OpenAIChatModel(model_name, provider=provider, settings=server_model_settings(config))

@@ -34,7 +34,7 @@ def combine_repeats(
         peak_rss_gb=max(r.peak_rss_gb for r in results),
         iteration_seconds=tuple(s for r in results for s in r.iteration_seconds),
         iteration_tokens_per_second=tuple(t for r in results for t in r.iteration_tokens_per_second),
-        report_steps=tuple(n for r in results for n in (r.report_steps or (1,) * len(r.iteration_seconds))),
+        report_steps=tuple(n for r in results for n in r.window_steps),
         repeats=len(results),
         verdict=verdict(median, load, thresholds),
     )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 import statistics
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -67,19 +68,25 @@ class BenchmarkResult:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    @property
+    def window_steps(self) -> tuple[int, ...]:
+        """Iterations behind each report (one each for results written before reports had windows)."""
+        return self.report_steps or (1,) * len(self.iteration_seconds)
+
     def timed_reports(self) -> list[int]:
         """Indexes of the reports whose window starts after the warm-up (all when none does)."""
-        steps = self.report_steps or (1,) * len(self.iteration_seconds)
-        ends = [sum(steps[: i + 1]) for i in range(len(steps))]
-        timed = [
-            i for i, (end, n) in enumerate(zip(ends, steps, strict=True)) if end - n >= self.warmup_iters
-        ]
-        return timed or list(range(len(steps)))
+        return after_warmup(self.window_steps, self.warmup_iters)
 
     def timed_duration(self) -> float:
         """Seconds of training in the timed reports' windows."""
-        steps = self.report_steps or (1,) * len(self.iteration_seconds)
-        return sum(self.iteration_seconds[i] * steps[i] for i in self.timed_reports())
+        return sum(self.iteration_seconds[i] * self.window_steps[i] for i in self.timed_reports())
+
+
+def after_warmup(window_steps: Sequence[int], warmup: int) -> list[int]:
+    """Pure: indexes of the report windows (of these lengths, from iteration 1) that start after
+    `warmup` iterations; all of them when none does."""
+    starts = [end - n for end, n in zip(accumulate(window_steps), window_steps, strict=True)]
+    return [i for i, start in enumerate(starts) if start >= warmup] or list(range(len(window_steps)))
 
 
 def _spec(model_dir: Path, data_dir: Path, adapter_dir: Path, **opts: Any) -> dict[str, Any]:
@@ -173,7 +180,7 @@ async def run_training_benchmark(
     summary = run.summary
     per_iter = tuple(report.seconds_per_iter for report in summary.train)
     # the windows that start after the warm-up (one report a window: see report_every)
-    timed_reports = tuple(r for r in summary.train if r.iteration - r.steps >= warmup) or summary.train
+    timed_reports = [summary.train[i] for i in after_warmup([r.steps for r in summary.train], warmup)]
     timed = tuple(report.seconds_per_iter for report in timed_reports)
     median = statistics.median(timed)
     load = summary.load_seconds or 0.0

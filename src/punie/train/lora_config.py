@@ -47,7 +47,7 @@ class LoRAConfig:
     save_every: int = 100
     steps_per_eval: int = 200
     val_batches: int = 25
-    steps_per_report: int | None = None  # None: `report_every` picks by device
+    steps_per_report: int | None = None  # None: `report_every` picks by device and model size
     device: str = "auto"  # auto | cpu | gpu
     dtype: str | None = None  # None: bfloat16 on a GPU, the model's own (float32) on the CPU
     extra: dict[str, Any] = field(default_factory=dict)
