@@ -13,7 +13,10 @@ from punie.training import ServerConfig, ServerProcess
 
 def _eval(urls: list[str], output: Path) -> dict[str, str]:
     flags = [arg for url in urls for arg in ("--base-url", url)]
+    # A fixed, generous timeout: this test is about the results, and two servers on one 2-core
+    # machine answer at a speed no probe of one server alone foresees.
     cmd = [sys.executable, "-m", "punie.cli", "eval", *flags, "--per-category", "2", "--max-tokens", "48"]
+    cmd += ["--timeout", "600"]
     done = subprocess.run([*cmd, "--concurrency", "2", "-o", str(output)], capture_output=True, text=True)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     report = json.loads((output / "report.json").read_text())

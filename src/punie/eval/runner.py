@@ -207,8 +207,9 @@ async def _respond(
 async def _with_scaled_timeout(
     config: EvalRunConfig, clients: list[ChatClient], http: httpx.AsyncClient
 ) -> EvalRunConfig:
-    """The config with a per-prompt timeout scaled to the generation speed measured now (on the
-    slowest endpoint, at the highest concurrency any endpoint runs)."""
+    """The config with a per-prompt timeout scaled to the generation speed measured now: on the
+    slowest endpoint, with every request in flight sharing it (endpoints may share one machine, as
+    two servers on loopback do, and each was measured alone)."""
     try:
         rate = min([await c.generation_rate(http, PROBE_PROMPT, PROBE_TOKENS) for c in clients])
     except ServerError:
@@ -217,7 +218,7 @@ async def _with_scaled_timeout(
             prompt_timeout=CEILING,
             extra={**config.extra, "generation_tokens_per_second": "unmeasured"},
         )
-    concurrency = max(c.endpoint.concurrency for c in clients)
+    concurrency = sum(c.endpoint.concurrency for c in clients)
     timeout = scaled_timeout(config.max_tokens, config.max_turns, concurrency, rate)
     return replace(
         config, prompt_timeout=timeout, extra={**config.extra, "generation_tokens_per_second": f"{rate:.1f}"}
