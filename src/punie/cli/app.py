@@ -16,6 +16,7 @@ from punie.cli import (
     doctor_cmd,
     eval_cmd,
     experiment_cmd,
+    fuse_cmd,
     journal_cmd,
     model_cmd,
     serve_cmd,
@@ -60,6 +61,7 @@ app.command("serve")(serve_cmd.serve)
 app.command("train")(train_cmd.train)
 app.command("eval")(eval_cmd.evaluate)
 app.command("compare")(compare_cmd.compare)
+app.command("fuse")(fuse_cmd.fuse)
 app.command("doctor")(doctor_cmd.doctor)
 app.command("demo")(demo_cmd.demo)
 

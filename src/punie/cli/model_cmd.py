@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from punie.cli import ui
 from punie.runtime.models import DEFAULT_MODEL, EMBEDDED, resolve_model
 from punie.runtime.paths import models_dir
 from punie.runtime.prepare import prepared_models
+from punie.runtime.registry import read_registry
 
 app = typer.Typer(help="Prepare and list models.", no_args_is_help=True)
 
@@ -26,12 +29,18 @@ def prepare(
 
 @app.command("list")
 def list_models() -> None:
-    """Show prepared models with their size and variant."""
+    """Show prepared models with their size and variant, and the models `punie fuse` registered."""
     rows = [
         (alias, variant, f"{size / 1e6:.0f} MB", str(path))
         for alias, variant, path, size in prepared_models(models_dir())
     ]
     if not rows:
         ui.info(f"no prepared models in {models_dir()} (run `punie model prepare`)")
-        return
-    ui.table("Prepared models", ("alias", "variant", "size", "path"), rows)
+    else:
+        ui.table("Prepared models", ("alias", "variant", "size", "path"), rows)
+    fused = [
+        (m.name, m.kind, m.base, m.path + ("" if Path(m.path).is_dir() else "  (missing)"))
+        for m in read_registry().values()
+    ]
+    if fused:
+        ui.table("Registered models (punie fuse)", ("name", "kind", "base", "path"), fused)

@@ -11,6 +11,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, RANKS_HELP, launch_from
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
@@ -43,6 +44,7 @@ def _show(run: TrainingRun) -> None:
             else []
         ),
         ("trainable parameters", f"{run.trainable_parameters:,}"),
+        *([("ranks", f"{run.world_size} (mlx.launch, {run.backend})")] if run.world_size > 1 else []),
         ("peak memory: MLX / RSS", f"{run.peak_memory_gb:.2f} GB / {run.peak_rss_gb:.2f} GB"),
         ("best checkpoint", run.best.name if run.best else "-"),
         ("metrics", str(run.metrics_path)),
@@ -77,8 +79,13 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
+    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
+    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
+    launch = launch_from(ranks, hosts, hostfile, backend)
     values: dict[str, Any] = read_train_config(config) if config else {}
     flags = {
         "model": model,
@@ -100,7 +107,9 @@ def train(
     values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data.name
     lora = LoRAConfig(**values)
     with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:
-        result = asyncio.run(run_training(lora, resume=resume, on_event=on_event, progress=ui.step))
+        result = asyncio.run(
+            run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
+        )
     _show(result)
     run_record = json.loads((result.adapter_dir / "run.json").read_text())
     record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, run_record))

@@ -128,6 +128,8 @@ def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> 
         results.append(f"Final train loss: {float(str(loss)):.3f}")
     if run_record.get("best_checkpoint"):
         results.append(f"Best checkpoint: {run_record['best_checkpoint']}")
+    if int(str(run_record.get("world_size") or 1)) > 1:
+        results.append(f"Ranks: {run_record['world_size']} (mlx.launch, backend {run_record.get('backend')})")
     return Entry(
         kind="train",
         step=step,

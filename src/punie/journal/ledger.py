@@ -23,7 +23,7 @@ from punie.errors import PunieError, UsageError
 from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
-Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "note"]
+Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "fuse", "note"]
 SCORE_COLUMNS = ("overall", "tool_calling", "code_generation", "reasoning")
 
 

@@ -1,4 +1,5 @@
-"""Model names: the embedded alias, a local MLX directory, or a hub id that must already be cached."""
+"""Model names: the embedded alias, a model `punie fuse` registered, a local MLX directory, or a hub
+id that must already be cached."""
 
 from __future__ import annotations
 
@@ -103,6 +104,12 @@ def resolve_model(
         variant = VARIANT_FOR[purpose]
         path = prepare_embedded(EMBEDDED[name], variant, progress=progress)
         return ResolvedModel(name=name, path=path, alias=name, variant=variant)
+    if kind != "path":
+        from punie.runtime.registry import registered_dir
+
+        registered = registered_dir(name)  # a model `punie fuse` made
+        if registered is not None:
+            return ResolvedModel(name=name, path=registered)
     if kind == "path":
         path = Path(name).expanduser().resolve()
         if not path.is_dir():
@@ -124,4 +131,7 @@ def resolve_model(
         check_model_dir(snapshot)
         return ResolvedModel(name=name, path=snapshot)
     known = ", ".join(sorted(EMBEDDED))
-    raise UsageError(f"unknown model {name!r}: use an alias ({known}), an MLX directory or a hub id")
+    raise UsageError(
+        f"unknown model {name!r}: use an alias ({known}), a name `punie model list` shows, an MLX "
+        "directory or a hub id"
+    )

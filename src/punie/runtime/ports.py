@@ -48,3 +48,13 @@ def pid_listens_on(pid: int, port: int) -> bool:
             if conn.status == psutil.CONN_LISTEN and conn.laddr and conn.laddr.port == port:
                 return True
     return False
+
+
+def free_port_run(count: int, host: str = "127.0.0.1", tries: int = 50) -> int:
+    """The first of `count` consecutive ports free on `host` now (the ring backend of mlx.launch
+    listens on one port per rank, counting up from the one it is given)."""
+    for _ in range(tries):
+        first = pick_free_port(host)
+        if first + count <= 65536 and all(port_is_free(host, first + i) for i in range(count)):
+            return first
+    raise OSError(f"no {count} consecutive free ports on {host}")

@@ -55,8 +55,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def write_q4_dir(gguf: Path, out: Path) -> None:
-    """Write the GGUF's 4-bit weights, config and tokenizer as an MLX model directory."""
+def write_mlx_dir(gguf: Path, out: Path) -> None:
+    """Write a llama GGUF's weights (as stored: 4-bit or float), config and tokenizer as an MLX
+    model directory (the embedded model's conversion, and the read-back check of `punie fuse`)."""
     import mlx.core as mx
 
     loaded: Any = mx.load(str(gguf), return_metadata=True)
@@ -117,7 +118,7 @@ def _build_variant(model: EmbeddedModel, variant: Variant, tmp: Path, log: Calla
     gguf = gguf_path(model)
     if variant == "q4":
         log(f"converting {gguf.name} to MLX 4-bit")
-        write_q4_dir(gguf, tmp)
+        write_mlx_dir(gguf, tmp)
     else:
         source = prepare_embedded(model, "q4", progress=log)
         log("dequantizing to float32 for CPU training (mlx_lm convert -d)")

@@ -74,6 +74,7 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) 
     if proc.returncode is not None:
         return proc.returncode
     strays = _descendants(proc.pid)
+    deadline = asyncio.get_running_loop().time() + timeout
     signal_group(proc.pid, signal.SIGTERM)
     try:
         async with asyncio.timeout(timeout):
@@ -81,7 +82,13 @@ async def stop_process(proc: asyncio.subprocess.Process, timeout: float = 10.0) 
     except TimeoutError:
         signal_group(proc.pid, signal.SIGKILL)
         await proc.wait()
-    for stray in strays:  # children that left the group still die with it
+    # Descendants get what is left of the grace too (a launcher such as mlx.launch exits at once
+    # while its ranks save their weights), then die with it, also those that left the group.
+    left = max(0.0, deadline - asyncio.get_running_loop().time())
+    alive = [p for p in strays if p.is_running()]
+    if alive and left:
+        _, alive = await asyncio.to_thread(psutil.wait_procs, alive, left)
+    for stray in alive:
         with contextlib.suppress(psutil.NoSuchProcess):
             stray.kill()
     return proc.returncode
@@ -96,3 +103,14 @@ def tail(path: Path, lines: int = 20, skip: re.Pattern[str] | None = None) -> st
         return ""
     kept = [line for line in text.splitlines() if skip is None or not skip.search(line)]
     return "\n".join(kept[-lines:])
+
+
+async def run_to_end(command: Sequence[str], env: Mapping[str, str], log_path: Path) -> int:
+    """Run a child to its end (output appended to `log_path`) and return its exit code; a
+    cancelled caller (Ctrl-C) stops the child's whole group before the cancellation goes on."""
+    proc = await spawn(command, env, log_path)
+    try:
+        return await proc.wait()
+    except BaseException:
+        await stop_process(proc)
+        raise

@@ -5,7 +5,7 @@ directly (which keeps it) after loading the model and data the way `mlx_lm.lora`
 report is appended to the events file as one JSON line as soon as it happens, so the parent
 shows live progress and a crash loses at most the step in flight.
 
-Usage: python -m punie.train.child SPEC.json
+Usage: python -m punie.train.child SPEC.json   (under mlx.launch: the same on every rank)
 """
 
 from __future__ import annotations
@@ -49,6 +49,11 @@ class RunPlan:
     total: int
     save_every: int
     measure_checkpoints: bool
+    rank: int = 0  # under mlx.launch only rank 0 writes files and events; all ranks compute
+
+    @property
+    def writes(self) -> bool:
+        return self.rank == 0
 
 
 def _request_stop(signum: int, frame: Any) -> None:
@@ -128,14 +133,16 @@ def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any, run: R
             due = checkpoint_due(self.last, iteration, run.save_every, run.total)
             self.last = iteration
             if due:
-                saved = save_checkpoint(model, run.adapter_dir, iteration)
-                extra: dict[str, Any] = {"file": saved.name}
-                if run.measure_checkpoints:
+                extra: dict[str, Any] = {}
+                if run.measure_checkpoints:  # a collective: every rank takes part
                     extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args)
-                writer.emit("checkpoint", iteration=iteration, **extra)
+                if run.writes:
+                    saved = save_checkpoint(model, run.adapter_dir, iteration)
+                    writer.emit("checkpoint", iteration=iteration, file=saved.name, **extra)
             if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
-                saved = save_checkpoint(model, run.adapter_dir, iteration)
-                writer.emit("interrupted", iteration=iteration, adapter=str(saved))
+                if run.writes:
+                    saved = save_checkpoint(model, run.adapter_dir, iteration)
+                    writer.emit("interrupted", iteration=iteration, adapter=str(saved))
                 sys.stdout.flush()
                 os._exit(130)
 
@@ -180,11 +187,14 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     from punie.runtime.device import apply_in_child
 
     device = apply_in_child(spec.get("device"))
+    world = mx.distributed.init()  # one rank of one process without mlx.launch
     writer.emit(
         "start",
         device=device,
         mlx=metadata.version("mlx"),
         mlx_lm=metadata.version("mlx-lm"),
+        world_size=world.size(),
+        backend=spec.get("backend") or "none",
     )
     started = time.perf_counter()
     if spec.get("shape"):  # random weights of a named architecture; the model dir gives the tokenizer
@@ -215,17 +225,20 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         total=int(args.iters),
         save_every=int(args.save_every),
         measure_checkpoints=bool(spec.get("measure_checkpoints")),
+        rank=world.rank(),
     )
     if plan.start:
         writer.emit("resumed", from_iteration=plan.start, checkpoint=Path(args.resume_adapter_file).name)
-    write_adapter_config(args, adapter_dir)
+    if plan.writes:
+        write_adapter_config(args, adapter_dir)
     scratch = adapter_dir / ".mlx-lm-scratch"
     mlx_args = types.SimpleNamespace(**vars(args))
     mlx_args.adapter_path, mlx_args.iters, mlx_args.save_every = str(scratch), plan.total - plan.start, NEVER
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
     train_model(mlx_args, model, train_set, valid_set, _callback(writer, model, valid_set, args, plan))
-    shutil.rmtree(scratch, ignore_errors=True)
+    if plan.writes:  # rank 0 saved its final weights there
+        shutil.rmtree(scratch, ignore_errors=True)
     flat: Any = tree_flatten(model.trainable_parameters())
     trainable = sum(value.size for _, value in flat)
     writer.emit(
@@ -238,7 +251,11 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
 def main() -> None:
     spec = json.loads(Path(sys.argv[1]).read_text())
-    with open(spec["events_path"], "a", encoding="utf-8") as handle:
+    # mlx.launch numbers its ranks in MLX_RANK; the others' reports repeat rank 0's (the losses
+    # are summed across ranks), and their errors reach the launcher's log.
+    rank = int(os.environ.get("MLX_RANK") or 0)
+    events = spec["events_path"] if rank == 0 else os.devnull
+    with open(events, "a", encoding="utf-8") as handle:
         writer = EventWriter(handle)
         try:
             run(spec, writer)

@@ -18,8 +18,10 @@ import psutil
 from punie.errors import PunieError
 from punie.runtime.blas import BlasChoice
 from punie.runtime.child_env import child_env
+from punie.runtime.ports import free_port_run
 from punie.runtime.supervise import spawn, stop_process, tail
 from punie.train.events import ChildSummary, parse_event, summarize
+from punie.train.launch import Launch, launch_command, launcher, rank_failures, resolved
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -102,6 +104,25 @@ def training_command(spec_path: Path) -> list[str]:
     return [sys.executable, "-m", "punie.train.child", str(spec_path)]
 
 
+def launched_command(spec_path: Path, launch: Launch, env: dict[str, str]) -> list[str]:
+    """The child's command, through mlx.launch when `launch` spreads it over ranks; a local ring
+    gets free loopback ports (one per rank), never mlx.launch's fixed default."""
+    command = training_command(spec_path)
+    if not launch.distributed:
+        return command
+    port = free_port_run(launch.world_size) if launch.backend == "ring" and launch.local_only else None
+    return launch_command(launch, command, port, env, launcher())
+
+
+def failure_detail(summary: ChildSummary, log_path: Path, launch: Launch) -> str:
+    """Why a training child failed: its error event, else (under mlx.launch) which ranks ended
+    and how, else the end of its log."""
+    ended = rank_failures(tail(log_path, 200)) if launch.distributed else []
+    if ended:
+        return f"{'; '.join(ended)}, and mlx.launch stopped the other ranks"
+    return summary.error or tail(log_path, 12)
+
+
 async def run_training_child(
     spec: dict[str, Any],
     workdir: Path,
@@ -110,6 +131,7 @@ async def run_training_child(
     poll_seconds: float = 0.5,
     spec_name: str = "child-spec.json",
     append_events: bool = False,
+    launch: Launch | None = None,
 ) -> ChildRun:
     """Run one training child to the end; raise PunieError (with its log) when it fails.
 
@@ -120,15 +142,19 @@ async def run_training_child(
     if not append_events:
         events_path.unlink(missing_ok=True)
     spec = {**spec, "events_path": str(events_path)}
+    launch = resolved(launch or Launch(), str(spec.get("device") or "cpu"))
+    if launch.distributed:
+        spec["backend"] = launch.backend
     spec_path = workdir / spec_name
     spec_path.write_text(json.dumps(spec, indent=2))
     log_path = workdir / "train.log"
-    command = training_command(spec_path)
+    env = child_env(blas)
+    command = launched_command(spec_path, launch, env)
     events = _EventTail(events_path)
     if append_events and events_path.exists():
         events.offset = events_path.stat().st_size
     started = time.perf_counter()
-    proc = await spawn(command, child_env(blas), log_path)
+    proc = await spawn(command, env, log_path)
     peak = 0
     try:
         while proc.returncode is None:
@@ -168,6 +194,6 @@ async def run_training_child(
         full = disk_full(workdir)
         if full:  # the child may not even have been able to write its error event or log
             raise PunieError(f"training stopped: {full}; the checkpoints already written are whole")
-        detail = summary.error or tail(log_path, 12)
+        detail = failure_detail(summary, log_path, launch)
         raise PunieError(f"training child failed (exit {run.exit_code}, log: {log_path}): {detail}")
     return run

@@ -75,6 +75,8 @@ class ChildSummary:
     error: str | None = None
     # all tokens per trained token in the training split (1.0 unless only completions are trained)
     all_token_ratio: float = 1.0
+    world_size: int = 1  # ranks under mlx.launch
+    backend: str = "none"  # its backend (ring, mpi, nccl), "none" for one process
 
     @property
     def finished(self) -> bool:
@@ -124,7 +126,11 @@ def summarize(events: Iterable[dict[str, Any]]) -> ChildSummary:
         kind = event["event"]
         if kind == "start":
             fields.update(
-                device=event.get("device", ""), mlx=event.get("mlx", ""), mlx_lm=event.get("mlx_lm", "")
+                device=event.get("device", ""),
+                mlx=event.get("mlx", ""),
+                mlx_lm=event.get("mlx_lm", ""),
+                world_size=int(event.get("world_size", 1)),
+                backend=str(event.get("backend", "none")),
             )
         elif kind == "data" and event.get("trained_tokens"):
             fields["all_token_ratio"] = float(event["all_tokens"]) / float(event["trained_tokens"])

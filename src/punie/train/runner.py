@@ -30,6 +30,7 @@ from punie.train.events import (
     summarize,
     training_tokens_per_second,
 )
+from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
 from punie.train.shapes import model_parameters
 
@@ -54,6 +55,8 @@ class TrainingRun:
     best: Path | None = None
     resumed_from: Path | None = None
     start_iteration: int = 0
+    world_size: int = 1  # ranks under mlx.launch
+    backend: str = "none"
 
 
 OPTIMIZER_STATE = (
@@ -121,8 +124,13 @@ async def run_training(
     resume: bool = False,
     on_event: EventHandler | None = None,
     progress: Callable[[str], None] | None = None,
+    launch: Launch | None = None,
 ) -> TrainingRun:
-    """Train `config` to the end (or resume its latest checkpoint) and return the outcome."""
+    """Train `config` to the end (or resume its latest checkpoint) and return the outcome; with
+    `launch`, on several ranks through mlx.launch (config.batch_size is the global batch)."""
+    launch = launch or Launch()
+    if launch.distributed:
+        check_batches(launch, config.batch_size)
     sizes = split_sizes_problem(config.data_dir, config.batch_size, config.val_batches != 0)
     if sizes:
         raise UsageError(sizes)
@@ -153,8 +161,10 @@ async def run_training(
         parameters=model_parameters(model_dir),
     )
     command = build_train_command(config)
+    if launch.distributed:
+        _say(progress, f"training on {launch.describe()} (mlx.launch)")
     run = await run_training_child(
-        spec, adapter_dir, on_event=on_event, spec_name=SPEC_FILE, append_events=resume
+        spec, adapter_dir, on_event=on_event, spec_name=SPEC_FILE, append_events=resume, launch=launch
     )
     summary = run.summary
     # The whole adapter's history: a resumed run's checkpoints compete with the earlier ones.
@@ -183,6 +193,8 @@ async def run_training(
         best=best[2] if best else None,
         resumed_from=point.path if point else None,
         start_iteration=point.iteration if point else 0,
+        world_size=summary.world_size,
+        backend=summary.backend,
     )
     write_run_record(result, model_dir)
     return result
@@ -202,6 +214,8 @@ def write_run_record(run: TrainingRun, model_dir: Path) -> Path:
         "mlx": run.mlx_version,
         "mlx_lm": run.mlx_lm_version,
         "device": run.device,
+        "world_size": run.world_size,
+        "backend": run.backend,
         "tokens_per_second": run.tokens_per_second,
         "all_tokens_per_second": run.all_tokens_per_second,
         "tokens_per_second_means": TOKENS_PER_SECOND,
