@@ -102,7 +102,9 @@ def test_a_registered_name_resolves_and_a_vanished_one_says_where_it_was(tmp_pat
         read_registry(tmp_path)
 
 
-def test_resolve_model_finds_names_in_punies_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolve_model_finds_names_in_punies_registry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PUNIE_HOME", str(tmp_path))
     model = tmp_path / "made"
     model.mkdir()
@@ -158,7 +160,9 @@ def _report(*results: EvalResult) -> EvalReport:
 def test_equivalence_compares_text_and_calls_prompt_by_prompt() -> None:
     call = ({"name": "read_file", "arguments": {"path": "a"}},)
     reference = _report(_result("a", "x", call), _result("b", "same"), _result("c", "y"))
-    other = _report(_result("a", "x", ({"name": "read_file", "arguments": {"path": "b"}},)), _result("b", "same"))
+    other = _report(
+        _result("a", "x", ({"name": "read_file", "arguments": {"path": "b"}},)), _result("b", "same")
+    )
     found = same_answers(reference, other)
     assert (found.compared, found.identical, found.differing) == (2, 1, ("a",))
     assert found.text() == "1/2 answers identical to base + adapter (differ: a)"

@@ -10,6 +10,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, RANKS_HELP, launch_from
 from punie.errors import UsageError
 from punie.journal.entries import benchmark_entry
 from punie.runtime.blas import REFERENCE, find_blas
@@ -94,8 +95,13 @@ def bench_train(
     ),
     usable_max: float = typer.Option(30.0, "--usable-max", help="s/iter up to which it is usable."),
     pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
+    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
+    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
+    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
 ) -> None:
     """Time LoRA training on this machine and say whether it is fast enough to iterate."""
+    launch = launch_from(ranks, hosts, hostfile, backend)
     for name, value in (
         ("--iters", iters),
         ("--batch-size", batch_size),
@@ -129,6 +135,7 @@ def bench_train(
         max_seq_length=max_seq_length,
         warmup_iters=warmup,
         thresholds=thresholds,
+        launch=launch,
     )
     result = asyncio.run(_measure("punie (tuned)", repeat, json_out, blas=find_blas(), **common))
     record_entry(journal, benchmark_entry(result))

@@ -12,7 +12,15 @@ import typer
 
 from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
-from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.options import (
+    BACKEND_HELP,
+    HOSTFILE_HELP,
+    HOSTS_HELP,
+    RANKS_HELP,
+    TIMEOUT_HELP,
+    UNSAFE_EXEC_HELP,
+    launch_from,
+)
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
@@ -130,6 +138,10 @@ def run(
     allow_overlap: bool = typer.Option(
         False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
     ),
+    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
+    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
+    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
     vary: list[str] = typer.Option(
         [],
         "--vary",
@@ -160,6 +172,7 @@ def run(
         force=force,
         device=check_request(device),
         allow_overlap=allow_overlap,
+        launch=launch_from(ranks, hosts, hostfile, backend),
         eval=EvalSettings(
             suite=suite,
             max_tokens=max_tokens,

@@ -11,6 +11,7 @@ from punie.errors import UsageError
 from punie.eval.suite import BUILTIN
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.models import DEFAULT_MODEL
+from punie.train.launch import Launch
 from punie.train.lora_config import TRAIN_DEFAULTS
 
 Stage = Literal["validated", "base_eval", "trained", "adapter_eval", "compared", "recorded"]
@@ -48,6 +49,7 @@ class ExperimentConfig:
     force: bool = False
     device: str = "auto"
     allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)
+    launch: Launch = field(default_factory=Launch)  # ranks/hosts for training (mlx.launch)
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.training) - set(TRAIN_DEFAULTS))

@@ -29,6 +29,7 @@ from punie.runtime.atomic import write_text_atomic
 from punie.runtime.models import resolve_model
 from punie.serve.config import ServerConfig
 from punie.train.checkpoints import latest_checkpoint
+from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import METRICS_FILE, LoRAConfig
 from punie.train.runner import check_dataset, run_training, split_sizes_problem
 
@@ -152,7 +153,7 @@ def _lora(config: ExperimentConfig) -> LoRAConfig:
     )
 
 
-async def _train(lora: LoRAConfig, hooks: Hooks) -> None:
+async def _train(lora: LoRAConfig, hooks: Hooks, launch: Launch) -> None:
     """Train, or continue an interrupted training up to its total (--iters) from its newest
     complete checkpoint; a training that saved nothing starts over."""
     point = latest_checkpoint(lora.adapter_dir)
@@ -163,7 +164,9 @@ async def _train(lora: LoRAConfig, hooks: Hooks) -> None:
         hooks.step(f"resuming the interrupted training at iteration {point.iteration} of {lora.iters}")
     elif lora.adapter_dir.exists():
         shutil.rmtree(lora.adapter_dir)  # started but saved nothing: start over
-    await run_training(lora, resume=point is not None, on_event=hooks.on_train_event, progress=hooks.step)
+    await run_training(
+        lora, resume=point is not None, on_event=hooks.on_train_event, progress=hooks.step, launch=launch
+    )
 
 
 def _base_recorded(journal: Path, step: str) -> bool:
@@ -234,6 +237,8 @@ def _record(
 async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
     root = config.root
     lora = _lora(config)  # bad numbers stop here, before the model loads or the base evaluation
+    if config.launch.distributed:
+        check_batches(config.launch, lora.batch_size)
     if not (config.force or done(read_state(root), "recorded")):
         sizes = split_sizes_problem(config.data_dir, lora.batch_size, lora.val_batches != 0)
         if sizes:
@@ -284,7 +289,7 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
         mark(root, state, "base_eval", dir=str(await _base_eval(config, hooks)))
     base_dir = Path(state["stages"]["base_eval"]["dir"])
     if not done(state, "trained"):
-        await _train(lora, hooks)
+        await _train(lora, hooks, config.launch)
         mark(root, state, "trained", adapter=str(config.adapter_dir))
     if not done(state, "adapter_eval"):
         eval_config = _eval_config(

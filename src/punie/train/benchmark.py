@@ -17,6 +17,7 @@ from punie.runtime.device import resolve_device
 from punie.runtime.models import DEFAULT_MODEL, ResolvedModel, resolve_model
 from punie.train.child_runner import EventHandler, run_training_child
 from punie.train.events import aggregate_tokens_per_second
+from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import LoRAConfig, default_dtype, lora_args, report_every
 from punie.train.shapes import get_shape, model_parameters
 from punie.train.verdict import Thresholds, Verdict, verdict
@@ -136,6 +137,7 @@ async def run_training_benchmark(
     thresholds: Thresholds = Thresholds(),
     on_event: EventHandler | None = None,
     progress: Callable[[str], None] | None = None,
+    launch: Launch | None = None,
 ) -> BenchmarkResult:
     """Train a LoRA adapter for `num_iters` iterations in a child process and time it.
 
@@ -145,6 +147,8 @@ async def run_training_benchmark(
     """
     if num_iters < 1:
         raise ValueError("num_iters must be at least 1")
+    if launch is not None and launch.distributed:
+        check_batches(launch, batch_size)
     chosen = resolve_device(device)
     if shape is not None:
         get_shape(shape)  # an unknown name fails here, before any child starts
@@ -176,7 +180,7 @@ async def run_training_benchmark(
             parameters=get_shape(shape).parameters if shape else model_parameters(resolved.path),
         )
         spec.update(device=chosen, dtype=default_dtype(chosen, None), shape=shape)
-        run = await run_training_child(spec, work, blas=blas, on_event=on_event)
+        run = await run_training_child(spec, work, blas=blas, on_event=on_event, launch=launch)
     summary = run.summary
     per_iter = tuple(report.seconds_per_iter for report in summary.train)
     # the windows that start after the warm-up (one report a window: see report_every)

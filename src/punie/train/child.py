@@ -58,6 +58,12 @@ class RunPlan:
 
 def _request_stop(signum: int, frame: Any) -> None:
     STOP["requested"] = True
+    if os.environ.get("MLX_RANK") is not None:
+        # Under mlx.launch our output is a pipe to the launcher, which the same Ctrl-C ends: the
+        # next progress line would then kill this rank before rank 0 saves its weights.
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, 1)
+        os.dup2(quiet, 2)
 
 
 def save_checkpoint(model: Any, adapter_dir: Path, iteration: int) -> Path:
