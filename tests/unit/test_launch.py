@@ -9,7 +9,7 @@ import pytest
 
 from punie.cli.options import launch_from
 from punie.errors import UsageError
-from punie.train.launch import Launch, check_batches, launch_command, rank_failures, resolved
+from punie.train.launch import Launch, check_batches, launch_command, rank_env, rank_failures, resolved
 
 INNER = ["python", "-m", "punie.train.child", "spec.json"]
 
@@ -77,3 +77,10 @@ def test_rank_failures_are_read_from_the_launcher_log() -> None:
     log = "step 3\n[WARN] Node with rank 1 was killed\n[WARN] Node with rank 0 exited with code -15\n"
     assert rank_failures(log) == ["rank 1 was killed", "rank 0 exited with code -15"]
     assert rank_failures("all fine") == []
+
+
+def test_local_ranks_share_the_cores_unless_the_user_chose() -> None:
+    assert rank_env({}, Launch(ranks=2), 16)["OPENBLAS_NUM_THREADS"] == "8"
+    assert rank_env({"OPENBLAS_NUM_THREADS": "3"}, Launch(ranks=2), 16)["OPENBLAS_NUM_THREADS"] == "3"
+    assert "OPENBLAS_NUM_THREADS" not in rank_env({}, Launch(), 16)
+    assert "OMP_NUM_THREADS" not in rank_env({}, Launch(hosts=("10.0.0.2",)), 16)

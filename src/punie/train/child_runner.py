@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import sys
 import time
@@ -21,7 +22,7 @@ from punie.runtime.child_env import child_env
 from punie.runtime.ports import free_port_run
 from punie.runtime.supervise import spawn, stop_process, tail
 from punie.train.events import ChildSummary, parse_event, summarize
-from punie.train.launch import Launch, launch_command, launcher, rank_failures, resolved
+from punie.train.launch import Launch, launch_command, launcher, rank_env, rank_failures, resolved
 
 EventHandler = Callable[[dict[str, Any]], None]
 
@@ -148,7 +149,7 @@ async def run_training_child(
     spec_path = workdir / spec_name
     spec_path.write_text(json.dumps(spec, indent=2))
     log_path = workdir / "train.log"
-    env = child_env(blas)
+    env = rank_env(child_env(blas), launch, os.cpu_count() or 1)
     command = launched_command(spec_path, launch, env)
     events = _EventTail(events_path)
     if append_events and events_path.exists():

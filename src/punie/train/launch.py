@@ -137,6 +137,18 @@ def launch_command(
     return [*out, "--", *command]
 
 
+def rank_env(env: Mapping[str, str], launch: Launch, cpus: int) -> dict[str, str]:
+    """Pure: the environment for local ranks: the cores shared among them (each BLAS would
+    otherwise start a thread per core, and N ranks on one machine would oversubscribe it N times),
+    unless the user set the thread counts."""
+    out = dict(env)
+    if launch.distributed and launch.local_only:
+        share = str(max(1, cpus // launch.world_size))
+        for key in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+            out.setdefault(key, share)
+    return out
+
+
 def rank_failures(log_text: str) -> list[str]:
     """Pure: what mlx.launch said of ranks that ended badly ("rank 1 was killed")."""
     return [
