@@ -237,8 +237,7 @@ def _record(
 async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
     root = config.root
     lora = _lora(config)  # bad numbers stop here, before the model loads or the base evaluation
-    if config.launch.distributed:
-        check_batches(config.launch, lora.batch_size)
+    check_batches(config.launch, lora.batch_size)
     if not (config.force or done(read_state(root), "recorded")):
         sizes = split_sizes_problem(config.data_dir, lora.batch_size, lora.val_batches != 0)
         if sizes:

@@ -82,11 +82,19 @@ def same_answers(reference: EvalReport, other: EvalReport) -> Equivalence:
     return Equivalence(len(compared), len(compared) - len(differing), differing)
 
 
+def _log(plan: FusePlan) -> Path:
+    return plan.output / "fuse.log"
+
+
+async def _run(command: list[str], plan: FusePlan, device: str) -> int:
+    """One child of the fuse (mlx-lm or the GGUF check), its output appended to fuse.log."""
+    return await run_to_end(command, with_device(child_env(), device), _log(plan))
+
+
 async def _child(command: list[str], plan: FusePlan, what: str, device: str) -> None:
-    log = plan.output / "fuse.log"
-    code = await run_to_end(command, with_device(child_env(), device), log)
+    code = await _run(command, plan, device)
     if code != 0:
-        raise PunieError(f"{what} failed (exit {code}); the end of {log}:\n{tail(log, 15)}")
+        raise PunieError(f"{what} failed (exit {code}); the end of {_log(plan)}:\n{tail(_log(plan), 15)}")
 
 
 async def _gguf(plan: FusePlan, device: str) -> dict[str, Any]:
@@ -94,12 +102,12 @@ async def _gguf(plan: FusePlan, device: str) -> dict[str, Any]:
     plan.gguf_file.parent.mkdir(parents=True, exist_ok=True)
     made.replace(plan.gguf_file)
     command = [sys.executable, "-m", "punie.ship.gguf_child", str(plan.float_dir), str(plan.gguf_file)]
-    log = plan.output / "fuse.log"
-    code = await run_to_end(command, with_device(child_env(), device), log)
-    lines = [line for line in tail(log, 5).splitlines() if line.startswith("{")]
+    code = await _run(command, plan, device)
+    lines = [line for line in tail(_log(plan), 5).splitlines() if line.startswith("{")]
     found = json.loads(lines[-1]) if lines else {}
     if code != 0 or not found.get("ok"):
-        raise PunieError(f"the GGUF {plan.gguf_file} failed its read-back check: {found or tail(log, 15)}")
+        detail = found or tail(_log(plan), 15)
+        raise PunieError(f"the GGUF {plan.gguf_file} failed its read-back check: {detail}")
     ours = model_template_hash(plan.float_dir) == template_hash(tools_chat_template())
     stops = ["<|im_end|>", "<|endoftext|>"] if ours else []
     text = modelfile(plan.gguf_file.name, ours, stops)

@@ -147,7 +147,7 @@ async def run_training_benchmark(
     """
     if num_iters < 1:
         raise ValueError("num_iters must be at least 1")
-    if launch is not None and launch.distributed:
+    if launch is not None:
         check_batches(launch, batch_size)
     chosen = resolve_device(device)
     if shape is not None:

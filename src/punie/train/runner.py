@@ -129,8 +129,7 @@ async def run_training(
     """Train `config` to the end (or resume its latest checkpoint) and return the outcome; with
     `launch`, on several ranks through mlx.launch (config.batch_size is the global batch)."""
     launch = launch or Launch()
-    if launch.distributed:
-        check_batches(launch, config.batch_size)
+    check_batches(launch, config.batch_size)
     sizes = split_sizes_problem(config.data_dir, config.batch_size, config.val_batches != 0)
     if sizes:
         raise UsageError(sizes)
