@@ -36,9 +36,10 @@ async def main() -> None:
         write_dataset(data, split_examples(generate_tool_calling(48, seed=3), 0.2, 0.0, 3))
 
         def config(name: str) -> LoRAConfig:
-            return LoRAConfig(data, Path(tmp) / name, iters=args.iters, batch_size=args.batch_size,
-                              num_layers=8, max_seq_length=512, seed=11, save_every=args.iters,
-                              steps_per_eval=10**6, val_batches=1, steps_per_report=1)  # fmt: skip
+            return LoRAConfig(data_dir=data, adapter_dir=Path(tmp) / name, iters=args.iters,
+                              batch_size=args.batch_size, num_layers=8, max_seq_length=512, seed=11,
+                              save_every=args.iters, steps_per_eval=10**6, val_batches=1,
+                              steps_per_report=1)  # fmt: skip
 
         one, one_s = await timed(config("one"), Launch())
         two, two_s = await timed(config("two"), Launch(ranks=2, backend="ring"))

@@ -26,7 +26,7 @@ async def test_fuse_quantize_and_export_with_their_checks(tmp_path: Path, train_
     adapter = tmp_path / "runs" / "tiny" / "adapter"
     # A high learning rate: the adapter moves the weights, so fusing has something to get wrong.
     await run_training(
-        LoRAConfig(data, adapter, iters=3, batch_size=1, num_layers=4, max_seq_length=512,
+        LoRAConfig(data_dir=data, adapter_dir=adapter, iters=3, batch_size=1, num_layers=4, max_seq_length=512,
                    learning_rate=1e-3, val_batches=1, save_every=3, steps_per_eval=1000)
     )  # fmt: skip
     out = tmp_path / "fused"

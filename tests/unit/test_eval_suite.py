@@ -7,10 +7,10 @@ from punie.errors import UsageError
 from punie.eval.suite import load_suite, parse_suite
 
 
-def test_builtin_suite_has_24_tool_prompts_12_each_other_and_a_stable_hash() -> None:
+def test_builtin_suite_has_24_tool_12_code_24_reasoning_prompts_and_a_stable_hash() -> None:
     suite = load_suite("builtin")
     counts = {name: len(items) for name, items in suite.by_category().items()}
-    assert counts == {"tool_calling": 24, "code_generation": 12, "reasoning": 12}
+    assert counts == {"tool_calling": 24, "code_generation": 12, "reasoning": 24}
     assert any(p.no_tool for p in suite.by_category()["tool_calling"])
     assert all(p.tests for p in suite.by_category()["code_generation"])
     assert all(p.expected_answer for p in suite.by_category()["reasoning"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from punie.data.jsonl_io import read_dataset, write_dataset
 from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
@@ -34,6 +36,9 @@ def test_axes_parse_and_refuse_in_one_line() -> None:
         parse_axis("dropout=0.1")
     with pytest.raises(UsageError, match="iters takes values like 20,40"):
         parse_axis("iters=ten")
+    assert parse_axis("replay=0,0.3").values == (0.0, 0.3)
+    with pytest.raises(UsageError, match="replay takes values from 0 to 10"):
+        parse_axis("replay=-1")
 
 
 def test_cells_are_the_product_and_each_is_an_ordinary_experiment() -> None:
@@ -44,7 +49,7 @@ def test_cells_are_the_product_and_each_is_an_ordinary_experiment() -> None:
     assert cell_name("g", plan[-1]) == "g-lr0.0002-it20-t0.7"
     config = cell_config(BASE, "g", plan[-1])
     assert config.runs_dir == Path("runs/g") and config.root == Path("runs/g/g-lr0.0002-it20-t0.7")
-    assert config.training == {
+    assert config.training.changed() == {
         "iters": 20,
         "save_every": 10,
         "steps_per_eval": 20,
@@ -85,3 +90,44 @@ async def test_the_grid_runs_every_cell_and_tabulates_intervals_and_decisions() 
     assert rows[1][:2] == ["0.0002", "66.7% (95% CI 30.0–90.3%, n = 6)"]
     page = render_grid_html("g", results)
     assert "g-lr0.0002/compare.html" in page and "95% Wilson" in page and "<script" not in page
+
+
+def _row(user: str, category: str) -> dict[str, object]:
+    return {"messages": [{"role": "user", "content": user}, {"role": "assistant", "content": "a"}],
+            "category": category}  # fmt: skip
+
+
+async def test_the_replay_axis_remixes_the_training_split_and_keeps_validation(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    train = [_row(f"tool {i}", "read_file") for i in range(10)] + [
+        _row("r1", "replay"),
+        _row("r2", "replay"),
+    ] * 2
+    write_dataset(data, {"train": train, "valid": [_row("v", "replay")]})
+    base = dataclasses.replace(BASE, data_dir=data, runs_dir=tmp_path / "runs")
+    seen: dict[str, list[dict[str, object]]] = {}
+
+    async def fake_run(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
+        seen[config.name] = read_dataset(config.data_dir)["train"]
+        assert read_dataset(config.data_dir)["valid"] == [_row("v", "replay")]
+        report = _report("a", [True])
+        return ExperimentResult(
+            report, report, "unchanged", "x", config.compare_html, config.journal, Path("b"), config.adapter_eval_dir
+        )  # fmt: skip
+
+    await run_grid(base, "g", [parse_axis("replay=0,0.5")], Hooks(lambda _: None), fake_run)
+    categories = {name: [r["category"] for r in rows] for name, rows in seen.items()}
+    assert categories["g-rp0"] == ["read_file"] * 10
+    assert sorted(categories["g-rp0.5"]) == ["read_file"] * 10 + ["replay"] * 5
+    assert (tmp_path / "runs/g/data/replay0.5/train.jsonl").is_file()
+
+
+async def test_the_replay_axis_needs_replay_answers_in_the_dataset(tmp_path: Path) -> None:
+    write_dataset(tmp_path / "data", {"train": [_row("tool", "read_file")]})
+    base = dataclasses.replace(BASE, data_dir=tmp_path / "data", runs_dir=tmp_path / "runs")
+
+    async def never(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
+        raise AssertionError("no cell runs")
+
+    with pytest.raises(UsageError, match="train.jsonl has no replay answers"):
+        await run_grid(base, "g", [parse_axis("replay=0.3")], Hooks(lambda _: None), never)

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 
 from punie.errors import UsageError
+from punie.experiment.demo import DemoConfig
+from punie.experiment.plan import ExperimentConfig
 from punie.train.checkpoints import (
     best_checkpoint,
     check_resume,
@@ -16,7 +18,15 @@ from punie.train.checkpoints import (
 )
 from punie.train.config_file import read_train_config
 from punie.train.events import ValReport
-from punie.train.lora_config import LoRAConfig, build_train_command, build_train_spec, lora_args
+from punie.train.lora_config import (
+    TRAIN_DEFAULTS,
+    LoRAConfig,
+    TrainSettings,
+    build_train_command,
+    build_train_spec,
+    lora_args,
+    training_settings,
+)
 from punie.train.runner import resume_point
 from punie.train.shapes import SHAPES, model_parameters
 
@@ -90,6 +100,24 @@ def test_spec_and_command_are_pure() -> None:
 def test_bad_values(field: str, value: float) -> None:
     with pytest.raises(UsageError, match=field):
         cfg(**{field: value})
+
+
+def test_one_typed_settings_object_reaches_every_run_with_one_set_of_defaults() -> None:
+    demo = DemoConfig(model="m").train
+    assert isinstance(demo, TrainSettings) and demo.iters == 30 and demo.save_every == 15
+    assert demo.changed() == {  # what the demo overrides, and nothing else
+        "iters": 30, "save_every": 15, "steps_per_eval": 30, "batch_size": 2, "max_seq_length": 768,
+        "val_batches": 2, "mask_prompt": True, "learning_rate": 2e-4,
+    }  # fmt: skip
+    run = LoRAConfig.of(demo, data_dir=Path("d"), adapter_dir=Path("a"), device="cpu")
+    assert run.settings() == demo and run.num_layers == TRAIN_DEFAULTS["num_layers"] == 8
+    assert ExperimentConfig(name="e", data_dir=Path("d")).training == TrainSettings()
+    assert demo.with_iters(8).changed()["save_every"] == 4
+    assert TrainSettings().to_dict()["keys"] is None and json.dumps(TrainSettings(keys=("q",)).to_dict())
+    with pytest.raises(UsageError, match=r"unknown setting\(s\) \['lr'\]; known: alpha, batch_size"):
+        training_settings(10, lr=1e-4)
+    with pytest.raises(UsageError, match="learning_rate must be positive"):
+        training_settings(10, learning_rate=0.0)
 
 
 def test_config_file(tmp_path: Path) -> None:

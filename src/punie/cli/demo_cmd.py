@@ -26,7 +26,9 @@ def demo(
     workdir: Path = typer.Option(
         Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go.", file_okay=False
     ),
-    iters: int = typer.Option(30, "--iters", help="Training iterations for the demo adapter."),
+    iters: int | None = typer.Option(
+        None, "--iters", help="Training iterations for the demo adapter [default: 30]."
+    ),
     per_category: int = typer.Option(0, "--per-category", help="Eval prompts per category (0: all)."),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
@@ -34,16 +36,17 @@ def demo(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
-    if iters < 1:
+    if iters is not None and iters < 1:
         raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device))
     evaluation = dataclasses.replace(
         base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
     )
-    config = dataclasses.replace(base, iters=iters, eval=evaluation)
+    train = base.train.with_iters(iters) if iters is not None else base.train
+    config = dataclasses.replace(base, train=train, eval=evaluation)
     with (
-        cli_hooks(iters) as hooks,
+        cli_hooks(config.train.iters) as hooks,
         cli_hooks(config.bench_iters) as bench_hooks,
         say_what_was_kept(
             lambda: f"what finished is kept in {config.workdir}; run `punie demo` again to continue"

@@ -145,8 +145,9 @@ def run(
     vary: list[str] = typer.Option(
         [],
         "--vary",
-        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, temperature, "
-        "top_p, max_tokens); repeat for more axes: one experiment per combination, named after --name.",
+        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, replay, "
+        "temperature, top_p, max_tokens); repeat for more axes: one experiment per combination, named "
+        "after --name. replay: replay answers per example, remixed from the dataset's own.",
     ),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record.
@@ -203,7 +204,7 @@ def _grid(config: ExperimentConfig, name: str, axes: list[Axis], iters: int) -> 
                 name,
                 axes,
                 Hooks(ui.step),
-                hooks_for=lambda cell: cli_hooks(int(cell.training.get("iters", iters))),
+                hooks_for=lambda cell: cli_hooks(cell.training.iters),
             )
         )
     headers, rows = grid_rows(results)

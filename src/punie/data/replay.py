@@ -11,6 +11,7 @@ the very habits replay is meant to prevent. The requests are disjoint from the b
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -76,6 +77,22 @@ def mix_replay(
     mixed = list(examples) + [replay[i % len(replay)] for i in range(wanted)]
     random.Random(seed).shuffle(mixed)
     return mixed
+
+
+def remix_replay(rows: Sequence[dict[str, Any]], ratio: float, seed: int = 0) -> list[dict[str, Any]] | None:
+    """Pure: `rows` with its replay answers (category "replay") mixed in again at `ratio` per
+    other example (each distinct answer once, cycled; see mix_replay); None when `rows` holds
+    no replay answer and `ratio` asks for some."""
+    seen: dict[str, dict[str, Any]] = {}
+    others = []
+    for row in rows:
+        if row.get("category") == "replay":
+            seen.setdefault(json.dumps(row.get("messages"), sort_keys=True), row)
+        else:
+            others.append(row)
+    if ratio and not seen:
+        return None
+    return mix_replay(others, list(seen.values()), ratio, seed)
 
 
 async def collect_replay(

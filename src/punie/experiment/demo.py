@@ -16,7 +16,7 @@ from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
 from punie.data.replay import collect_replay, mix_replay
-from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
+from punie.experiment.plan import EvalSettings, ExperimentConfig, TrainSettings, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.entries import benchmark_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -35,19 +35,14 @@ class DemoConfig:
     workdir: Path = Path(".")
     examples: int = 160
     bench_iters: int = 4
-    iters: int = 30
     # Only what a 10-minute run on 2 cores must change from punie's one set of defaults
     # (LoRAConfig): smaller batches and sequences, a short validation, completions-only loss
     # (mask_prompt), which keeps the adapter from forgetting how to answer without tools, and a
     # learning rate that teaches the calls in 30 iterations (docs/demo-grid.md).
-    train: dict[str, object] = dataclasses.field(
-        default_factory=lambda: {
-            "batch_size": 2,
-            "max_seq_length": 768,
-            "val_batches": 2,
-            "mask_prompt": True,
-            "learning_rate": 2e-4,
-        }
+    train: TrainSettings = dataclasses.field(
+        default_factory=lambda: training_settings(
+            30, batch_size=2, max_seq_length=768, val_batches=2, mask_prompt=True, learning_rate=2e-4
+        )
     )
     # The whole built-in suite (24 tool-calling, 12 code, 12 reasoning prompts): fewer cannot show
     # a change as significant (paired exact test).
@@ -99,8 +94,8 @@ async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | 
         config.model,
         config.bench_iters,
         data_dir=config.data_dir,
-        batch_size=2,
-        max_seq_length=768,
+        batch_size=config.train.batch_size,
+        max_seq_length=config.train.max_seq_length,
         warmup_iters=2,
         device=config.device,
         on_event=hooks.on_train_event,
@@ -124,7 +119,7 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
         model=config.model,
         runs_dir=config.workdir / "runs",
         journal=config.journal,
-        training=training_settings(config.iters, **config.train),
+        training=config.train,
         eval=config.eval,
         force=config.force,
         device=config.device,

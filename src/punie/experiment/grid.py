@@ -1,7 +1,12 @@
-"""`experiment grid`: one experiment per combination of training and inference settings (the seed's
-phases 15.4-15.5). Each cell is an ordinary experiment under `runs/<grid>/<cell>`, so it has its
-journal row, resumes after Ctrl-C and is a no-op once finished; the grid adds the product of the
+"""`experiment grid`: one experiment per combination of training, data and inference settings (the
+seed's phases 15.4-15.5). Each cell is an ordinary experiment under `runs/<grid>/<cell>`, so it has
+its journal row, resumes after Ctrl-C and is a no-op once finished; the grid adds the product of the
 axes, the cells' names, and one table of every cell's scores with their intervals and decision.
+
+The `replay` axis varies the share of replay answers (punie.data.replay) in the training split: a
+cell trains on `runs/<grid>/data/replay<R>`, the dataset's own tool examples with its distinct
+replay answers mixed in again at R per example; the validation split stays as it is, so the
+cells' validation losses compare.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import re
+import shutil
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -16,11 +22,12 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from punie.data.jsonl_io import read_dataset, write_dataset
+from punie.data.replay import remix_replay
 from punie.errors import UsageError
 from punie.eval.categories import label
-from punie.experiment.plan import ExperimentConfig, training_settings
+from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
-from punie.train.lora_config import LoRAConfig
 
 # axis -> (parser, short name in cell names); training axes reach LoRAConfig, the rest EvalSettings
 TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -30,6 +37,7 @@ TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
     "num_layers": (int, "l"),
     "mask_prompt": (lambda v: {"true": True, "false": False}[v.lower()], "mp"),
 }
+DATA_AXES: dict[str, tuple[Callable[[str], Any], str]] = {"replay": (float, "rp")}
 EVAL_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
     "temperature": (float, "t"),
     "top_p": (float, "p"),
@@ -47,7 +55,7 @@ def parse_axis(text: str) -> Axis:
     """Pure: `learning_rate=1e-4,2e-4` -> Axis; an unknown name or a bad value is one line."""
     name, sep, values = text.partition("=")
     name = name.strip().replace("-", "_")
-    known = {**TRAIN_AXES, **EVAL_AXES}
+    known = {**TRAIN_AXES, **DATA_AXES, **EVAL_AXES}
     if not sep or name not in known:
         raise UsageError(f"--vary {text!r}: expected NAME=V1,V2,... with NAME one of {', '.join(known)}")
     parse = known[name][0]
@@ -57,11 +65,14 @@ def parse_axis(text: str) -> Axis:
         raise UsageError(f"--vary {text!r}: {name} takes values like {_example(name)}") from None
     if not parsed:
         raise UsageError(f"--vary {text!r}: give at least one value")
+    if name == "replay" and not all(0 <= v <= 10 for v in parsed):
+        raise UsageError(f"--vary {text!r}: replay takes values from 0 to 10 (replay answers per example)")
     return Axis(name, parsed)
 
 
 def _example(name: str) -> str:
-    return {"mask_prompt": "true,false", "iters": "20,40", "max_tokens": "96,256"}.get(name, "0.1,0.2")
+    examples = {"mask_prompt": "true,false", "iters": "20,40", "max_tokens": "96,256", "replay": "0,0.3"}
+    return examples.get(name, "0.1,0.2")
 
 
 def cells(axes: Sequence[Axis]) -> list[dict[str, Any]]:
@@ -74,28 +85,51 @@ def cells(axes: Sequence[Axis]) -> list[dict[str, Any]]:
 
 def cell_name(grid: str, cell: dict[str, Any]) -> str:
     """Pure: a file-system-safe, readable name: `g-lr0.0002-it20-t0.7`."""
-    short = {**TRAIN_AXES, **EVAL_AXES}
+    short = {**TRAIN_AXES, **DATA_AXES, **EVAL_AXES}
     parts = [f"{short[k][1]}{v:g}" if isinstance(v, float) else f"{short[k][1]}{v}" for k, v in cell.items()]
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", "-".join([grid, *parts]))
 
 
+def replay_data_dir(base: ExperimentConfig, grid: str, ratio: float) -> Path:
+    return base.runs_dir / grid / "data" / f"replay{ratio:g}"
+
+
 def cell_config(base: ExperimentConfig, grid: str, cell: dict[str, Any]) -> ExperimentConfig:
-    """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>."""
-    training = {k: v for k, v in cell.items() if k in TRAIN_AXES}
-    merged = {**base.training, **training}
-    iters = int(merged.pop("iters", 100))
-    merged.pop("save_every", None)
-    merged.pop("steps_per_eval", None)
+    """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>. A cell that
+    changes the iterations keeps a checkpoint halfway and validation at the end."""
+    training = dataclasses.replace(base.training, **{k: v for k, v in cell.items() if k in TRAIN_AXES})
+    if "iters" in cell:
+        training = training.with_iters(training.iters)
     evaluation = dataclasses.replace(base.eval, **{k: v for k, v in cell.items() if k in EVAL_AXES})
-    settings = training_settings(iters, **merged)
-    LoRAConfig(data_dir=base.data_dir, adapter_dir=base.runs_dir, **settings)  # range checks, now
+    data_dir = replay_data_dir(base, grid, cell["replay"]) if "replay" in cell else base.data_dir
     return dataclasses.replace(
         base,
         name=cell_name(grid, cell),
         runs_dir=base.runs_dir / grid,
-        training=settings,
+        data_dir=data_dir,
+        training=training,
         eval=evaluation,
     )
+
+
+def write_replay_data(base: ExperimentConfig, grid: str, ratios: Sequence[float]) -> None:
+    """Write each replay ratio's dataset once (a rerun finds it); a dataset without replay answers
+    cannot vary them, which is one line naming the dataset."""
+    splits = read_dataset(base.data_dir) if ratios else {}
+    for ratio in ratios:
+        target = replay_data_dir(base, grid, ratio)
+        if target.is_dir():
+            continue
+        train = remix_replay(splits.get("train", []), ratio, seed=base.training.seed)
+        if train is None:
+            raise UsageError(
+                f"--vary replay: {base.data_dir / 'train.jsonl'} has no replay answers (category "
+                "'replay'); build the dataset with `punie dataset generate --replay R`"
+            )
+        partial = target.with_name(f".{target.name}.partial")  # renamed whole: never half a dataset
+        shutil.rmtree(partial, ignore_errors=True)
+        write_dataset(partial, {**{k: v for k, v in splits.items() if v}, "train": train})
+        partial.rename(target)
 
 
 Runner = Callable[[ExperimentConfig, Hooks], Awaitable[ExperimentResult]]
@@ -113,6 +147,7 @@ async def run_grid(
     gives a cell its own progress (the CLI sizes its training bar to the cell's iterations)."""
     plan = cells(axes)
     configs = [cell_config(base, grid, cell) for cell in plan]  # every cell checked before any runs
+    write_replay_data(base, grid, sorted({cell["replay"] for cell in plan if "replay" in cell}))
     done = []
     for index, (cell, config) in enumerate(zip(plan, configs, strict=True), start=1):
         hooks.step(f"grid cell {index}/{len(plan)}: {config.name}")

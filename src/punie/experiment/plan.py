@@ -7,22 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from punie.errors import UsageError
 from punie.eval.suite import BUILTIN
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.launch import Launch
-from punie.train.lora_config import TRAIN_DEFAULTS
+from punie.train.lora_config import TrainSettings, training_settings
+
+__all__ = ["EvalSettings", "ExperimentConfig", "TrainSettings", "training_settings"]
 
 Stage = Literal["validated", "base_eval", "trained", "adapter_eval", "compared", "recorded"]
 STAGES: tuple[Stage, ...] = ("validated", "base_eval", "trained", "adapter_eval", "compared", "recorded")
 STATE_FILE = "experiment.json"
-
-
-def training_settings(iters: int, **fields: Any) -> dict[str, Any]:
-    """Pure: LoRAConfig fields for an experiment of `iters` iterations: a checkpoint halfway and at
-    the end, mlx-lm's own validation once at the end; `fields` adds or overrides the rest."""
-    return {"iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters, **fields}
 
 
 @dataclass(frozen=True)
@@ -44,19 +39,12 @@ class ExperimentConfig:
     model: str = DEFAULT_MODEL
     runs_dir: Path = Path("runs")
     journal: Path = Path("JOURNAL.md")
-    training: dict[str, Any] = field(default_factory=dict)  # LoRAConfig fields (iters, rank, lr, ...)
+    training: TrainSettings = field(default_factory=TrainSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
     force: bool = False
     device: str = "auto"
     allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)
     launch: Launch = field(default_factory=Launch)  # ranks/hosts for training (mlx.launch)
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.training) - set(TRAIN_DEFAULTS))
-        if unknown:
-            raise UsageError(
-                f"training: unknown setting(s) {unknown}; known: {', '.join(sorted(TRAIN_DEFAULTS))}"
-            )
 
     @property
     def root(self) -> Path:

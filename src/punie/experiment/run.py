@@ -144,12 +144,12 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> Path:
 
 def _lora(config: ExperimentConfig) -> LoRAConfig:
     """The training settings, checked (every number range) before anything else runs."""
-    return LoRAConfig(
+    return LoRAConfig.of(
+        config.training,
         data_dir=config.data_dir,
         adapter_dir=config.adapter_dir,
         model=config.model,
         device=config.device,
-        **config.training,
     )
 
 
@@ -212,7 +212,7 @@ def _record(
             goal=f"Does an adapter trained on {config.data_dir} help {config.model}, and at what cost?",
             did=(
                 f"validated {config.data_dir} (sha256 {data_hash[:16]})",
-                f"trained {config.adapter_dir} with {config.training}",
+                f"trained {config.adapter_dir} with {config.training.changed() or 'the default settings'}",
                 f"evaluated base and adapter on suite {adapter.suite_name}",
             ),
             results=(*eval_results(adapter), contamination),

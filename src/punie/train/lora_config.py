@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -16,22 +17,19 @@ METRICS_FILE = "metrics.jsonl"
 MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm's int32 counters
 
 
-@dataclass(frozen=True)
-class LoRAConfig:
-    """Everything one LoRA training run needs; every field reaches mlx-lm's trainer.
-
-    These defaults are punie's one set, used by `punie train`, `experiment run`, `bench train` and
-    the demo (which overrides only its batch and sequence sizes): 8 layers, learning rate 1e-4 and
-    1024 tokens suit a laptop CPU; mlx-lm's own (16 layers, 1e-5, 2048) suit a GPU.
+@dataclass(frozen=True, kw_only=True)
+class TrainSettings:
+    """How to train, apart from what and where: the one typed set of training settings, with
+    punie's one set of defaults. `punie train`, `experiment run`, `experiment grid`, `bench train`
+    and the demo (which overrides only its batch and sequence sizes, completions-only loss and
+    learning rate) all read these: 8 layers, learning rate 1e-4 and 1024 tokens suit a laptop CPU;
+    mlx-lm's own (16 layers, 1e-5, 2048) suit a GPU.
 
     `alpha` follows the peft convention: the LoRA update is multiplied by alpha / rank. mlx-lm has
     no alpha; it multiplies by `scale` directly, so `scale = alpha / rank`. Without `alpha`,
     mlx-lm's default scale (20.0) is used, i.e. alpha = 20 * rank.
     """
 
-    data_dir: Path
-    adapter_dir: Path
-    model: str = DEFAULT_MODEL
     iters: int = 100
     batch_size: int = 4
     learning_rate: float = 1e-4
@@ -48,9 +46,8 @@ class LoRAConfig:
     steps_per_eval: int = 200
     val_batches: int = 25
     steps_per_report: int | None = None  # None: `report_every` picks by device and model size
-    device: str = "auto"  # auto | cpu | gpu
     dtype: str | None = None  # None: bfloat16 on a GPU, the model's own (float32) on the CPU
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to mlx-lm's trainer as they are
 
     def __post_init__(self) -> None:
         positive = (
@@ -78,10 +75,67 @@ class LoRAConfig:
     def scale(self) -> float:
         return self.alpha / self.rank if self.alpha is not None else MLX_DEFAULT_SCALE
 
+    def with_iters(self, iters: int) -> TrainSettings:
+        """These settings for `iters` iterations, checkpointed halfway and validated at the end (as
+        training_settings does)."""
+        return dataclasses.replace(self, iters=iters, save_every=max(1, iters // 2), steps_per_eval=iters)
+
+    def settings(self) -> TrainSettings:
+        """These settings alone (a LoRAConfig's without its data, output, model and device)."""
+        return TrainSettings(**{f.name: getattr(self, f.name) for f in fields(TrainSettings)})
+
+    def changed(self) -> dict[str, Any]:
+        """Pure: the settings that differ from punie's defaults, by name (for journals and logs)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(TrainSettings)
+            if getattr(self, f.name) != TRAIN_DEFAULTS[f.name]
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every setting, JSON-ready (the experiment's state file)."""
+        out = {f.name: getattr(self, f.name) for f in fields(TrainSettings)}
+        out["keys"] = list(self.keys) if self.keys is not None else None
+        return out
+
+
+def training_settings(iters: int, **overrides: Any) -> TrainSettings:
+    """Pure: the settings of a run of `iters` iterations, with a checkpoint halfway and at the end
+    and mlx-lm's own validation once at the end; `overrides` names any other setting. An unknown
+    name is one line naming the known ones."""
+    unknown = sorted(set(overrides) - set(TRAIN_DEFAULTS))
+    if unknown:
+        known = ", ".join(sorted(TRAIN_DEFAULTS))
+        raise UsageError(f"training: unknown setting(s) {unknown}; known: {known}")
+    return TrainSettings(
+        **{"iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters, **overrides}
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class LoRAConfig(TrainSettings):
+    """One LoRA training run: its settings, the dataset, where the adapter goes, the base model and
+    the device; every field reaches mlx-lm's trainer."""
+
+    data_dir: Path
+    adapter_dir: Path
+    model: str = DEFAULT_MODEL
+    device: str = "auto"  # auto | cpu | gpu
+
+    @classmethod
+    def of(
+        cls, settings: TrainSettings, *, data_dir: Path, adapter_dir: Path, model: str = DEFAULT_MODEL,
+        device: str = "auto",
+    ) -> LoRAConfig:  # fmt: skip
+        """`settings` for one run on `data_dir`, written to `adapter_dir`."""
+        values = {f.name: getattr(settings, f.name) for f in fields(TrainSettings)}
+        return cls(data_dir=data_dir, adapter_dir=adapter_dir, model=model, device=device, **values)
+
 
 # The one set of training defaults, by name (CLI help and experiment settings read it from here).
 TRAIN_DEFAULTS: dict[str, Any] = {
-    f.name: f.default for f in fields(LoRAConfig) if f.default is not MISSING and f.name != "model"
+    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc,operator]
+    for f in fields(TrainSettings)
 }
 
 
