@@ -30,6 +30,11 @@ def demo(
         None, "--iters", help="Training iterations for the demo adapter [default: 30]."
     ),
     per_category: int = typer.Option(0, "--per-category", help="Eval prompts per category (0: all)."),
+    seed: int = typer.Option(
+        0,
+        "--seed",
+        help="Seed of the generated data, its split and training (each seed has its own data and runs).",
+    ),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
@@ -39,7 +44,9 @@ def demo(
     if iters is not None and iters < 1:
         raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
-    base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device))
+    if seed < 0:
+        raise UsageError(f"--seed must be 0 or more, got {seed}")
+    base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device), seed=seed)
     evaluation = dataclasses.replace(
         base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
     )

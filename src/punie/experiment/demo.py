@@ -50,16 +50,40 @@ class DemoConfig:
     replay: float = 0.3  # replay examples per tool-calling example (punie.data.replay)
     whole_share: float = 0.5  # tool requests that also give their whole trajectory
     replay_max_tokens: int = 160
+    seed: int = 0  # the generated examples, the replay mix, the validation split and training
     force: bool = False
     device: str = "auto"
 
     @property
+    def name(self) -> str:
+        """The experiment's and dataset's name: each seed has its own."""
+        return "demo-tool-calling" if self.seed == 0 else f"demo-tool-calling-seed{self.seed}"
+
+    @property
     def data_dir(self) -> Path:
-        return self.workdir / "data" / "demo-tool-calling"
+        return self.workdir / "data" / self.name
 
     @property
     def journal(self) -> Path:
         return self.workdir / "JOURNAL.md"
+
+
+async def collect_demo_replay(config: DemoConfig) -> list[dict[str, object]]:
+    """The base model's own answers to the replay requests, through a managed server (greedy, so
+    the same for every seed)."""
+    async with ServerProcess(ServerConfig(model_path=config.model, port=0, device=config.device)) as server:
+        return await collect_replay(
+            server.config.base_url, SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
+        )
+
+
+def demo_splits(config: DemoConfig, answers: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:
+    """Pure: the demo's train/valid splits for `config.seed` from the base model's replay answers."""
+    rows = generate_tool_calling(config.examples, seed=config.seed, whole_share=config.whole_share)
+    if config.replay:
+        rows = mix_replay(rows, answers, config.replay, seed=config.seed)
+    splits = split_examples(rows, valid=0.1, test=0.0, seed=config.seed)
+    return {k: v for k, v in splits.items() if v}
 
 
 async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
@@ -69,19 +93,26 @@ async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
     directory = config.data_dir
     if (directory / "train.jsonl").is_file():
         return False
-    rows = generate_tool_calling(config.examples, seed=0, whole_share=config.whole_share)
+    answers = await collect_demo_replay(config) if config.replay else []
     if config.replay:
-        async with ServerProcess(
-            ServerConfig(model_path=config.model, port=0, device=config.device)
-        ) as server:
-            answers = await collect_replay(
-                server.config.base_url, SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
-            )
         hooks.step(f"replay: kept {len(answers)} complete answers of the base model")
-        rows = mix_replay(rows, answers, config.replay, seed=0)
-    splits = split_examples(rows, valid=0.1, test=0.0, seed=0)
-    write_dataset(directory, {k: v for k, v in splits.items() if v})
+    write_dataset(directory, demo_splits(config, answers))
     return True
+
+
+def demo_experiment(config: DemoConfig) -> ExperimentConfig:
+    """The demo's one experiment: its data, its settings (trained with the demo's seed)."""
+    return ExperimentConfig(
+        name=config.name,
+        data_dir=config.data_dir,
+        model=config.model,
+        runs_dir=config.workdir / "runs",
+        journal=config.journal,
+        training=dataclasses.replace(config.train, seed=config.seed),
+        eval=config.eval,
+        force=config.force,
+        device=config.device,
+    )
 
 
 async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | None:
@@ -113,15 +144,5 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
     result = await benchmark_once(config, bench_hooks or hooks)
     if result is not None and result.verdict is not None:
         hooks.step(f"benchmark: {result.seconds_per_iter:.2f} s/iter, verdict {result.verdict.decision}")
-    experiment = ExperimentConfig(
-        name="demo-tool-calling",
-        data_dir=config.data_dir,
-        model=config.model,
-        runs_dir=config.workdir / "runs",
-        journal=config.journal,
-        training=config.train,
-        eval=config.eval,
-        force=config.force,
-        device=config.device,
-    )
+    experiment = demo_experiment(config)
     return await run_experiment(experiment, hooks)
