@@ -38,11 +38,21 @@ async def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--iters", type=int, default=None, help="training iterations (default: the demo's)")
+    parser.add_argument("--keys", default=None, help="LoRA modules, comma-separated (default: every linear)")
+    parser.add_argument("--learning-rate", type=float, default=None, help="(default: the demo's)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir)
     if args.iters:
         base = dataclasses.replace(base, train=base.train.with_iters(args.iters))
+    if args.keys:
+        base = dataclasses.replace(
+            base, train=dataclasses.replace(base.train, keys=tuple(args.keys.split(",")))
+        )
+    if args.learning_rate:
+        base = dataclasses.replace(
+            base, train=dataclasses.replace(base.train, learning_rate=args.learning_rate)
+        )
     resolve_model(base.model, "train")
     hooks = Hooks(step=lambda message: print(f"  {message}", flush=True))
     answers = await collect_demo_replay(base)

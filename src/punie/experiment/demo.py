@@ -44,7 +44,7 @@ class DemoConfig:
             30, batch_size=2, max_seq_length=768, val_batches=2, mask_prompt=True, learning_rate=2e-4
         )
     )
-    # The whole built-in suite (24 tool-calling, 12 code, 12 reasoning prompts): fewer cannot show
+    # The whole built-in suite (24 tool-calling, 12 code, 24 reasoning prompts): fewer cannot show
     # a change as significant (paired exact test).
     eval: EvalSettings = dataclasses.field(default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4))
     replay: float = 0.3  # replay examples per tool-calling example (punie.data.replay)
