@@ -113,7 +113,6 @@ def test_one_typed_settings_object_reaches_every_run_with_one_set_of_defaults() 
     assert run.settings() == demo and run.num_layers == TRAIN_DEFAULTS["num_layers"] == 8
     assert ExperimentConfig(name="e", data_dir=Path("d")).training == TrainSettings()
     assert demo.with_iters(8).changed()["save_every"] == 4
-    assert TrainSettings().to_dict()["keys"] is None and json.dumps(TrainSettings(keys=("q",)).to_dict())
     with pytest.raises(UsageError, match=r"unknown setting\(s\) \['lr'\]; known: alpha, batch_size"):
         training_settings(10, lr=1e-4)
     with pytest.raises(UsageError, match="learning_rate must be positive"):

@@ -93,8 +93,9 @@ async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
     directory = config.data_dir
     if (directory / "train.jsonl").is_file():
         return False
-    answers = await collect_demo_replay(config) if config.replay else []
+    answers: list[dict[str, object]] = []
     if config.replay:
+        answers = await collect_demo_replay(config)
         hooks.step(f"replay: kept {len(answers)} complete answers of the base model")
     write_dataset(directory, demo_splits(config, answers))
     return True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +21,9 @@ MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm
 class TrainSettings:
     """How to train, apart from what and where: the one typed set of training settings, with
     punie's one set of defaults. `punie train`, `experiment run`, `experiment grid`, `bench train`
-    and the demo (which overrides only its batch and sequence sizes, completions-only loss and
-    learning rate) all read these: 8 layers, learning rate 1e-4 and 1024 tokens suit a laptop CPU;
-    mlx-lm's own (16 layers, 1e-5, 2048) suit a GPU.
+    and the demo (which overrides only its iterations, batch and sequence sizes, validation,
+    completions-only loss and learning rate) all read these: 8 layers, learning rate 1e-4 and
+    1024 tokens suit a laptop CPU; mlx-lm's own (16 layers, 1e-5, 2048) suit a GPU.
 
     `alpha` follows the peft convention: the LoRA update is multiplied by alpha / rank. mlx-lm has
     no alpha; it multiplies by `scale` directly, so `scale = alpha / rank`. Without `alpha`,
@@ -82,21 +82,16 @@ class TrainSettings:
 
     def settings(self) -> TrainSettings:
         """These settings alone (a LoRAConfig's without its data, output, model and device)."""
-        return TrainSettings(**{f.name: getattr(self, f.name) for f in fields(TrainSettings)})
+        return TrainSettings(**_values(self))
 
     def changed(self) -> dict[str, Any]:
         """Pure: the settings that differ from punie's defaults, by name (for journals and logs)."""
-        return {
-            f.name: getattr(self, f.name)
-            for f in fields(TrainSettings)
-            if getattr(self, f.name) != TRAIN_DEFAULTS[f.name]
-        }
+        return {name: value for name, value in _values(self).items() if value != TRAIN_DEFAULTS[name]}
 
-    def to_dict(self) -> dict[str, Any]:
-        """Every setting, JSON-ready (the experiment's state file)."""
-        out = {f.name: getattr(self, f.name) for f in fields(TrainSettings)}
-        out["keys"] = list(self.keys) if self.keys is not None else None
-        return out
+
+def _values(settings: TrainSettings) -> dict[str, Any]:
+    """Every TrainSettings field of `settings` (a LoRAConfig too), by name."""
+    return {f.name: getattr(settings, f.name) for f in fields(TrainSettings)}
 
 
 def training_settings(iters: int, **overrides: Any) -> TrainSettings:
@@ -107,9 +102,7 @@ def training_settings(iters: int, **overrides: Any) -> TrainSettings:
     if unknown:
         known = ", ".join(sorted(TRAIN_DEFAULTS))
         raise UsageError(f"training: unknown setting(s) {unknown}; known: {known}")
-    return TrainSettings(
-        **{"iters": iters, "save_every": max(1, iters // 2), "steps_per_eval": iters, **overrides}
-    )
+    return dataclasses.replace(TrainSettings().with_iters(iters), **overrides)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -128,15 +121,13 @@ class LoRAConfig(TrainSettings):
         device: str = "auto",
     ) -> LoRAConfig:  # fmt: skip
         """`settings` for one run on `data_dir`, written to `adapter_dir`."""
-        values = {f.name: getattr(settings, f.name) for f in fields(TrainSettings)}
-        return cls(data_dir=data_dir, adapter_dir=adapter_dir, model=model, device=device, **values)
+        return cls(
+            data_dir=data_dir, adapter_dir=adapter_dir, model=model, device=device, **_values(settings)
+        )
 
 
 # The one set of training defaults, by name (CLI help and experiment settings read it from here).
-TRAIN_DEFAULTS: dict[str, Any] = {
-    f.name: f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc,operator]
-    for f in fields(TrainSettings)
-}
+TRAIN_DEFAULTS: dict[str, Any] = _values(TrainSettings())
 
 
 RARE_REPORTS = 10  # mlx-lm's own default
