@@ -1,12 +1,16 @@
 """How much of the demo's result is its seed: the demo's recipe trained and evaluated per seed.
 
-    uv run python benchmarks/demo_seeds.py [--seeds 0,1,2] [--workdir DIR] [--iters N]
+    uv run python benchmarks/demo_seeds.py [--seeds 0,1,2] [--workdir DIR] [--set NAME=VALUE ...]
 
 The replay answers are collected once (greedy, the same for every seed); each seed then gets its
 own generated examples, replay mix, validation split and training seed, exactly as
 `punie demo --seed N` makes them, and one experiment against the base model (evaluated once, on
 the whole built-in suite). Prints each seed's score change per category with its paired test,
-then the mean and the spread over the seeds. Each seed takes about 6 minutes on 2 cores.
+then the mean and the spread over the seeds. Each seed takes about 5 minutes on 2 cores.
+`--set` changes one training setting of the demo's (any `experiment grid` training axis:
+learning_rate, iters, rank, num_layers, mask_prompt, batch_size, lr_schedule, warmup). Recipe N
+of docs/demo-grid.md (fourth round) is `--set batch_size=1 --set iters=60 --set learning_rate=3e-4
+--set lr_schedule=cosine --set warmup=5`.
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ import time
 from pathlib import Path
 
 from punie.data.jsonl_io import write_dataset
+from punie.errors import UsageError
 from punie.eval.stats import paired_test
 from punie.experiment.demo import DemoConfig, collect_demo_replay, demo_experiment, demo_splits
+from punie.experiment.grid import TRAIN_AXES, parse_axis
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 
@@ -37,22 +43,28 @@ async def main() -> None:
     )
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--workdir", type=Path, default=None)
-    parser.add_argument("--iters", type=int, default=None, help="training iterations (default: the demo's)")
+    parser.add_argument("--set", action="append", default=[], help="NAME=VALUE, a training setting")
     parser.add_argument("--keys", default=None, help="LoRA modules, comma-separated (default: every linear)")
-    parser.add_argument("--learning-rate", type=float, default=None, help="(default: the demo's)")
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir)
-    if args.iters:
-        base = dataclasses.replace(base, train=base.train.with_iters(args.iters))
+    train = base.train
+    for text in args.set:
+        try:
+            axis = parse_axis(text)
+        except UsageError as error:
+            parser.error(str(error).replace("--vary", "--set"))
+        if axis.name not in TRAIN_AXES:
+            parser.error(f"--set {text}: not a training setting ({', '.join(TRAIN_AXES)})")
+        value = axis.values[0]
+        train = (
+            train.with_iters(value)
+            if axis.name == "iters"
+            else dataclasses.replace(train, **{axis.name: value})
+        )
     if args.keys:
-        base = dataclasses.replace(
-            base, train=dataclasses.replace(base.train, keys=tuple(args.keys.split(",")))
-        )
-    if args.learning_rate:
-        base = dataclasses.replace(
-            base, train=dataclasses.replace(base.train, learning_rate=args.learning_rate)
-        )
+        train = dataclasses.replace(train, keys=tuple(args.keys.split(",")))
+    base = dataclasses.replace(base, train=train)
     resolve_model(base.model, "train")
     hooks = Hooks(step=lambda message: print(f"  {message}", flush=True))
     answers = await collect_demo_replay(base)

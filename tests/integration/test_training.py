@@ -12,7 +12,7 @@ from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
 from punie.errors import PunieError, UsageError
 from punie.serve.adapter_check import check_adapter, read_safetensors_shapes
-from punie.train.lora_config import LoRAConfig
+from punie.train.lora_config import LoRAConfig, schedule_args
 from punie.train.runner import run_training
 from tests.helpers import ctrl_c_when, run_punie
 
@@ -53,8 +53,10 @@ async def test_every_field_reaches_the_trainer(
     tc_data: Path, tmp_path: Path, train_model_dir: Path, serve_model_dir: Path
 ) -> None:
     events: list[str] = []
-    run = await run_training(small(tc_data, tmp_path / "ad"), on_event=lambda e: events.append(e["event"]))
+    config = small(tc_data, tmp_path / "ad", lr_schedule="cosine", warmup=1)
+    run = await run_training(config, on_event=lambda e: events.append(e["event"]))
     saved = json.loads((tmp_path / "ad" / "adapter_config.json").read_text())
+    assert saved["lr_schedule"] == schedule_args(config)  # warmup 1, then cosine to lr / 30
     assert saved["lora_parameters"] == {
         "rank": 4,
         "scale": 2.0,

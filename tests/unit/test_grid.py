@@ -39,6 +39,9 @@ def test_axes_parse_and_refuse_in_one_line() -> None:
     assert parse_axis("replay=0,0.3").values == (0.0, 0.3)
     with pytest.raises(UsageError, match="replay takes values from 0 to 10"):
         parse_axis("replay=-1")
+    assert parse_axis("lr_schedule=constant,Cosine").values == ("constant", "cosine")
+    with pytest.raises(UsageError, match="lr_schedule takes values like constant,cosine"):
+        parse_axis("lr_schedule=linear")
 
 
 def test_cells_are_the_product_and_each_is_an_ordinary_experiment() -> None:

@@ -25,6 +25,7 @@ from punie.train.lora_config import (
     build_train_command,
     build_train_spec,
     lora_args,
+    schedule_args,
     training_settings,
 )
 from punie.train.runner import resume_point
@@ -81,6 +82,25 @@ def test_every_field_is_in_the_trainer_args() -> None:
     }
 
 
+def test_a_cosine_schedule_with_warmup_is_mlx_lm_s_own_and_a_resumed_run_goes_on_from_its_rate() -> None:
+    cosine = cfg(iters=60, learning_rate=3e-4, lr_schedule="cosine", warmup=5)
+    whole = {"name": "cosine_decay", "arguments": [3e-4, 55, 3e-4 / 30], "warmup": 5, "warmup_init": 0.0}
+    assert schedule_args(cosine) == whole and lora_args(cosine)["lr_schedule"] == whole
+    assert schedule_args(cosine, start=2)["warmup_init"] == pytest.approx(3e-4 * 2 / 5)
+    halfway = schedule_args(cosine, start=33)  # 27 of 55 decay steps done: about halfway down
+    assert halfway["name"] == "cosine_decay" and "warmup" not in halfway
+    assert halfway["arguments"][1:] == [27, 3e-4 / 30] and 1.4e-4 < halfway["arguments"][0] < 1.6e-4
+    spec = build_train_spec(cosine, Path("/m"), start_iteration=33)
+    assert spec["lr_schedule_now"] == halfway and spec["lora_args"]["lr_schedule"] == whole
+    assert schedule_args(cfg()) is None and "lr_schedule" not in lora_args(cfg())  # mlx-lm's constant
+    warm = schedule_args(cfg(iters=10, warmup=20))  # a warmup longer than the run is cut to fit
+    assert warm == {"name": "linear_schedule", "arguments": [1e-4, 1e-4, 1], "warmup": 9, "warmup_init": 0.0}
+    with pytest.raises(UsageError, match="lr_schedule must be one of constant, cosine"):
+        cfg(lr_schedule="linear")
+    with pytest.raises(UsageError, match="give the learning-rate schedule once"):
+        cfg(lr_schedule="cosine", extra={"lr_schedule": whole})
+
+
 def test_spec_and_command_are_pure() -> None:
     spec = build_train_spec(cfg(keys=("self_attn.q_proj",)), Path("/m"))
     assert spec["model"] == "/m" and spec["check_keys"] == ["self_attn.q_proj"]
@@ -121,12 +141,16 @@ def test_one_typed_settings_object_reaches_every_run_with_one_set_of_defaults() 
 
 def test_config_file(tmp_path: Path) -> None:
     good = tmp_path / "good.yaml"
-    good.write_text("iters: 5\nrank: 4\nkeys: [self_attn.q_proj]\nmask_prompt: true\n")
+    good.write_text(
+        "iters: 5\nrank: 4\nkeys: [self_attn.q_proj]\nmask_prompt: true\nlr_schedule: cosine\nwarmup: 2\n"
+    )
     assert read_train_config(good) == {
         "iters": 5,
         "rank": 4,
         "keys": ("self_attn.q_proj",),
         "mask_prompt": True,
+        "lr_schedule": "cosine",
+        "warmup": 2,
     }
     bad = tmp_path / "bad.yaml"
     bad.write_text("lora_rank: 4\n")

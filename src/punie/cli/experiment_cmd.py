@@ -16,9 +16,11 @@ from punie.cli.options import (
     BACKEND_HELP,
     HOSTFILE_HELP,
     HOSTS_HELP,
+    LR_SCHEDULE_HELP,
     RANKS_HELP,
     TIMEOUT_HELP,
     UNSAFE_EXEC_HELP,
+    WARMUP_HELP,
     launch_from,
 )
 from punie.eval.report import percent, points
@@ -125,6 +127,8 @@ def run(
     mask_prompt: bool | None = typer.Option(
         None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
     ),
+    lr_schedule: str | None = typer.Option(None, "--lr-schedule", help=LR_SCHEDULE_HELP),
+    warmup: int | None = typer.Option(None, "--warmup", help=WARMUP_HELP),
     suite: str = typer.Option(BUILTIN, "--suite"),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
     concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
@@ -145,7 +149,8 @@ def run(
     vary: list[str] = typer.Option(
         [],
         "--vary",
-        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, replay, "
+        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, batch_size, "
+        "lr_schedule, warmup, replay, "
         "temperature, top_p, max_tokens); repeat for more axes: one experiment per combination, named "
         "after --name. replay: replay answers per example, remixed from the dataset's own.",
     ),
@@ -161,6 +166,8 @@ def run(
         "num_layers": num_layers,
         "max_seq_length": max_seq_length,
         "mask_prompt": mask_prompt,
+        "lr_schedule": lr_schedule,
+        "warmup": warmup,
     }
     training = training_settings(iters, **{k: v for k, v in given.items() if v is not None})
     config = ExperimentConfig(

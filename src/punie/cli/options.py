@@ -17,6 +17,10 @@ TIMEOUT_HELP = (
 RANKS_HELP = "Training processes per host, through mlx.launch (the global --batch-size is split across all)."
 HOSTS_HELP = "Hosts to train on over ssh (repeat, or comma-separate); the same paths must exist on each."
 HOSTFILE_HELP = "An mlx.launch hostfile (JSON; `mlx.distributed_config` writes one) instead of --hosts."
+LR_SCHEDULE_HELP = (
+    "constant | cosine (decays to the learning rate / 30 at the last iteration) [default: constant]."
+)
+WARMUP_HELP = "Iterations rising linearly from 0 to the learning rate [default: 0]."
 BACKEND_HELP = "mlx.launch backend: ring (TCP), mpi, nccl (NVIDIA GPUs), auto (nccl on a GPU, else ring)."
 
 

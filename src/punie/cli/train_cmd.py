@@ -11,7 +11,15 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, RANKS_HELP, launch_from
+from punie.cli.options import (
+    BACKEND_HELP,
+    HOSTFILE_HELP,
+    HOSTS_HELP,
+    LR_SCHEDULE_HELP,
+    RANKS_HELP,
+    WARMUP_HELP,
+    launch_from,
+)
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
@@ -76,6 +84,8 @@ def train(
     mask_prompt: bool | None = typer.Option(
         None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
     ),
+    lr_schedule: str | None = typer.Option(None, "--lr-schedule", help=LR_SCHEDULE_HELP),
+    warmup: int | None = typer.Option(None, "--warmup", help=WARMUP_HELP),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
@@ -97,6 +107,8 @@ def train(
         "num_layers": num_layers,
         "max_seq_length": max_seq_length,
         "mask_prompt": mask_prompt,
+        "lr_schedule": lr_schedule,
+        "warmup": warmup,
         "device": check_request(device),
     }
     values.update({k: v for k, v in flags.items() if v is not None})

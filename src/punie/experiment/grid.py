@@ -28,6 +28,7 @@ from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.train.lora_config import LR_SCHEDULES
 
 # axis -> (parser, short name in cell names); training axes reach LoRAConfig, the rest EvalSettings
 TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -36,6 +37,9 @@ TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
     "rank": (int, "r"),
     "num_layers": (int, "l"),
     "mask_prompt": (lambda v: {"true": True, "false": False}[v.lower()], "mp"),
+    "batch_size": (int, "bs"),
+    "lr_schedule": (lambda v: {s: s for s in LR_SCHEDULES}[v.lower()], "ls"),
+    "warmup": (int, "wu"),
 }
 DATA_AXES: dict[str, tuple[Callable[[str], Any], str]] = {"replay": (float, "rp")}
 EVAL_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -71,7 +75,13 @@ def parse_axis(text: str) -> Axis:
 
 
 def _example(name: str) -> str:
-    examples = {"mask_prompt": "true,false", "iters": "20,40", "max_tokens": "96,256", "replay": "0,0.3"}
+    examples = {
+        "mask_prompt": "true,false",
+        "lr_schedule": "constant,cosine",
+        "iters": "20,40",
+        "max_tokens": "96,256",
+        "replay": "0,0.3",
+    }
     return examples.get(name, "0.1,0.2")
 
 

@@ -240,6 +240,8 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     scratch = adapter_dir / ".mlx-lm-scratch"
     mlx_args = types.SimpleNamespace(**vars(args))
     mlx_args.adapter_path, mlx_args.iters, mlx_args.save_every = str(scratch), plan.total - plan.start, NEVER
+    if spec.get("lr_schedule_now"):  # punie's own schedule, continued where a resumed run starts
+        mlx_args.lr_schedule = spec["lr_schedule_now"]
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
     train_model(mlx_args, model, train_set, valid_set, _callback(writer, model, valid_set, args, plan))

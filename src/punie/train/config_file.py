@@ -2,7 +2,8 @@
 
 Every key of mlx-lm's config maps onto a punie setting (`data` -> the dataset, `adapter_path` ->
 the output, `lora_parameters.{rank,scale,dropout,keys}`, ...), passes through to mlx-lm's
-trainer unchanged (`lr_schedule`, `optimizer`, `optimizer_config`, `fine_tune_type: lora|dora`),
+trainer unchanged (`lr_schedule` as mlx-lm's mapping, `optimizer`, `optimizer_config`,
+`fine_tune_type: lora|dora`; `lr_schedule: cosine` is punie's own, with `warmup`),
 or is refused with the reason. Numbers may be written as YAML strings (`1e-4`), as mlx-lm
 accepts them. Errors name the file and the key.
 """
@@ -34,7 +35,7 @@ IGNORED_WHEN = {"train": True, "test": False}  # allowed at these values only
 FINE_TUNE_TYPES = ("lora", "dora")
 BOOLEANS = {"mask_prompt", "grad_checkpoint"}
 INTEGERS = {"iters", "batch_size", "rank", "num_layers", "max_seq_length", "seed", "save_every",
-            "steps_per_eval", "val_batches", "steps_per_report"}  # fmt: skip
+            "steps_per_eval", "val_batches", "steps_per_report", "warmup"}  # fmt: skip
 
 
 def _number(path: Path, key: str, value: Any, integer: bool) -> int | float:
@@ -90,7 +91,9 @@ def _one(path: Path, key: str, value: Any, values: dict[str, Any], extra: dict[s
         raise UsageError(
             f"{path}: fine_tune_type: {value!r} is not supported (punie trains adapters: lora or dora)"
         )
-    if key in PASSED_THROUGH:
+    if key == "lr_schedule" and isinstance(value, str):
+        values[key] = value
+    elif key in PASSED_THROUGH:
         extra[key] = value
     elif key == "lora_parameters":
         values.update(_lora_parameters(path, value))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -15,6 +16,8 @@ MLX_DEFAULT_SCALE = 20.0
 SPEC_FILE = "punie-train-spec.json"
 METRICS_FILE = "metrics.jsonl"
 MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm's int32 counters
+LR_SCHEDULES = ("constant", "cosine")
+COSINE_END = 30  # a cosine schedule ends at the learning rate / COSINE_END
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,6 +43,8 @@ class TrainSettings:
     keys: tuple[str, ...] | None = None
     max_seq_length: int = 1024
     mask_prompt: bool = False
+    lr_schedule: str = "constant"  # or "cosine": decays to learning_rate / 30 at the last iteration
+    warmup: int = 0  # iterations rising linearly from 0 to the learning rate (at most iters - 1 used)
     grad_checkpoint: bool = False
     seed: int = 0
     save_every: int = 100
@@ -70,6 +75,13 @@ class TrainSettings:
             raise UsageError(f"steps_per_report must be from 1 to {MAX_COUNT:,}, got {self.steps_per_report}")
         if self.alpha is not None and self.alpha <= 0:
             raise UsageError(f"alpha must be positive, got {self.alpha}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            known = ", ".join(LR_SCHEDULES)
+            raise UsageError(f"lr_schedule must be one of {known}, got {self.lr_schedule!r}")
+        if not 0 <= self.warmup <= MAX_COUNT:
+            raise UsageError(f"warmup must be from 0 to {MAX_COUNT:,}, got {self.warmup}")
+        if "lr_schedule" in self.extra and (self.lr_schedule != "constant" or self.warmup):
+            raise UsageError("give the learning-rate schedule once: lr_schedule/warmup, or mlx-lm's in extra")
 
     @property
     def scale(self) -> float:
@@ -87,6 +99,29 @@ class TrainSettings:
     def changed(self) -> dict[str, Any]:
         """Pure: the settings that differ from punie's defaults, by name (for journals and logs)."""
         return {name: value for name, value in _values(self).items() if value != TRAIN_DEFAULTS[name]}
+
+
+def schedule_args(settings: TrainSettings, start: int = 0) -> dict[str, Any] | None:
+    """Pure: mlx-lm's `lr_schedule` for `settings` (None: a constant rate, mlx-lm's default), for
+    a run that starts at iteration `start`. mlx-lm counts a resumed run's steps from 0, so a
+    resumed schedule goes on from the rate it had reached, down to the same end."""
+    lr, iters = settings.learning_rate, settings.iters
+    warmup = min(settings.warmup, iters - 1)
+    if settings.lr_schedule == "constant" and not warmup:
+        return None
+    end = lr / COSINE_END if settings.lr_schedule == "cosine" else lr
+    decay = iters - warmup
+
+    def main(peak: float, steps: int) -> dict[str, Any]:
+        if settings.lr_schedule == "cosine":
+            return {"name": "cosine_decay", "arguments": [peak, steps, end]}
+        return {"name": "linear_schedule", "arguments": [peak, peak, 1]}
+
+    if start < warmup:  # mlx-lm joins the warmup's last step to the main schedule's first
+        return {**main(lr, decay), "warmup": warmup - start, "warmup_init": lr * start / warmup}
+    done = min(max(0, start - warmup - 1) if warmup else start, decay)
+    now = end + (lr - end) * 0.5 * (1 + math.cos(math.pi * done / decay))
+    return main(now if settings.lr_schedule == "cosine" else lr, max(1, iters - start))
 
 
 def _values(settings: TrainSettings) -> dict[str, Any]:
@@ -173,6 +208,7 @@ def lora_args(
         "steps_per_report": report_every(config.steps_per_report, device, parameters),
         "lora_parameters": lora_parameters,
         "resume_adapter_file": str(resume_file) if resume_file else None,
+        **({"lr_schedule": schedule} if (schedule := schedule_args(config)) else {}),
     }
 
 
@@ -198,6 +234,7 @@ def build_train_spec(
         "device": device,
         "dtype": default_dtype(device, config.dtype),
         "lora_args": lora_args(config, resume_file, device, parameters),
+        "lr_schedule_now": schedule_args(config, start_iteration),  # the resumed run's own
         "check_keys": list(config.keys) if config.keys else None,
         "measure_checkpoints": True,
         "events_path": str(config.adapter_dir / METRICS_FILE),
