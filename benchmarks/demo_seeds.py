@@ -27,7 +27,7 @@ from punie.data.jsonl_io import write_dataset
 from punie.errors import UsageError
 from punie.eval.stats import paired_test
 from punie.experiment.demo import DemoConfig, collect_demo_replay, demo_experiment, demo_splits
-from punie.experiment.grid import TRAIN_AXES, parse_axis
+from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 
@@ -48,7 +48,7 @@ async def main() -> None:
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir)
-    train = base.train
+    cell = {}
     for text in args.set:
         try:
             axis = parse_axis(text)
@@ -56,12 +56,8 @@ async def main() -> None:
             parser.error(str(error).replace("--vary", "--set"))
         if axis.name not in TRAIN_AXES:
             parser.error(f"--set {text}: not a training setting ({', '.join(TRAIN_AXES)})")
-        value = axis.values[0]
-        train = (
-            train.with_iters(value)
-            if axis.name == "iters"
-            else dataclasses.replace(train, **{axis.name: value})
-        )
+        cell[axis.name] = axis.values[0]
+    train = train_cell(base.train, cell)
     if args.keys:
         train = dataclasses.replace(train, keys=tuple(args.keys.split(",")))
     base = dataclasses.replace(base, train=train)

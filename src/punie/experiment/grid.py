@@ -28,7 +28,7 @@ from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
-from punie.train.lora_config import LR_SCHEDULES
+from punie.train.lora_config import LR_SCHEDULES, TrainSettings
 
 # axis -> (parser, short name in cell names); training axes reach LoRAConfig, the rest EvalSettings
 TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -104,12 +104,16 @@ def replay_data_dir(base: ExperimentConfig, grid: str, ratio: float) -> Path:
     return base.runs_dir / grid / "data" / f"replay{ratio:g}"
 
 
+def train_cell(training: TrainSettings, cell: dict[str, Any]) -> TrainSettings:
+    """Pure: `training` with the cell's training settings; a cell that changes the iterations
+    keeps a checkpoint halfway and validation at the end."""
+    changed = dataclasses.replace(training, **{k: v for k, v in cell.items() if k in TRAIN_AXES})
+    return changed.with_iters(changed.iters) if "iters" in cell else changed
+
+
 def cell_config(base: ExperimentConfig, grid: str, cell: dict[str, Any]) -> ExperimentConfig:
-    """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>. A cell that
-    changes the iterations keeps a checkpoint halfway and validation at the end."""
-    training = dataclasses.replace(base.training, **{k: v for k, v in cell.items() if k in TRAIN_AXES})
-    if "iters" in cell:
-        training = training.with_iters(training.iters)
+    """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>."""
+    training = train_cell(base.training, cell)
     evaluation = dataclasses.replace(base.eval, **{k: v for k, v in cell.items() if k in EVAL_AXES})
     data_dir = replay_data_dir(base, grid, cell["replay"]) if "replay" in cell else base.data_dir
     return dataclasses.replace(

@@ -105,23 +105,24 @@ def schedule_args(settings: TrainSettings, start: int = 0) -> dict[str, Any] | N
     """Pure: mlx-lm's `lr_schedule` for `settings` (None: a constant rate, mlx-lm's default), for
     a run that starts at iteration `start`. mlx-lm counts a resumed run's steps from 0, so a
     resumed schedule goes on from the rate it had reached, down to the same end."""
-    lr, iters = settings.learning_rate, settings.iters
+    lr, iters, cosine = settings.learning_rate, settings.iters, settings.lr_schedule == "cosine"
     warmup = min(settings.warmup, iters - 1)
-    if settings.lr_schedule == "constant" and not warmup:
+    if not cosine and not warmup:
         return None
-    end = lr / COSINE_END if settings.lr_schedule == "cosine" else lr
-    decay = iters - warmup
+    end = lr / COSINE_END
 
     def main(peak: float, steps: int) -> dict[str, Any]:
-        if settings.lr_schedule == "cosine":
+        if cosine:
             return {"name": "cosine_decay", "arguments": [peak, steps, end]}
-        return {"name": "linear_schedule", "arguments": [peak, peak, 1]}
+        return {"name": "linear_schedule", "arguments": [lr, lr, 1]}  # constant after the warmup
 
+    decay = iters - warmup
     if start < warmup:  # mlx-lm joins the warmup's last step to the main schedule's first
         return {**main(lr, decay), "warmup": warmup - start, "warmup_init": lr * start / warmup}
+    # resumed after the warmup (which a resumed constant schedule must not repeat either)
     done = min(max(0, start - warmup - 1) if warmup else start, decay)
     now = end + (lr - end) * 0.5 * (1 + math.cos(math.pi * done / decay))
-    return main(now if settings.lr_schedule == "cosine" else lr, max(1, iters - start))
+    return main(now, max(1, iters - start))
 
 
 def _values(settings: TrainSettings) -> dict[str, Any]:
