@@ -20,9 +20,15 @@ from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_parse import Call
-from punie.sandbox import SandboxLimits
+from punie.sandbox import SandboxLimits, detect
+from punie.sandbox.linux import LANDLOCK_BACKEND
 
 FAST = SandboxLimits(wall_seconds=4, cpu_seconds=3)
+
+
+def shares_host_pids() -> bool:
+    """The backend in force here has no pid namespace of its own (the Landlock backend)."""
+    return detect().backend == LANDLOCK_BACKEND
 
 
 @dataclass(frozen=True)

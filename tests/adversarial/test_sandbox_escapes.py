@@ -17,7 +17,7 @@ from punie.agent.workspace_tools import Workspace
 from punie.eval.agent_loop import AgentTools
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
-from tests.adversarial.attacks import FAST, Attack
+from tests.adversarial.attacks import FAST, Attack, shares_host_pids
 
 
 def _snapshot(root: Path) -> dict[str, tuple[int, int, int, bytes]]:
@@ -217,7 +217,9 @@ raise RuntimeError(f"RESULT {{got}}")
     finally:
         victim.kill()
         victim.wait()
-    assert "RESULT" in outcome.text
+    # killpg(1) is kill(-1): without a pid namespace it also reaches the attack's own parent,
+    # the sandboxed command, so the Landlock backend's run can end before RESULT is printed.
+    assert "RESULT" in outcome.text or (shares_host_pids() and "exit code None" in outcome.text + " ")
 
 
 def test_kill_everything_reaches_nothing_outside(attack: Attack) -> None:
@@ -315,15 +317,16 @@ except OSError as exc:
     raise RuntimeError(f"RESULT stopped at {written >> 20} MiB: {exc}")
 raise RuntimeError(f"RESULT wrote {written >> 20} MiB")
 """)
-    assert "No space left" in outcome.text or "File too large" in outcome.text, outcome.text
+    capped = ("No space left", "File too large", "[disk limit reached: killed]")
+    assert any(sign in outcome.text for sign in capped), outcome.text
     assert "wrote 400 MiB" not in outcome.text
 
 
 def test_tmp_fill_is_capped_too(attack: Attack) -> None:
     outcome = attack("""
-import os
+import os, tempfile
 try:
-    with open("/tmp/fill", "wb") as handle:
+    with open(os.path.join(tempfile.gettempdir(), "fill"), "wb") as handle:
         for _ in range(200):
             handle.write(b"x" * (1 << 20))
 except OSError as exc:

@@ -13,7 +13,7 @@ from punie.sandbox.isolation import Isolation, IsolationUnavailable, choose
 from punie.sandbox.limits import ExecRequest, SandboxLimits
 from punie.sandbox.linux import build_spec, read_only_paths
 from punie.sandbox.macos import seatbelt_profile
-from punie.sandbox.tree_copy import DIR_FLAGS, clear_dir, copy_tree, write_files
+from punie.sandbox.tree_copy import DIR_FLAGS, copy_tree, write_files
 
 
 def _open(path: Path) -> int:
@@ -40,22 +40,6 @@ def test_copy_tree_copies_links_as_links_and_never_follows_them(tmp_path: Path) 
     assert (dst / "a.txt").read_text() == "a" and (dst / "sub" / "b.txt").read_text() == "b"
     assert os.readlink(dst / "link") == str(outside) and (dst / "dirlink").is_symlink()
     assert not (dst / "fifo").exists()  # neither a file nor a dir nor a link: skipped
-
-
-def test_clear_dir_removes_links_not_their_targets(tmp_path: Path) -> None:
-    keep = tmp_path / "keep"
-    keep.mkdir()
-    (keep / "precious.txt").write_text("x")
-    box = tmp_path / "box"
-    (box / "sub").mkdir(parents=True)
-    (box / "link").symlink_to(keep)
-    (box / "sub" / "f").write_text("y")
-    fd = _open(box)
-    try:
-        clear_dir(fd)
-    finally:
-        os.close(fd)
-    assert list(box.iterdir()) == [] and (keep / "precious.txt").exists()
 
 
 def test_write_files_refuses_paths_that_leave(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ class SandboxLimits:
     wall_seconds: float = 10.0  # everything included: start-up, the run, output draining
     cpu_seconds: int = 10
     memory_bytes: int = 1 << 30  # address space of each process
+    memory_total_bytes: int = 4 << 30  # the whole run (a cgroup, or a per-process budget under it)
     file_bytes: int = 16 << 20  # largest single file
     processes: int = 32
     work_bytes: int = 64 << 20  # all files written to the workspace together
@@ -25,8 +26,8 @@ class SandboxLimits:
     unsafe_exec: bool = False  # the user's explicit --unsafe-exec: run without OS isolation
 
     def __post_init__(self) -> None:
-        for name in ("wall_seconds", "cpu_seconds", "memory_bytes", "file_bytes", "processes",
-                     "work_bytes", "tmp_bytes", "inodes", "output_bytes"):  # fmt: skip
+        for name in ("wall_seconds", "cpu_seconds", "memory_bytes", "memory_total_bytes", "file_bytes",
+                     "processes", "work_bytes", "tmp_bytes", "inodes", "output_bytes"):  # fmt: skip
             if getattr(self, name) <= 0:
                 raise UsageError(f"sandbox limit {name} must be positive, got {getattr(self, name)}")
 

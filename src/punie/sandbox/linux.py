@@ -1,4 +1,6 @@
-"""Linux backend: namespaces + a new root + Landlock + an unprivileged uid (see `launcher.py`).
+"""Linux backends (see `launcher.py`): `linux-namespaces` (namespaces, a new root, Landlock, seccomp,
+an unprivileged uid), and `linux-landlock` where unprivileged user namespaces are refused
+(Landlock, seccomp, rlimits, a subreaper, no namespaces).
 
 The host side only builds the launcher's spec (a pure function), starts it, and reads its output
 through the capped reader. The wall limit is enforced twice: by the launcher, which kills the
@@ -11,11 +13,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +26,14 @@ import psutil
 from punie.errors import PunieError
 from punie.sandbox.drain import drain
 from punie.sandbox.harness import take_marker
-from punie.sandbox.interpreter import interpreter_paths, sandbox_env, sandbox_python
+from punie.sandbox.interpreter import interpreter_paths, python_for_other_uid, sandbox_env, sandbox_python
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
+from punie.sandbox.tree_copy import remove_tree
 
 LAUNCHER = str(Path(__file__).with_name("launcher.py"))
 BACKEND = "linux-namespaces"
+LANDLOCK_BACKEND = "linux-landlock"
+LAUNCHER_BACKEND = {BACKEND: "namespaces", LANDLOCK_BACKEND: "landlock"}
 SETUP_MARGIN = 5.0  # seconds the host waits past the wall limit before killing the launcher
 UID_RANGE = (1_100_000, 1_900_000)  # per-run uids when started as root: no other process shares one
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
@@ -46,6 +51,10 @@ ETC_FILES = (
 
 class SandboxSetupError(PunieError):
     """The isolation itself could not be built (not the command's fault)."""
+
+    def __init__(self, message: str, errno: int = 0) -> None:
+        super().__init__(message)
+        self.errno = errno
 
 
 def read_only_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -77,9 +86,15 @@ def process_budget(limits: SandboxLimits) -> int:
 
 
 def build_spec(
-    request: ExecRequest, limits: SandboxLimits, stage: str, result_fd: int, uid: int
+    request: ExecRequest,
+    limits: SandboxLimits,
+    stage: str,
+    result_fd: int,
+    uid: int,
+    backend: str = BACKEND,
 ) -> dict[str, Any]:
     return {
+        "backend": LAUNCHER_BACKEND[backend],
         "argv": list(request.argv),
         "env": sandbox_env(os.path.dirname(sandbox_python())),
         "stage": stage,
@@ -94,6 +109,8 @@ def build_spec(
             "wall": limits.wall_seconds,
             "cpu": limits.cpu_seconds,
             "memory": limits.memory_bytes,
+            "memory_total": limits.memory_total_bytes,
+            "run_processes": limits.processes,
             "file": limits.file_bytes,
             "processes": process_budget(limits),
             "work_bytes": limits.work_bytes,
@@ -111,14 +128,26 @@ def launcher_env() -> dict[str, str]:
     }
 
 
-def run(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
+def for_run_uid(request: ExecRequest) -> ExecRequest:
+    """Without a new root, a per-run uid reaches only world-searchable paths: the sandbox's own
+    interpreter is swapped for a system one where it lives in a private home."""
+    if request.argv[0] != sandbox_python():
+        return request
+    python = python_for_other_uid(request.argv[0])
+    if python is None:
+        raise SandboxSetupError(f"no Python the sandbox's uid can run ({request.argv[0]} is private)")
+    return replace(request, argv=(python, *request.argv[1:]))
+
+
+def run(request: ExecRequest, limits: SandboxLimits, backend: str = BACKEND) -> SandboxResult:
+    if backend == LANDLOCK_BACKEND and os.geteuid() == 0:
+        request = for_run_uid(request)
     started = time.monotonic()
     stage = tempfile.mkdtemp(prefix="punie-root-")
     reader, writer = os.pipe()
     try:
-        spec = build_spec(
-            request, limits, stage, writer, secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
-        )
+        uid = secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
+        spec = build_spec(request, limits, stage, writer, uid, backend)
         proc = subprocess.Popen(
             [sys.executable, "-S", LAUNCHER],  # -S: the path comes whole in PYTHONPATH
             stdin=subprocess.PIPE,
@@ -138,7 +167,7 @@ def run(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
         for fd in (reader, writer):
             if fd >= 0:
                 os.close(fd)
-        shutil.rmtree(stage, ignore_errors=True)
+        remove_tree(stage)
     try:
         outcome = json.loads(out.side.decode() or "{}")
     except json.JSONDecodeError:
@@ -146,15 +175,22 @@ def run(request: ExecRequest, limits: SandboxLimits) -> SandboxResult:
     if not outcome and not (out.overflow or out.deadline_hit):
         raise SandboxSetupError(f"the sandbox launcher died: {out.stderr.strip()[-300:] or 'no output'}")
     if outcome.get("setup_error"):
-        raise SandboxSetupError(f"the sandbox could not be built: {outcome['setup_error']}")
+        raise SandboxSetupError(
+            f"the sandbox could not be built: {outcome['setup_error']}", outcome.get("errno") or 0
+        )
     stdout, completed = take_marker(out.stdout, request.nonce)
+    notes = [
+        *(["[output limit reached: killed]"] if out.overflow else []),
+        *(["[disk limit reached: killed]"] if outcome.get("over_disk") else []),
+        *([f"[{outcome['copy_back_error']}]"] if outcome.get("copy_back_error") else []),
+    ]
     return SandboxResult(
-        exit_code=None if out.overflow else outcome.get("exit_code"),
+        exit_code=None if out.overflow or outcome.get("over_disk") else outcome.get("exit_code"),
         stdout=stdout,
-        stderr=out.stderr + ("\n[output limit reached: killed]" if out.overflow else ""),
+        stderr=out.stderr + "".join("\n" + note for note in notes),
         timed_out=bool(outcome.get("timed_out")) or out.deadline_hit,
         seconds=time.monotonic() - started,
-        isolation=BACKEND,
+        isolation=backend,
         output_truncated=out.truncated or out.overflow,
         completed=completed,
         layers=tuple(outcome.get("layers", ())),
