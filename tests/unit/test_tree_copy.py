@@ -62,7 +62,9 @@ def test_a_deep_chain_is_refused_without_recursion_and_the_host_kept(tmp_path: P
     os.close(fd)
     reason = _copy_back(src, host)
     assert reason is not None and f"deeper than {MAX_DEPTH}" in reason
-    assert (host / "keep.txt").read_text() == "before" and sorted(p.name for p in host.iterdir()) == ["keep.txt"]
+    assert (host / "keep.txt").read_text() == "before" and sorted(p.name for p in host.iterdir()) == [
+        "keep.txt"
+    ]
     remove_tree(str(src))
     assert not src.exists()
 

@@ -25,22 +25,26 @@ class Workspace:
         """Read a text file from the workspace."""
         try:
             target = self.resolve(path)
-        except ValueError as exc:
-            return f"error: {exc}"
-        if not target.is_file():
-            return f"error: no such file: {path}"
-        return target.read_bytes()[:MAX_READ_BYTES].decode("utf-8", "replace")
+            if not target.is_file():
+                return f"error: no such file: {path}"
+            with target.open("rb") as handle:
+                return handle.read(MAX_READ_BYTES).decode("utf-8", "replace")
+        except (OSError, RuntimeError, ValueError) as exc:  # a link loop, a name too long, ...
+            return f"error: cannot read {path!r}: {_why(exc)}"
 
     def write_file(self, path: str, content: str) -> str:
         """Write text to a file in the workspace, replacing it."""
         try:
             target = self.resolve(path)
-        except ValueError as exc:
-            return f"error: {exc}"
-        if target.is_dir():
-            return f"error: {path} is a directory"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content, encoding="utf-8")
+            if target.is_dir():
+                return f"error: {path} is a directory"
+            data = content.encode("utf-8")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except UnicodeEncodeError:
+            return f"error: the content for {path!r} is not valid text (a lone surrogate?); nothing written"
+        except (OSError, RuntimeError, ValueError) as exc:
+            return f"error: cannot write {path!r}: {_why(exc)}"
         return f"wrote {len(content)} characters to {path}"
 
     def seed(self, files: Mapping[str, str]) -> None:
@@ -49,3 +53,9 @@ class Workspace:
             target = self.resolve(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or exc.__class__.__name__

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import copy
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,33 +31,63 @@ MAX_TURNS = 3
 RESULT_LIMIT = 4000
 
 
+TOOL_TIME_TURNS = MAX_TURNS  # a prompt's commands may take this many sandbox wall limits together
+
+
+@dataclass
+class ToolClock:
+    """Seconds a prompt's own tool calls have taken: the model's time, not the endpoint's."""
+
+    spent: float = 0.0
+
+
 @dataclass(frozen=True)
 class AgentTools:
     workspace: Workspace
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     scripted: Mapping[str, str] = field(default_factory=dict)  # a suite's scripted tool results
     declared: frozenset[str] = frozenset()  # a suite's own tools: their calls are scored, not run
+    clock: ToolClock = field(default_factory=ToolClock)  # one per prompt
+
+    @property
+    def tool_seconds(self) -> float:
+        """What a prompt's commands may take together; past it they are refused, not run."""
+        return self.limits.wall_seconds * TOOL_TIME_TURNS
 
     def execute(self, call: Call) -> str | None:
         """Run one call; a bad call gets an error string back (the model sees it), never an
-        exception. A suite's own tool without a scripted result is not run: None."""
+        exception, whatever the call holds. A suite's own tool without a scripted result is not
+        run: None."""
         if call.name in self.scripted:
             return self.scripted[call.name]
         if call.name in self.declared:
             return None
         if call.name not in BUILTIN_TOOLS:
             return f"error: unknown tool {call.name!r}"
-        args = call.arguments
+        started = time.monotonic()
         try:
-            if call.name == "read_file":
-                return self.workspace.read_file(str(args["path"]))
-            if call.name == "write_file":
-                return self.workspace.write_file(str(args["path"]), str(args["content"]))
-            outcome = run_shell_sandboxed(str(args["command"]), self.workspace.root, self.limits)
-            status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
-            return f"{status}\n{outcome.stdout}{outcome.stderr}"[:RESULT_LIMIT]
+            return self._run(call)
         except KeyError as exc:
             return f"error: missing argument {exc.args[0]!r} for {call.name}"
+        except Exception as exc:  # the documented contract: the model gets an error string
+            return f"error: {call.name} failed: {exc.__class__.__name__}: {exc}"[:RESULT_LIMIT]
+        finally:
+            self.clock.spent += time.monotonic() - started
+
+    def _run(self, call: Call) -> str:
+        args = call.arguments
+        if call.name == "read_file":
+            return self.workspace.read_file(str(args["path"]))
+        if call.name == "write_file":
+            return self.workspace.write_file(str(args["path"]), str(args["content"]))
+        command = str(args["command"])
+        left = self.tool_seconds - self.clock.spent
+        if left < 1:
+            return f"error: this prompt's commands have used their {self.tool_seconds:g} s; none was run"
+        limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
+        outcome = run_shell_sandboxed(command, self.workspace.root, limits)
+        status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
+        return f"{status}\n{outcome.stdout}{outcome.stderr}"[:RESULT_LIMIT]
 
 
 def _tool_messages(turn: Turn, calls: tuple[Call, ...], results: list[str]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -74,9 +75,12 @@ class ChatClient:
         self, http: httpx.AsyncClient, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
     ) -> Turn:
         body = build_request(self.model, messages, tools, self.sampling)
+        # ASCII escapes: a model's own tool arguments may hold a lone surrogate (not UTF-8)
+        payload = json.dumps(body).encode()
+        headers = {**self.endpoint.request_headers(), "Content-Type": "application/json"}
         try:
             response = await http.post(
-                f"{self.endpoint.url}/chat/completions", json=body, headers=self.endpoint.request_headers()
+                f"{self.endpoint.url}/chat/completions", content=payload, headers=headers
             )
         except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
             raise ServerError(f"server unreachable: {exc}", unreachable=True) from None

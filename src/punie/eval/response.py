@@ -8,9 +8,10 @@ from typing import Any, Literal, get_args
 from punie.eval.tool_parse import Call, ParsedCalls, Source, parse_tool_calls
 
 RequestError = Literal["timeout", "server_error"]
-INCOMPLETE: tuple[str, ...] = get_args(
-    RequestError
-)  # outcomes that are the infrastructure's, not the model's
+# outcomes that are the infrastructure's, not the model's: never scored
+INCOMPLETE: tuple[str, ...] = get_args(RequestError)
+# "crashed": a prompt whose handling raised (a tool call no one foresaw, say) is a scored failure,
+# its traceback kept in error_detail.
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Turn:
 @dataclass(frozen=True)
 class RecordedResponse:
     turns: tuple[Turn, ...]
-    error: RequestError | None = None
+    error: RequestError | Literal["crashed"] | None = None
     error_detail: str = ""
     seconds: float = 0.0
 

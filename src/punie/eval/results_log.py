@@ -28,7 +28,8 @@ class Recorded:
             "response": self.response.to_dict(),
             "result": self.result.to_dict(),
         }
-        return json.dumps(record, ensure_ascii=False) + "\n"
+        # ASCII escapes: a model's text may hold a lone surrogate, which UTF-8 cannot write
+        return json.dumps(record) + "\n"
 
 
 def _record(data: dict[str, Any]) -> Recorded:

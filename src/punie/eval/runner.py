@@ -11,6 +11,7 @@ import asyncio
 import shutil
 import tempfile
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -44,6 +45,7 @@ from punie.serve.process import ServerProcess
 # Measured with benchmarks/eval_concurrency.py on the embedded model (see benchmarks/README.md):
 # mlx_lm.server batches concurrent unseeded requests.
 DEFAULT_CONCURRENCY = 4
+TRACE_LIMIT = 4000  # characters of a crashed prompt's traceback kept in its record
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class EvalRunConfig:
     baseline: Path | None = None  # a baseline report.json for the adapter proof
     workspace_root: Path | None = None  # where throwaway workspaces go (default: the temp dir)
     unsafe_exec: bool = False  # run model-written code without OS isolation (the user's explicit choice)
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)  # what model-written code may use
     extra: dict[str, str] = field(default_factory=dict)  # recorded as-is in the report settings
 
     def __post_init__(self) -> None:
@@ -92,7 +95,7 @@ class EvalRunConfig:
 
     @property
     def limits(self) -> SandboxLimits:
-        return SandboxLimits(unsafe_exec=self.unsafe_exec)
+        return replace(self.sandbox, unsafe_exec=self.unsafe_exec)
 
     @property
     def sampling(self) -> SamplingSettings:
@@ -152,11 +155,33 @@ class _RunState:
             self.dead = f"the server stopped during the run ({why})"
 
 
+class _EndpointClock:
+    """The prompt timeout counts the time spent waiting for the endpoint only: the model's own
+    tool calls are the model's time (bounded by `AgentTools.tool_seconds`), so a prompt cannot
+    turn its failure into an 'incomplete' by running slow commands."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.waited = 0.0
+
+    def left(self) -> float | None:
+        return None if self.timeout is None else max(0.0, self.timeout - self.waited)
+
+
 async def _ask(
     prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, workspace: Path
 ) -> tuple[Turn, ...]:
+    clock = _EndpointClock(config.prompt_timeout)
+
     async def chat(messages: list[dict[str, object]], tools: list[dict[str, object]]) -> Turn:
-        return await client.complete(http, messages, tools)  # type: ignore[arg-type]
+        started = time.monotonic()
+        try:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
+            # cancellation that lands as the request finishes, and the run would go on.
+            async with asyncio.timeout(clock.left()):
+                return await client.complete(http, messages, tools)  # type: ignore[arg-type]
+        finally:
+            clock.waited += time.monotonic() - started
 
     if KINDS[prompt.kind].interaction == "single":
         return (await chat(prompt.conversation(), []),)
@@ -186,12 +211,7 @@ async def _respond(
         return RecordedResponse((), "server_error", state.dead)
     started = time.monotonic()
     try:
-        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C cancellation
-        # that lands as the request finishes, and the run would go on.
-        async with asyncio.timeout(config.prompt_timeout):
-            turns = await _ask(
-                prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir())
-            )
+        turns = await _ask(prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir()))
         return RecordedResponse(turns, seconds=time.monotonic() - started)
     except TimeoutError:
         await state.check_alive(http, f"no answer to {prompt.id} in {config.prompt_timeout:g} s")
@@ -301,7 +321,11 @@ async def _evaluate(
         lock = asyncio.Lock()
 
         async def keep(prompt: EvalPrompt, response: RecordedResponse) -> None:
-            result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
+            try:
+                result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
+            except Exception:
+                response = crashed(response, prompt)
+                result = score_prompt(prompt, response, config.limits)  # the error path runs nothing
             entry = Recorded(prompt.id, suite_hash, response, result)
             async with lock:
                 append_result(results_path, entry)
@@ -312,7 +336,11 @@ async def _evaluate(
         async def worker(client: ChatClient, state: _RunState) -> None:
             while queue and not state.dead:  # a dead endpoint leaves the rest to the others
                 prompt = queue.popleft()
-                await keep(prompt, await _respond(prompt, config, client, http, state))
+                try:
+                    response = await _respond(prompt, config, client, http, state)
+                except Exception:  # one prompt's crash is that prompt's failure, never the run's
+                    response = crashed(RecordedResponse(()), prompt)
+                await keep(prompt, response)
 
         # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
@@ -355,6 +383,12 @@ async def _evaluate(
     if report.complete:
         register_baseline(config)
     return report
+
+
+def crashed(response: RecordedResponse, prompt: EvalPrompt) -> RecordedResponse:
+    """`response` as a scored failure carrying the exception being handled (its traceback's tail)."""
+    trace = traceback.format_exc()
+    return replace(response, error="crashed", error_detail=f"{prompt.id}: {trace[-TRACE_LIMIT:]}")
 
 
 def write_report(report: EvalReport, output_dir: Path) -> None:

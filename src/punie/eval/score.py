@@ -113,7 +113,10 @@ def score_prompt(
     is pure. A request that failed (timeout, server error) is that failure, never a score."""
     parsed = response.all_calls()
     failure: str | None
-    if response.error is not None:
+    if response.error == "crashed":
+        last = response.error_detail.strip().splitlines()[-1:] or ["no traceback"]
+        passed, failure, reason = False, "crashed", f"crashed: {last[0][:300]}"
+    elif response.error is not None:
         passed, failure, reason = False, response.error, response.error_detail or response.error
     else:
         passed, failure, reason = SCORERS[prompt.kind](prompt, response, limits)

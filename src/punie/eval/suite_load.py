@@ -67,7 +67,7 @@ def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
     raw: list[Any] = []
     tools_file = header.get("tools_file")
     if tools_file is not None:
-        path = Path(file).parent / str(tools_file)
+        path = _beside(file, str(tools_file))
         if not path.is_file():
             raise UsageError(f"{file}:1: tools_file: {path} does not exist")
         try:
@@ -93,6 +93,45 @@ def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
     return tools
 
 
+def _beside(file: str, name: str) -> Path:
+    """`name` inside the suite file's own directory (links resolved); a suite someone sent you
+    may not read anything else on this machine."""
+    home = Path(file).parent.resolve()
+    if "\0" in name or Path(name).is_absolute():
+        raise UsageError(f"{file}:1: tools_file: {name!r} must be a path inside the suite's directory")
+    path = (home / name).resolve()
+    if path != home and home not in path.parents:
+        raise UsageError(f"{file}:1: tools_file: {name!r} leaves the suite's directory {home}")
+    return path
+
+
+def workspace_key_problem(key: object) -> str | None:
+    """Why `key` cannot name a file inside an agent's workspace, or None (pure)."""
+    if not isinstance(key, str) or not key.strip():
+        return "must be a relative file path"
+    if "\0" in key:
+        return "holds a NUL byte"
+    if key.startswith(("/", "\\")) or (len(key) > 1 and key[1] == ":"):
+        return "is an absolute path"
+    parts = [part for part in key.replace("\\", "/").split("/") if part not in ("", ".")]
+    if not parts:
+        return "names no file"
+    if ".." in parts:
+        return "leaves the workspace (..)"
+    return None
+
+
+def _suite_workspace(header: dict[str, Any], file: str) -> dict[str, str]:
+    workspace = header.get("workspace") or {}
+    if not isinstance(workspace, dict) or not all(isinstance(v, str) for v in workspace.values()):
+        raise UsageError(f"{file}:1: workspace: must map file paths to text")
+    for key in workspace:
+        problem = workspace_key_problem(key)
+        if problem:
+            raise UsageError(f"{file}:1: workspace: {key!r} {problem}")
+    return dict(workspace)
+
+
 def _suite_categories(header: dict[str, Any], file: str) -> dict[str, Category]:
     raw = header.get("categories") or {}
     if not isinstance(raw, dict):
@@ -109,9 +148,7 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
     records = _jsonl_records(text, file) if file.endswith(".jsonl") else None
     if records is None:
         header, records = _yaml_records(text, file)
-    workspace = header.get("workspace") or {}
-    if not isinstance(workspace, dict) or not all(isinstance(v, str) for v in workspace.values()):
-        raise UsageError(f"{file}:1: workspace: must map file paths to text")
+    workspace = _suite_workspace(header, file)
     string_match = header.get("string_match", "exact")
     tools = _suite_tools(header, file)
     categories = _suite_categories(header, file)
@@ -124,7 +161,7 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
         prompts.append(prompt)
     if not prompts:
         raise UsageError(f"{file}:1: prompts: the suite has no prompts")
-    return EvalSuite(str(header.get("name") or default_name), tuple(prompts), dict(workspace), categories)
+    return EvalSuite(str(header.get("name") or default_name), tuple(prompts), workspace, categories)
 
 
 def load_suite(source: str | Path = BUILTIN) -> EvalSuite:

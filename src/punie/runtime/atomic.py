@@ -62,8 +62,10 @@ def replacing(path: Path, suffix: str = "") -> Iterator[Path]:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
+    """Write `text` whole or not at all. A lone surrogate (a model's text may hold one) is written
+    as its escape, never an error that would lose the file."""
     with replacing(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8", errors="backslashreplace")
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

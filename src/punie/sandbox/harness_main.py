@@ -14,7 +14,9 @@ Two processes, so that a pass is earned and cannot be forged from inside the sol
 The runner never holds the nonce or the tests, and cannot read the judge's memory: `sys.exit(0)`,
 `os._exit(0)`, atexit hooks, killing the judge or printing a guessed marker all end without it.
 Limits: tests call module-level names with literal arguments and compare literal results (the
-built-in suite and HumanEval do); a solution whose result is not a Python literal fails.
+built-in suite and HumanEval do); a solution whose result is not a Python literal fails. A name
+that is a builtin is never taken from the solution (the tests' `abs` stays Python's), so an entry
+point may not be called like a builtin.
 Standard library only: this text runs under the sandbox's bare interpreter.
 """
 
@@ -119,9 +121,13 @@ def stand_in(requests, answers):
         call.__name__ = name
         return call
 
-    for name, entry in rest[0].items():
+    # A name the tests take from the builtins (abs, len, sorted, AssertionError, ...) keeps its
+    # meaning: the solution's own `abs` would otherwise answer for the tests' `abs` and forge a pass.
+    exported = [name for name in rest[0] if not hasattr(builtins, name)]
+    for name in exported:
+        entry = rest[0][name]
         setattr(module, name, forward(name) if entry[0] == "call" else entry[1])
-    module.__all__ = list(rest[0])
+    module.__all__ = exported
     return module
 
 

@@ -87,7 +87,9 @@ def child(
         # Without a pid namespace and as the user's own uid, only Landlock's signal scope keeps
         # the command from signalling the user's processes; without it, seccomp denies signals.
         no_signals = not own_root and not root and not landlock_rules.scopes_available()
-        layers.append(syscall_filter.install(no_sockets=not own_root, no_signals=no_signals))
+        # As the user's own uid, no file's owner, mode or times may change (Landlock cannot see it).
+        same_uid = not own_root and not root
+        layers.append(syscall_filter.install(not own_root, no_signals, no_metadata=same_uid))
         os.write(report_fd, json.dumps({"layers": layers}).encode() + b"\n")
         os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
         nonce_fd = fds["nonce"]

@@ -75,12 +75,14 @@ def read_only_paths(extra: tuple[str, ...] = ()) -> tuple[str, ...]:
 
 
 def process_budget(limits: SandboxLimits) -> int:
-    """RLIMIT_NPROC counts every process of the real uid: as root the run gets a uid of its own,
-    otherwise the user's own count is added so the limit means 'this many more'."""
+    """RLIMIT_NPROC counts every task (process or thread) of the real uid: as root the run gets a
+    uid of its own, otherwise the user's own count is added so the limit means 'this many more'."""
     if os.geteuid() == 0:
         return limits.processes
     mine = sum(
-        1 for p in psutil.process_iter(["uids"]) if p.info["uids"] and p.info["uids"].real == os.getuid()
+        p.info["num_threads"] or 1
+        for p in psutil.process_iter(["uids", "num_threads"])
+        if p.info["uids"] and p.info["uids"].real == os.getuid()
     )
     return limits.processes + mine
 

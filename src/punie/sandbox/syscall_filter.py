@@ -56,22 +56,37 @@ def join_fresh_session_keyring() -> None:
 
 
 SIGNALS = ("kill", "tkill", "tgkill", "pidfd_send_signal", "rt_sigqueueinfo", "rt_tgsigqueueinfo")
+# Landlock does not cover a file's owner, mode, times or extended attributes: as the user's own
+# uid, the command could chmod 0777 any file the user owns. (`utimensat` on a descriptor, with no
+# path, stays: `touch` of a file it made uses it.)
+METADATA = (
+    "chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown", "fchownat",
+    "utime", "utimes", "futimesat", "setxattr", "lsetxattr", "fsetxattr", "removexattr",
+    "lremovexattr", "fremovexattr", "setxattrat", "removexattrat",
+)  # fmt: skip
 
 
-def denied_names(no_sockets: bool, no_signals: bool) -> tuple[str, ...]:
-    return (*DENIED, *(("socket",) if no_sockets else ()), *(SIGNALS if no_signals else ()))
+def denied_names(no_sockets: bool, no_signals: bool, no_metadata: bool = False) -> tuple[str, ...]:
+    return (
+        *DENIED,
+        *(("socket",) if no_sockets else ()),
+        *(SIGNALS if no_signals else ()),
+        *(METADATA if no_metadata else ()),
+    )
 
 
-def install(no_sockets: bool, no_signals: bool = False) -> str:
+def install(no_sockets: bool, no_signals: bool = False, no_metadata: bool = False) -> str:
     """Load the filter into this process (inherited by everything it execs or forks); returns
     the layer's description for the report."""
     rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
     deny = pyseccomp.ERRNO(errno.EPERM)
     arch = pyseccomp.system_arch()
-    for name in denied_names(no_sockets, no_signals):
+    for name in denied_names(no_sockets, no_signals, no_metadata):
         if pyseccomp.resolve_syscall(arch, name) < 0:  # not a syscall on this architecture
             continue
         rules.add_rule(deny, name)
+    if no_metadata:  # utimensat with a path (its second argument not NULL)
+        rules.add_rule(deny, "utimensat", pyseccomp.Arg(1, pyseccomp.NE, 0))
     # clone(2) with any namespace flag is denied; clone3 passes its flags in memory the filter
     # cannot read, so it answers ENOSYS and the C library falls back to clone(2).
     for flag in NAMESPACE_FLAGS:
@@ -81,4 +96,5 @@ def install(no_sockets: bool, no_signals: bool = False) -> str:
     what = "keyrings, tracing, BPF, modules, mounts, namespaces, clocks"
     what += ", sockets" if no_sockets else ""
     what += ", signals" if no_signals else ""
+    what += ", chmod/chown/utimes/xattrs" if no_metadata else ""
     return f"seccomp: {what} denied; a fresh session keyring"
