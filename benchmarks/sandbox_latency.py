@@ -1,15 +1,17 @@
-"""Seconds to score one correct HumanEval-style answer: the OS sandbox vs no isolation at all.
+"""Seconds to score one correct HumanEval-style answer: each OS sandbox backend vs no isolation.
 
     uv run python benchmarks/sandbox_latency.py [--runs 30]
 
-Both rows run the same hidden tests under the completion-marker harness, as `score_prompt` does:
-through the Linux sandbox, and through the `--unsafe-exec` path (rlimits only), i.e. what the
-isolation costs.
+Every row runs the same hidden tests under the completion-marker harness, as `score_prompt` does:
+through the Linux namespaces backend, the Linux Landlock backend (the one used where user
+namespaces are refused), and the `--unsafe-exec` path (rlimits only), interleaved run by run so
+that a noisy machine weighs on every row alike; the ratios say what the isolation costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -45,23 +47,29 @@ def main() -> None:
     args = parser.parse_args()
     found = detect()
     print(f"isolation here: {found.backend} ({'available' if found.available else found.missing})")
-    rows = []
-    if found.backend == linux.BACKEND and found.available:
-        rows.append((found.backend, timed(lambda: linux.run(request(), SandboxLimits()), args.runs)))
-    limits = SandboxLimits(unsafe_exec=True)
-    rows.append(
-        (
-            "unsafe (no isolation)",
-            timed(lambda: unsafe.run(request(), limits, sandbox_env()), args.runs),
-        )
-    )
+    unsafe_limits = SandboxLimits(unsafe_exec=True)
+    runners: dict[str, Callable[[], SandboxResult]] = {}
+    if found.backend in (linux.BACKEND, linux.LANDLOCK_BACKEND) and found.available:
+        for backend in (linux.BACKEND, linux.LANDLOCK_BACKEND):
+            try:
+                linux.run(request(), SandboxLimits(), backend)
+            except linux.SandboxSetupError as exc:
+                print(f"{backend}: not available here ({exc})")
+                continue
+            runners[backend] = functools.partial(lambda b: linux.run(request(), SandboxLimits(), b), backend)
+    runners["unsafe (no isolation)"] = lambda: unsafe.run(request(), unsafe_limits, sandbox_env())
+    rows: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(args.runs):  # interleaved: each round times every row once
+        for name, run in runners.items():
+            rows[name].extend(timed(run, 1))
     print(f"{'backend':<24} {'median s':>9} {'p90 s':>7} {'max s':>7}  (n = {args.runs} each)")
-    for name, seconds in rows:
+    for name, seconds in rows.items():
         p90 = statistics.quantiles(seconds, n=10)[-1]
         print(f"{name:<24} {statistics.median(seconds):9.3f} {p90:7.3f} {max(seconds):7.3f}")
-    if len(rows) == 2:
-        ratio = statistics.median(rows[0][1]) / statistics.median(rows[1][1])
-        print(f"isolation costs {ratio:.1f}x the unsafe path's median")
+    bare = statistics.median(rows["unsafe (no isolation)"])
+    for name, seconds in rows.items():
+        if name != "unsafe (no isolation)":
+            print(f"{name} costs {statistics.median(seconds) / bare:.1f}x the unsafe path's median")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ def _punie_excepthook(kind: type[BaseException], value: BaseException, tb: Trace
 
 
 def install_excepthook() -> None:
-    """Show an uncaught `PunieError` as one line (scripts, `python -c`), not a traceback.
+    """Show an uncaught `PunieError` as one line, not a traceback (the CLI's entry point calls it).
 
     Only replaces Python's default hook, so IPython, pytest and the like keep theirs; the exit
     code of an uncaught exception stays non-zero.

@@ -21,3 +21,16 @@ def test_bad_arguments_exit_2(args: tuple[str, ...], needle: str, tmp_path, monk
     assert proc.returncode == 2, proc.stderr
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_importing_punie_leaves_the_hosts_excepthook_alone() -> None:
+    """Issue 29: a library changes nothing on import; only the CLI's entry point installs its hook."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, punie, punie.training, punie.eval.runner, punie.cli.app\n"
+        "assert sys.excepthook is sys.__excepthook__\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr

@@ -24,7 +24,7 @@ from punie.cli import (
     train_cmd,
     ui,
 )
-from punie.errors import PunieError
+from punie.errors import PunieError, install_excepthook
 
 app = typer.Typer(
     name="punie",
@@ -88,6 +88,7 @@ def os_error_line(exc: OSError) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI. Usage and input errors exit 2 with one line; no traceback reaches the user."""
+    install_excepthook()  # here, not on `import punie`: a library leaves its host's hook alone
     try:
         code = app(args=argv, prog_name="punie", standalone_mode=False)
     except typer.TyperException as exc:  # typer's (vendored) click errors

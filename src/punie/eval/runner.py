@@ -33,11 +33,11 @@ from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.score import EvalResult, score_prompt
 from punie.eval.suite import EvalPrompt, EvalSuite
-from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, scaled_timeout
+from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, EndpointClock, scaled_timeout
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
-from punie.sandbox import SandboxLimits
+from punie.sandbox import Isolation, SandboxLimits
 from punie.sandbox import require as require_isolation
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess
@@ -155,23 +155,10 @@ class _RunState:
             self.dead = f"the server stopped during the run ({why})"
 
 
-class _EndpointClock:
-    """The prompt timeout counts the time spent waiting for the endpoint only: the model's own
-    tool calls are the model's time (bounded by `AgentTools.tool_seconds`), so a prompt cannot
-    turn its failure into an 'incomplete' by running slow commands."""
-
-    def __init__(self, timeout: float | None) -> None:
-        self.timeout = timeout
-        self.waited = 0.0
-
-    def left(self) -> float | None:
-        return None if self.timeout is None else max(0.0, self.timeout - self.waited)
-
-
 async def _ask(
     prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, workspace: Path
 ) -> tuple[Turn, ...]:
-    clock = _EndpointClock(config.prompt_timeout)
+    clock = EndpointClock(config.prompt_timeout)
 
     async def chat(messages: list[dict[str, object]], tools: list[dict[str, object]]) -> Turn:
         started = time.monotonic()
@@ -372,7 +359,7 @@ async def _evaluate(
         prompt_count=len(config.suite.prompts),
         started_at=started_at,
         seconds=time.monotonic() - started,
-        settings={**config.settings(), **({"isolation": isolation.backend} if isolation else {})},
+        settings={**config.settings(), **(_isolation_settings(isolation) if isolation else {})},
         versions={k: v for k in ("mlx", "mlx-lm", "punie") if (v := version_of(k))},
         chat_template_hash=template,
         error=error,
@@ -383,6 +370,11 @@ async def _evaluate(
     if report.complete:
         register_baseline(config)
     return report
+
+
+def _isolation_settings(isolation: Isolation) -> dict[str, object]:
+    """The backend that ran model-written code, and its layers (the memory cap's kind among them)."""
+    return {"isolation": isolation.backend, "isolation_layers": list(isolation.layers)}
 
 
 def crashed(response: RecordedResponse, prompt: EvalPrompt) -> RecordedResponse:

@@ -19,3 +19,16 @@ def scaled_timeout(max_tokens: int, max_turns: int, concurrency: int, tokens_per
     rate = max(tokens_per_second, 0.1)
     needed = max_turns * max_tokens * concurrency / rate
     return round(min(CEILING, max(FLOOR, MARGIN + SAFETY * needed)), 1)
+
+
+class EndpointClock:
+    """The prompt timeout counts the time spent waiting for the endpoint only: the model's own
+    tool calls are the model's time (bounded by `AgentTools.tool_seconds`), so a prompt cannot
+    turn its failure into an 'incomplete' by running slow commands."""
+
+    def __init__(self, timeout: float | None) -> None:
+        self.timeout = timeout
+        self.waited = 0.0
+
+    def left(self) -> float | None:
+        return None if self.timeout is None else max(0.0, self.timeout - self.waited)

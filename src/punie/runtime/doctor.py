@@ -114,7 +114,7 @@ def isolation_rows() -> tuple[list[tuple[str, str]], list[str]]:
         return [("sandbox", f"NONE: {found.missing}")], [
             f"{found.missing}: code scoring and run_command are refused unless --unsafe-exec"
         ]
-    rows = [("sandbox", found.backend)]
+    rows = [("sandbox", found.backend + (f" ({found.why})" if found.why else ""))]
     rows += [(f"sandbox layer {n}", layer) for n, layer in enumerate(found.layers, start=1)]
     return rows, []
 

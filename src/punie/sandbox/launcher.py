@@ -212,6 +212,8 @@ def _run_command(
     os.close(go_w)
     ending = reaper.supervise(pid, spec["limits"]["wall"], watch)
     if spec["backend"] != "namespaces":
+        if root:
+            reaper.kill_uid(owner[0])
         reaper.kill_descendants()
     seconds = time.monotonic() - started
     reports = [json.loads(line) for line in _read_all(report_r).splitlines() if line.strip()]

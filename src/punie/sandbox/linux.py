@@ -28,6 +28,7 @@ from punie.sandbox.drain import drain
 from punie.sandbox.harness import take_marker
 from punie.sandbox.interpreter import interpreter_paths, python_for_other_uid, sandbox_env, sandbox_python
 from punie.sandbox.limits import ExecRequest, SandboxLimits, SandboxResult
+from punie.sandbox.reaper import kill_uid
 from punie.sandbox.tree_copy import remove_tree
 
 LAUNCHER = str(Path(__file__).with_name("launcher.py"))
@@ -35,6 +36,9 @@ BACKEND = "linux-namespaces"
 LANDLOCK_BACKEND = "linux-landlock"
 LAUNCHER_BACKEND = {BACKEND: "namespaces", LANDLOCK_BACKEND: "landlock"}
 SETUP_MARGIN = 5.0  # seconds the host waits past the wall limit before killing the launcher
+# The Landlock backend's launcher ends its run by killing what the command left (no pid namespace
+# does it): under load that takes longer, and killing the launcher midway would orphan the rest.
+CLEANUP_MARGIN = {BACKEND: SETUP_MARGIN, LANDLOCK_BACKEND: 30.0}
 UID_RANGE = (1_100_000, 1_900_000)  # per-run uids when started as root: no other process shares one
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 ETC_FILES = (
@@ -164,8 +168,12 @@ def run(request: ExecRequest, limits: SandboxLimits, backend: str = BACKEND) -> 
         assert proc.stdin is not None
         proc.stdin.write(json.dumps(spec).encode())
         proc.stdin.close()
-        out = drain(proc, reader, started + limits.wall_seconds + SETUP_MARGIN, limits.output_bytes)
+        out = drain(
+            proc, reader, started + limits.wall_seconds + CLEANUP_MARGIN[backend], limits.output_bytes
+        )
     finally:
+        if backend == LANDLOCK_BACKEND and os.geteuid() == 0:
+            kill_uid(uid)  # whatever a launcher killed at the deadline left behind
         for fd in (reader, writer):
             if fd >= 0:
                 os.close(fd)

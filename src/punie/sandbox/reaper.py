@@ -3,7 +3,10 @@
 Namespaces backend: the command is PID 1 of its pid namespace, so when it dies the kernel kills
 every process of the namespace. Landlock backend: there is no pid namespace, so the launcher is a
 child subreaper (an orphaned descendant, `setsid` daemons included, is re-parented to it) and,
-once the command ends, kills and reaps its children until none is left. There the workspace and
+once the command ends, kills and reaps its children until none is left; started as root, the run
+has a uid of its own, and every process of that uid is killed at once (`kill_uid`), by the
+launcher and again by the host once the launcher is gone (had the host to kill a launcher slowed
+past its deadline, its orphans would otherwise outlive it). There the workspace and
 /tmp are plain host directories, so a watchdog also measures them while the command runs and
 kills it once they hold more than the caps (the backend's disk cap is measured, not a quota).
 """
@@ -126,3 +129,21 @@ def kill_descendants(rounds: int = 1000) -> None:
         _signal_all(tree, signal.SIGKILL)
         _reap()
     _reap()
+
+
+def kill_uid(uid: int, rounds: int = 100) -> None:
+    """Kill every process of `uid` (a per-run uid no one else uses): a helper takes the uid and
+    calls kill(-1), which the kernel applies to all of them at once, forks included, until none
+    is left. Needs root; a no-op for a uid that has no process."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setresgid(uid, uid, uid)
+            os.setresuid(uid, uid, uid)
+            for _ in range(rounds):
+                os.kill(-1, signal.SIGKILL)
+        except BaseException:
+            pass
+        os._exit(0)
+    os.waitpid(pid, 0)
