@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.sandbox.memory_cap import budget, delegated_cgroup
+from punie.sandbox.memory_cap import budget, delegated_cgroup, make
 from punie.sandbox.tree_copy import DIR_FLAGS, MAX_DEPTH, TreeRefused, copy_back, copy_tree, remove_tree
 
 
@@ -113,3 +113,14 @@ def test_the_delegated_cgroup_is_read_from_mountinfo() -> None:
     )
     assert delegated_cgroup(mountinfo, "4:memory:/x\n", lambda _: True) is None  # v1 only
     assert delegated_cgroup("31 25 0:27 / /x rw - cgroup cgroup rw\n", "0::/\n", lambda _: True) is None
+
+
+def test_a_delegated_cgroup_gets_the_runs_total_and_an_undelegated_one_the_budget(tmp_path: Path) -> None:
+    (tmp_path / "cgroup.subtree_control").write_text("cpu memory pids\n")
+    cap = make(1 << 30, 1 << 30, 16, parent=str(tmp_path))
+    assert cap.cgroup is not None and cap.per_process == 1 << 30 and "cgroup v2" in cap.layer
+    assert Path(cap.cgroup, "memory.max").read_text() == str(1 << 30)
+    assert Path(cap.cgroup, "pids.max").read_text() == "16"
+    (tmp_path / "cgroup.subtree_control").write_text("cpu\n")  # memory not delegated
+    fallback = make(1 << 30, 1 << 30, 16, parent=str(tmp_path))
+    assert fallback.cgroup is None and fallback.per_process == 64 << 20 and "budget" in fallback.layer

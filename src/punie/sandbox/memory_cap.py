@@ -64,9 +64,11 @@ def _write(path: str, text: str) -> None:
         handle.write(text)
 
 
-def make(total: int, per_process: int, processes: int) -> MemoryCap:
-    """A cgroup for the run where one is delegated to us, otherwise the per-process budget."""
-    parent = delegated_cgroup(_read("/proc/self/mountinfo"), _read("/proc/self/cgroup"))
+def make(total: int, per_process: int, processes: int, parent: str | None = None) -> MemoryCap:
+    """A cgroup for the run where one is delegated to us (below `parent`, by default this
+    process's own cgroup), otherwise the per-process budget."""
+    if parent is None:
+        parent = delegated_cgroup(_read("/proc/self/mountinfo"), _read("/proc/self/cgroup"))
     enabled = _read(f"{parent}/cgroup.subtree_control").split() if parent else []
     if parent and all(c in enabled for c in CONTROLLERS) and os.access(parent, os.W_OK):
         path = f"{parent}/punie-sandbox-{secrets.token_hex(6)}"
