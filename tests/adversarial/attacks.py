@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from punie.agent.workspace_tools import Workspace
 from punie.eval.agent_loop import AgentTools
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
@@ -22,6 +21,7 @@ from punie.eval.suite import EvalPrompt
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits, detect
 from punie.sandbox.linux import LANDLOCK_BACKEND
+from punie.tools.workspace import Workspace
 
 FAST = SandboxLimits(wall_seconds=4, cpu_seconds=3)
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from punie.agent.workspace_tools import Workspace
 from punie.eval.agent_loop import AgentTools
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
@@ -24,6 +23,7 @@ from punie.eval.suite import EvalPrompt
 from punie.eval.suite_load import load_suite
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
+from punie.tools.workspace import Workspace
 from tests.adversarial.attacks import FAST, Attack
 
 KEY_SYSCALLS = {"x86_64": (248, 250), "aarch64": (217, 219)}  # add_key, keyctl

@@ -7,12 +7,12 @@ import stat
 import time
 from pathlib import Path
 
-from punie.agent.workspace_tools import Workspace
-from punie.data.agent_tools import AGENT_TOOLS
 from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.response import Turn
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
+from punie.tools.builtin import AGENT_TOOLS
+from punie.tools.workspace import Workspace
 
 
 def test_planted_links_never_make_the_host_touch_what_they_point_to(tmp_path: Path) -> None:

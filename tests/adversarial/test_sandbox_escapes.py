@@ -13,10 +13,10 @@ from pathlib import Path
 import psutil
 import pytest
 
-from punie.agent.workspace_tools import Workspace
 from punie.eval.agent_loop import AgentTools
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
+from punie.tools.workspace import Workspace
 from tests.adversarial.attacks import FAST, Attack, shares_host_pids
 
 

@@ -2,11 +2,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from punie.agent.workspace_tools import Workspace
-from punie.data.agent_tools import AGENT_TOOLS
 from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.response import Turn
 from punie.eval.tool_parse import Call
+from punie.tools.builtin import AGENT_TOOLS
+from punie.tools.workspace import Workspace
 
 
 class ScriptedModel:

@@ -55,7 +55,7 @@ def test_code_runs_hidden_tests_in_the_sandbox() -> None:
 
 
 def test_code_timeouts_are_counted_apart() -> None:
-    from punie.eval.sandbox import SandboxLimits
+    from punie.sandbox import SandboxLimits
 
     prompt = SUITE.get("code-add")
     loop = RecordedResponse((Turn("```python\ndef add(a, b):\n    while True:\n        pass\n```"),))

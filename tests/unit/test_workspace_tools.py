@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from punie.agent.workspace_tools import Workspace
+from punie.tools.workspace import Workspace
 
 
 def test_reads_inside_and_refuses_outside(tmp_path: Path) -> None:

@@ -7,19 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from punie.runtime.atomic import replacing
+from punie.tools.builtin import BUILTIN
 
-READ_FILE_TOOL: dict[str, Any] = {
-    "type": "function",
-    "function": {
-        "name": "read_file",
-        "description": "Read a text file from the project.",
-        "parameters": {
-            "type": "object",
-            "properties": {"path": {"type": "string", "description": "Path relative to the project root"}},
-            "required": ["path"],
-        },
-    },
-}
+READ_FILE_TOOL: dict[str, Any] = BUILTIN["read_file"].schema  # the one declaration of read_file
 
 PLAIN = [
     ("What does `len([1, 2, 3])` return in Python?", "It returns 3, the number of items in the list."),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from punie.data.agent_tools import AGENT_TOOLS
 from punie.data.chat import ChatExample, Message, ToolCall
+from punie.tools.builtin import AGENT_TOOLS
 
 # Train and eval pools are disjoint: no path, request phrasing or no-tool question here appears in
 # the built-in suite (tests/unit/test_generate_tool_calling.py checks it with the decontamination

@@ -18,11 +18,11 @@ from typing import Any
 
 import httpx
 
-from punie.data.agent_tools import AGENT_TOOLS
 from punie.data.chat import ChatExample, Message
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
 from punie.eval.endpoint import Endpoint
 from punie.eval.response import Turn
+from punie.tools.builtin import AGENT_TOOLS
 
 REPLAY_PROMPTS: tuple[str, ...] = (
     "Explain in two sentences what a Python generator is.",

@@ -18,17 +18,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from punie.agent.workspace_tools import Workspace
 from punie.eval.response import Turn
-from punie.eval.sandbox import SandboxLimits, run_shell_sandboxed
 from punie.eval.tool_parse import Call
-from punie.eval.tool_schema import BUILTIN_TOOLS
+from punie.sandbox import SandboxLimits
+from punie.tools.builtin import BUILTIN, RESULT_LIMIT
+from punie.tools.workspace import Workspace
 
 # (messages, tool schemas) -> the assistant's next turn. The real one posts to
 # /v1/chat/completions; tests pass a plain async function.
 ChatFn = Callable[[list[dict[str, Any]], list[dict[str, Any]]], Awaitable[Turn]]
 MAX_TURNS = 3
-RESULT_LIMIT = 4000
 
 
 TOOL_TIME_TURNS = MAX_TURNS  # a prompt's commands may take this many sandbox wall limits together
@@ -51,7 +50,7 @@ class AgentTools:
 
     @property
     def tool_seconds(self) -> float:
-        """What a prompt's commands may take together; past it they are refused, not run."""
+        """What a prompt's tool calls may take together; past it they are refused, not run."""
         return self.limits.wall_seconds * TOOL_TIME_TURNS
 
     def execute(self, call: Call) -> str | None:
@@ -62,32 +61,24 @@ class AgentTools:
             return self.scripted[call.name]
         if call.name in self.declared:
             return None
-        if call.name not in BUILTIN_TOOLS:
+        tool = BUILTIN.get(call.name)
+        if tool is None:
             return f"error: unknown tool {call.name!r}"
         started = time.monotonic()
+        left = self.tool_seconds - self.clock.spent
+        if left < 1:
+            return (
+                f"error: this prompt's tools have used their {self.tool_seconds:g} s; {call.name} was not run"
+            )
         try:
-            return self._run(call)
+            limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
+            return tool.run(self.workspace, call.arguments, limits)
         except KeyError as exc:
             return f"error: missing argument {exc.args[0]!r} for {call.name}"
         except Exception as exc:  # the documented contract: the model gets an error string
             return f"error: {call.name} failed: {exc.__class__.__name__}: {exc}"[:RESULT_LIMIT]
         finally:
             self.clock.spent += time.monotonic() - started
-
-    def _run(self, call: Call) -> str:
-        args = call.arguments
-        if call.name == "read_file":
-            return self.workspace.read_file(str(args["path"]))
-        if call.name == "write_file":
-            return self.workspace.write_file(str(args["path"]), str(args["content"]))
-        command = str(args["command"])
-        left = self.tool_seconds - self.clock.spent
-        if left < 1:
-            return f"error: this prompt's commands have used their {self.tool_seconds:g} s; none was run"
-        limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
-        outcome = run_shell_sandboxed(command, self.workspace.root, limits)
-        status = "timed out" if outcome.timed_out else f"exit code {outcome.exit_code}"
-        return f"{status}\n{outcome.stdout}{outcome.stderr}"[:RESULT_LIMIT]
 
 
 def _tool_messages(turn: Turn, calls: tuple[Call, ...], results: list[str]) -> list[dict[str, Any]]:

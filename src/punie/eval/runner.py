@@ -20,7 +20,6 @@ from pathlib import Path
 
 import httpx
 
-from punie.agent.workspace_tools import Workspace
 from punie.errors import UsageError
 from punie.eval.agent_loop import MAX_TURNS, AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
@@ -41,6 +40,7 @@ from punie.sandbox import Isolation, SandboxLimits
 from punie.sandbox import require as require_isolation
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess
+from punie.tools.workspace import Workspace
 
 # Measured with benchmarks/eval_concurrency.py on the embedded model (see benchmarks/README.md):
 # mlx_lm.server batches concurrent unseeded requests.

@@ -7,10 +7,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from punie.eval.answer_score import extract_code, score_answer, strip_think
+from punie.eval.code_exec import run_sandboxed
 from punie.eval.response import INCOMPLETE, RecordedResponse
-from punie.eval.sandbox import SandboxLimits, run_sandboxed
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_score import ToolRules, score_tool_calls
+from punie.sandbox import SandboxLimits
 
 CODE_FAILURES = ("tests_failed", "tests_timeout")
 SOLUTION_FILE = "solution.py"

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from punie.data.agent_tools import AGENT_TOOLS
+from punie.tools.builtin import AGENT_TOOLS
 
 # Declared type names -> the JSON-schema type they mean (BFCL's Python names included).
 TYPE_NAMES = {
