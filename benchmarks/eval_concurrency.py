@@ -17,8 +17,10 @@ from pathlib import Path
 
 from punie.eval.baseline import response_signature
 from punie.eval.results_log import read_results
-from punie.eval.runner import EvalRunConfig, run_evaluation
-from punie.eval.suite import first_per_category, load_suite
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
+from punie.eval.suite import first_per_category
+from punie.eval.suite_load import load_suite
 from punie.serve.config import ServerConfig
 from punie.serve.process import ServerProcess
 

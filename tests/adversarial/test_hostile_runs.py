@@ -14,8 +14,9 @@ from typing import Any
 import httpx
 
 from punie.eval.results_log import read_results
-from punie.eval.runner import EvalRunConfig, run_evaluation
-from punie.eval.suite import parse_suite
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
+from punie.eval.suite_load import parse_suite
 from punie.sandbox import SandboxLimits
 
 SUITE = parse_suite(

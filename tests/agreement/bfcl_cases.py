@@ -15,7 +15,7 @@ from typing import Any
 
 from punie.eval.categories import Category
 from punie.eval.imports.bfcl import bfcl_files, bfcl_prompt, read_jsonl, unsatisfiable
-from punie.eval.suite import prompt_from_dict
+from punie.eval.suite_prompt import prompt_from_dict
 from punie.eval.tool_parse import Call, ParsedCalls
 from punie.eval.tool_score import ToolRules, score_tool_calls
 

@@ -12,7 +12,7 @@ from punie.eval.imports.humaneval import humaneval_problems, import_humaneval
 from punie.eval.imports.registry import suite_yaml
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
-from punie.eval.suite import parse_suite
+from punie.eval.suite_load import parse_suite
 from punie.sandbox import SandboxLimits, detect
 from punie.sandbox.isolation import CHOICE_VARIABLE
 

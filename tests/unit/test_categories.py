@@ -8,7 +8,7 @@ from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import SCORERS, score_prompt
-from punie.eval.suite import parse_suite
+from punie.eval.suite_load import parse_suite
 from punie.journal.entries import eval_row
 from punie.journal.render import render_table
 

@@ -7,7 +7,8 @@ from pathlib import Path
 from punie.data.contamination import dataset_overlaps, find_overlaps
 from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
-from punie.eval.suite import EvalPrompt, load_suite
+from punie.eval.suite import EvalPrompt
+from punie.eval.suite_load import load_suite
 from tests.helpers import run_punie
 
 PROMPT = EvalPrompt("tool-read", "tool_calling", "Can you look at tests/test_app.py?")

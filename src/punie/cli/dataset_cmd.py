@@ -19,7 +19,8 @@ from punie.data.ops import merge_examples, parse_ratio, split_examples, split_st
 from punie.data.render import render_pairs
 from punie.data.replay import REPLAY_PROMPTS, collect_replay, mix_replay
 from punie.errors import UsageError
-from punie.eval.suite import BUILTIN, load_suite
+from punie.eval.suite import BUILTIN
+from punie.eval.suite_load import load_suite
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess

@@ -17,9 +17,11 @@ from punie.eval.endpoint import endpoints_from_file, endpoints_from_flags
 from punie.eval.replay import replay_results
 from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
 from punie.eval.results_log import read_results
-from punie.eval.runner import DEFAULT_CONCURRENCY, EvalRunConfig, run_evaluation
+from punie.eval.run_config import DEFAULT_CONCURRENCY, EvalRunConfig
+from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
-from punie.eval.suite import BUILTIN, first_per_category, load_suite
+from punie.eval.suite import BUILTIN, first_per_category
+from punie.eval.suite_load import load_suite
 from punie.journal.entries import eval_entry
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL, resolve_model

@@ -9,7 +9,7 @@ import typer
 from punie.cli import ui
 from punie.errors import UsageError
 from punie.eval.imports.registry import import_suite, suite_yaml
-from punie.eval.suite import parse_suite
+from punie.eval.suite_load import parse_suite
 
 app = typer.Typer(
     help="Suites from public benchmarks (the optional `benchmarks` extra).", no_args_is_help=True

@@ -12,14 +12,14 @@ from punie.lazy_names import lazy_getattr
 _WHERE = {
     "EvalPrompt": "suite",
     "EvalSuite": "suite",
-    "load_suite": "suite",
+    "load_suite": "suite_load",
     "EvalResult": "score",
     "score_prompt": "score",
     "EvalReport": "report",
     "load_report": "report",
     "RecordedResponse": "response",
     "Turn": "response",
-    "EvalRunConfig": "runner",
+    "EvalRunConfig": "run_config",
     "run_evaluation": "runner",
 }
 __all__ = sorted(_WHERE)

@@ -20,7 +20,7 @@ from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.paths import punie_home
 
 if TYPE_CHECKING:
-    from punie.eval.runner import EvalRunConfig
+    from punie.eval.run_config import EvalRunConfig
 
 REGISTRY = "baselines.json"
 

@@ -14,115 +14,35 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 from punie.errors import UsageError
-from punie.eval.agent_loop import MAX_TURNS, AgentTools, run_agent
+from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
 from punie.eval.categories import KINDS
-from punie.eval.client import ChatClient, SamplingSettings, ServerError
+from punie.eval.client import ChatClient, ServerError
 from punie.eval.endpoint import Endpoint
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
+from punie.eval.run_config import EvalRunConfig
 from punie.eval.score import EvalResult, score_prompt
-from punie.eval.suite import EvalPrompt, EvalSuite
+from punie.eval.suite import EvalPrompt
 from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, EndpointClock, scaled_timeout
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
-from punie.sandbox import Isolation, SandboxLimits
+from punie.sandbox import Isolation
 from punie.sandbox import require as require_isolation
-from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess
 from punie.tools.workspace import Workspace
 
-# Measured with benchmarks/eval_concurrency.py on the embedded model (see benchmarks/README.md):
-# mlx_lm.server batches concurrent unseeded requests.
-DEFAULT_CONCURRENCY = 4
 TRACE_LIMIT = 4000  # characters of a crashed prompt's traceback kept in its record
-
-
-@dataclass(frozen=True)
-class EvalRunConfig:
-    suite: EvalSuite
-    output_dir: Path
-    server: ServerConfig | None = None  # the managed server to start (model, adapter, flags)
-    manage_server: bool = True
-    base_url: str | None = None  # an OpenAI-compatible server, when not managed (ends in /v1)
-    endpoints: tuple[Endpoint, ...] = ()  # several servers (or a keyed one) sharing the prompts
-    model_name: str = SERVED_MODEL_NAME
-    concurrency: int = DEFAULT_CONCURRENCY
-    temperature: float = 0.0
-    top_p: float = 1.0
-    max_tokens: int = 256
-    seed: int | None = 0
-    prompt_timeout: float | None = None  # seconds per prompt; None: scaled to the measured speed
-    max_turns: int = MAX_TURNS
-    resume: bool = False
-    baseline: Path | None = None  # a baseline report.json for the adapter proof
-    workspace_root: Path | None = None  # where throwaway workspaces go (default: the temp dir)
-    unsafe_exec: bool = False  # run model-written code without OS isolation (the user's explicit choice)
-    sandbox: SandboxLimits = field(default_factory=SandboxLimits)  # what model-written code may use
-    extra: dict[str, str] = field(default_factory=dict)  # recorded as-is in the report settings
-
-    def __post_init__(self) -> None:
-        if self.manage_server and self.server is None:
-            raise UsageError("a managed evaluation needs a server config (or use --no-server --base-url)")
-        if not self.manage_server and not self.base_url and not self.endpoints:
-            raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
-        if self.base_url and not self.endpoints:
-            object.__setattr__(self, "endpoints", (Endpoint(self.base_url, concurrency=self.concurrency),))
-        checks = [
-            (self.concurrency >= 1, f"--concurrency must be at least 1, got {self.concurrency}"),
-            (self.max_tokens >= 1, f"--max-tokens must be at least 1, got {self.max_tokens}"),
-            (self.temperature >= 0, f"--temperature must be 0 or more, got {self.temperature}"),
-            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
-            (
-                self.prompt_timeout is None or self.prompt_timeout > 0,
-                f"--timeout must be positive, got {self.prompt_timeout}",
-            ),
-            (self.max_turns >= 1, f"max turns must be at least 1, got {self.max_turns}"),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise UsageError(message)
-
-    @property
-    def limits(self) -> SandboxLimits:
-        return replace(self.sandbox, unsafe_exec=self.unsafe_exec)
-
-    @property
-    def sampling(self) -> SamplingSettings:
-        return SamplingSettings(self.temperature, self.top_p, self.max_tokens, self.seed)
-
-    def settings(self) -> dict[str, object]:
-        server = self.server
-        return {
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "seed": self.seed,
-            "concurrency": self.concurrency,
-            "prompt_timeout": self.prompt_timeout,
-            "max_turns": self.max_turns,
-            "managed_server": self.manage_server,
-            "unsafe_exec": self.unsafe_exec,
-            "base_url": None if self.manage_server else ", ".join(e.url for e in self.endpoints),
-            "server_flags": None
-            if server is None
-            else {
-                "repetition_penalty": server.repetition_penalty,
-                "decode_concurrency": server.decode_concurrency,
-                "prompt_concurrency": server.prompt_concurrency,
-            },
-            **self.extra,
-        }
 
 
 OnResult = Callable[[EvalResult], None]

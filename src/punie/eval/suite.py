@@ -1,7 +1,7 @@
 """Evaluation prompts and suites: frozen dataclasses inside, YAML or JSONL files at the edges.
 
 Reading files is `punie.eval.suite_load` (suites) and `punie.eval.suite_prompt` (one prompt);
-`load_suite`, `parse_suite` and `prompt_from_dict` are re-exported here.
+`load_suite` and `parse_suite` live in suite_load.py, `prompt_from_dict` in suite_prompt.py.
 """
 
 from __future__ import annotations
@@ -97,16 +97,10 @@ def first_per_category(suite: EvalSuite, count: int | None) -> EvalSuite:
     )
 
 
-from punie.eval.suite_load import load_suite, parse_suite  # noqa: E402  (they build the classes above)
-from punie.eval.suite_prompt import prompt_from_dict  # noqa: E402
-
 __all__ = [
     "BUILTIN",
     "CATEGORIES",
     "EvalPrompt",
     "EvalSuite",
     "first_per_category",
-    "load_suite",
-    "parse_suite",
-    "prompt_from_dict",
 ]

@@ -16,9 +16,11 @@ from punie.data.jsonl_io import dataset_hash
 from punie.errors import PunieError, UsageError
 from punie.eval.baseline import baseline_key, find_baseline
 from punie.eval.report import EvalReport, load_report
-from punie.eval.runner import EvalRunConfig, run_evaluation
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
-from punie.eval.suite import first_per_category, load_suite
+from punie.eval.suite import first_per_category
+from punie.eval.suite_load import load_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
 from punie.journal.compare import load_column, verdict
 from punie.journal.compare_html import render_compare_html

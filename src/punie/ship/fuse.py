@@ -22,8 +22,10 @@ from typing import Any
 
 from punie.errors import PunieError, UsageError
 from punie.eval.report import EvalReport
-from punie.eval.runner import EvalRunConfig, run_evaluation
-from punie.eval.suite import first_per_category, load_suite
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
+from punie.eval.suite import first_per_category
+from punie.eval.suite_load import load_suite
 from punie.journal.compare import CategoryDelta, category_deltas, verdict
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.chat_template import model_template_hash, template_hash, tools_chat_template
