@@ -82,12 +82,18 @@ def _suite_passes(prefix: list[str], python: str, env: dict[str, str], backend: 
 NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="already running as a normal user")
-def test_the_suite_holds_for_a_normal_user() -> None:
+@pytest.fixture
+def nobody_python() -> tuple[str, dict[str, str]]:
+    if os.geteuid() != 0:
+        pytest.skip("already running as a normal user")
     found = _normal_user_python()
     if found is None:
         pytest.skip("no interpreter of this version that user nobody can run with the project's packages")
-    python, env = found
+    return found
+
+
+def test_the_suite_holds_for_a_normal_user(nobody_python: tuple[str, dict[str, str]]) -> None:
+    python, env = nobody_python
     _suite_passes(NOBODY, python, env, "linux-namespaces")
 
 
@@ -99,10 +105,8 @@ def test_where_namespaces_are_refused_the_landlock_backend_holds() -> None:
     _suite_passes([sys.executable, NO_USERNS], sys.executable, env, "linux-landlock")
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="already running as a normal user")
-def test_where_namespaces_are_refused_the_landlock_backend_holds_for_a_normal_user() -> None:
-    found = _normal_user_python()
-    if found is None:
-        pytest.skip("no interpreter of this version that user nobody can run with the project's packages")
-    python, env = found
+def test_where_namespaces_are_refused_the_landlock_backend_holds_for_a_normal_user(
+    nobody_python: tuple[str, dict[str, str]],
+) -> None:
+    python, env = nobody_python
     _suite_passes([*NOBODY, python, NO_USERNS], python, env, "linux-landlock")

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from punie.tools.builtin import AGENT_TOOLS
+from punie.tools.builtin import AGENT_TOOLS, function_schema
 
 # Declared type names -> the JSON-schema type they mean (BFCL's Python names included).
 TYPE_NAMES = {
@@ -51,14 +51,7 @@ class ToolSpec:
 
     def openai(self) -> dict[str, Any]:
         """The schema as an OpenAI-compatible server wants it."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": dict(self.parameters),
-            },
-        }
+        return function_schema(self.name, self.description, self.parameters)
 
 
 def declared_type(schema: Mapping[str, Any]) -> str | None:

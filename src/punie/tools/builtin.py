@@ -31,18 +31,16 @@ class Tool:
     @property
     def schema(self) -> dict[str, Any]:
         """The OpenAI function schema the model is offered."""
-        return {
-            "type": "function",
-            "function": {
-                "name": self.name,
-                "description": self.description,
-                "parameters": {
-                    "type": "object",
-                    "properties": dict(self.properties),
-                    "required": list(self.required),
-                },
-            },
-        }
+        parameters = {"type": "object", "properties": dict(self.properties), "required": list(self.required)}
+        return function_schema(self.name, self.description, parameters)
+
+
+def function_schema(name: str, description: str, parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """An OpenAI-style function schema (pure): every tool, built-in or a suite's, is offered so."""
+    return {
+        "type": "function",
+        "function": {"name": name, "description": description, "parameters": dict(parameters)},
+    }
 
 
 def _read_file(ws: Workspace, args: Mapping[str, Any], limits: SandboxLimits) -> str:
