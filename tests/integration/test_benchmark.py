@@ -87,8 +87,10 @@ def test_seed_snippets_verbatim(tmp_path: Path, train_model_dir: Path) -> None:
         timeout=60,
     )
     assert hub.returncode != 0 and time.monotonic() - started < 30
-    assert "not available offline" in hub.stderr and "smollm2-135m" in hub.stderr
-    assert "Traceback" not in hub.stderr
+    # A library leaves the host's excepthook alone (issue 29): Python's traceback, whose last line
+    # is the one clear message naming what is available offline.
+    last = hub.stderr.strip().splitlines()[-1]
+    assert "not available offline" in last and "smollm2-135m" in last, hub.stderr[-2000:]
 
     real = subprocess.run(
         [sys.executable, "-c", SEED_BENCHMARK.replace("MODEL", "smollm2-135m")],

@@ -11,10 +11,12 @@ from __future__ import annotations
 import runpy
 import sys
 
+from punie.errors import install_excepthook
 from punie.runtime.device import apply_in_child
 
 
 def main() -> None:
+    install_excepthook()  # an entry point: a PunieError is one line, as in the CLI
     module, args = sys.argv[1], sys.argv[2:]
     apply_in_child()
     sys.argv = [module, *args]

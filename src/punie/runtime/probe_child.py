@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from punie.errors import install_excepthook
+
 
 def _gpu_bf16_tflops(mx: Any, size: int = 8192) -> float:
     """A measured bf16 matrix product rate on the GPU (warm-up excluded)."""
@@ -28,6 +30,7 @@ def _gpu_bf16_tflops(mx: Any, size: int = 8192) -> float:
 
 
 def main() -> None:
+    install_excepthook()  # an entry point: a PunieError is one line, as in the CLI
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 1024
     import mlx.core as mx
 

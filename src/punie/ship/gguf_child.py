@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from punie.errors import install_excepthook
 from punie.ship.gguf_meta import bpe_metadata
 
 CHECK_TEXTS = (
@@ -109,6 +110,7 @@ def _load(path: str) -> tuple[Any, Any]:
 
 
 def main() -> None:
+    install_excepthook()  # an entry point: a PunieError is one line, as in the CLI
     fused, gguf = Path(sys.argv[1]), Path(sys.argv[2])
     result = complete(fused, gguf)
     result.update(verify(fused, gguf))

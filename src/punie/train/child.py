@@ -22,6 +22,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, TextIO
 
+from punie.errors import install_excepthook
+
 
 class EventWriter:
     def __init__(self, handle: TextIO) -> None:
@@ -258,6 +260,7 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
 
 
 def main() -> None:
+    install_excepthook()  # an entry point: a PunieError is one line, as in the CLI
     spec = json.loads(Path(sys.argv[1]).read_text())
     # mlx.launch numbers its ranks in MLX_RANK; the others' reports repeat rank 0's (the losses
     # are summed across ranks), and their errors reach the launcher's log.
