@@ -163,3 +163,37 @@ async def test_timeouts_are_incomplete_never_failures_and_resume_retries_them(tm
     assert report.score_by_category() == {} and report.failure_classes() == {}
     again = await run_evaluation(config(tmp_path, resume=True), transport=FakeServer().transport())
     assert again.complete and again.incomplete() == {} and len(again.results) == 4
+
+
+async def test_the_repetition_penalty_the_report_records_is_the_one_sent(tmp_path: Path) -> None:
+    """Issue 29: a setting the report claims reaches every eval request (it used to be recorded and
+    validated but sent only by the pydantic-ai factory)."""
+    bodies: list[dict[str, Any]] = []
+    fake = FakeServer()
+
+    async def spy(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/chat/completions"):
+            bodies.append(json.loads(request.content))
+        return await fake.handle(request)
+
+    run = EvalRunConfig(
+        suite=SUITE,
+        output_dir=tmp_path / "run",
+        server=ServerConfig(model_path="m", repetition_penalty=1.3),
+        manage_server=False,
+        base_url="http://fake/v1",
+        concurrency=1,
+        prompt_timeout=60.0,
+    )
+    report = await run_evaluation(run, transport=httpx.MockTransport(spy))
+    assert report.settings["server_flags"]["repetition_penalty"] == 1.3  # type: ignore[index]
+    assert bodies and all(body["repetition_penalty"] == 1.3 for body in bodies)
+    plain: list[dict[str, Any]] = []
+
+    async def spy_plain(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/chat/completions"):
+            plain.append(json.loads(request.content))
+        return await fake.handle(request)
+
+    await run_evaluation(config(tmp_path / "b"), transport=httpx.MockTransport(spy_plain))
+    assert plain and all("repetition_penalty" not in body for body in plain)

@@ -19,6 +19,7 @@ class SamplingSettings:
     top_p: float = 1.0
     max_tokens: int = 256
     seed: int | None = None
+    repetition_penalty: float | None = None  # mlx_lm.server takes it per request, not as a flag
 
 
 class ServerError(Exception):
@@ -46,6 +47,8 @@ def build_request(
         body["tools"] = tools
     if sampling.seed is not None and sampling.temperature > 0:
         body["seed"] = sampling.seed
+    if sampling.repetition_penalty is not None:
+        body["repetition_penalty"] = sampling.repetition_penalty
     return body
 
 

@@ -73,7 +73,8 @@ class EvalRunConfig:
 
     @property
     def sampling(self) -> SamplingSettings:
-        return SamplingSettings(self.temperature, self.top_p, self.max_tokens, self.seed)
+        penalty = self.server.repetition_penalty if self.server is not None else None
+        return SamplingSettings(self.temperature, self.top_p, self.max_tokens, self.seed, penalty)
 
     def settings(self) -> dict[str, object]:
         server = self.server
