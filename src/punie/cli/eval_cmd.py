@@ -14,8 +14,8 @@ from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.endpoint import endpoints_from_file, endpoints_from_flags
-from punie.eval.replay import replay_results
 from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
+from punie.eval.rescore import replay_results
 from punie.eval.results_log import read_results
 from punie.eval.run_config import DEFAULT_CONCURRENCY, EvalRunConfig
 from punie.eval.runner import run_evaluation

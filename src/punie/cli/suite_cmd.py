@@ -8,7 +8,7 @@ import typer
 
 from punie.cli import ui
 from punie.errors import UsageError
-from punie.eval.imports.registry import import_suite, suite_yaml
+from punie.eval.imports.importers import import_suite, suite_yaml
 from punie.eval.suite_load import parse_suite
 
 app = typer.Typer(

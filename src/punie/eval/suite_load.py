@@ -172,7 +172,7 @@ def load_suite(source: str | Path = BUILTIN) -> EvalSuite:
         body = resources.files("punie.eval").joinpath("builtin_suite.yaml").read_text(encoding="utf-8")
         return parse_suite(body, "builtin_suite.yaml", BUILTIN)
     if text.startswith("bfcl:") or text == "humaneval" or text.startswith("humaneval:"):
-        from punie.eval.imports.registry import imported_suite_text
+        from punie.eval.imports.importers import imported_suite_text
 
         name, body = imported_suite_text(text)
         return parse_suite(body, f"{name}.yaml", name)

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from punie.train.benchmark import BenchmarkResult
-from punie.train.verdict import Thresholds, verdict
+from punie.train.speed_bands import Thresholds, verdict
 
 
 def combine_repeats(

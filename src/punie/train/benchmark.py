@@ -20,7 +20,7 @@ from punie.train.events import aggregate_tokens_per_second
 from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import LoRAConfig, default_dtype, lora_args, report_every
 from punie.train.shapes import get_shape, model_parameters
-from punie.train.verdict import Thresholds, Verdict, verdict
+from punie.train.speed_bands import Thresholds, Verdict, verdict
 
 __all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
 

@@ -1,6 +1,6 @@
 import pytest
 
-from punie.train.verdict import Thresholds, classify, verdict
+from punie.train.speed_bands import Thresholds, classify, verdict
 
 
 @pytest.mark.parametrize(
