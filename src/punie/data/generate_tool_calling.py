@@ -1,4 +1,5 @@
-"""A template-based generator of tool-calling chat examples for the agent's tools.
+"""A template-based generator of tool-calling chat examples for the agent's tools (each tool's
+phrasings come with its declaration in `punie.tools.builtin`).
 
 Every call is a structured `tool_calls` entry (never text) followed by the tool's result and the
 final answer, every example offers the same three tools, and about a fifth need no tool at all, so
@@ -11,89 +12,8 @@ import random
 from typing import Any
 
 from punie.data.chat import ChatExample, Message, ToolCall
-from punie.tools.builtin import AGENT_TOOLS
+from punie.tools.builtin import AGENT_TOOLS, TOOLS
 
-# Train and eval pools are disjoint: no path, request phrasing or no-tool question here appears in
-# the built-in suite (tests/unit/test_generate_tool_calling.py checks it with the decontamination
-# linter), so a pass on the suite is not a memorised training example.
-PATHS = [
-    "main.py",
-    "pyproject.toml",
-    "src/utils.py",
-    "setup.cfg",
-    "docs/index.md",
-    "src/models.py",
-    "lib/core.py",
-    "tests/test_utils.py",
-    "CHANGELOG.md",
-    "scripts/build.sh",
-    "app/views.py",
-    "notes/plan.md",
-    "src/db.py",
-    "tox.ini",
-    "docs/api.md",
-    "pkg/__init__.py",
-    "tests/conftest.py",
-    "server.toml",
-    "tools/release.sh",
-    "CONTRIBUTING.md",
-]
-FILE_TEXT = {
-    ".py": "def helper(value):\n    return value * 2\n",
-    ".toml": '[project]\nname = "demo"\nversion = "0.2.0"\n',
-    ".cfg": "[metadata]\nname = demo\n",
-    ".ini": "[tox]\nenvlist = py311\n",
-    ".md": "# Demo\n\nA small example project.\n",
-    ".sh": "#!/bin/sh\nset -e\npython -m build\n",
-}
-READ_ASKS = [
-    "Print the contents of {p}.",
-    "Read {p} for me.",
-    "Display {p}, please.",
-    "I need to see {p}.",
-    "Open {p} and show its contents.",
-    "Give me the text of {p}.",
-    "Show {p}.",
-    "What does the file {p} contain?",
-    "Dump {p} here.",
-    "Could you read the file {p}?",
-]
-WRITE_ASKS = [
-    "Make a file {p} with: {c}",
-    "Put {c} in {p}.",
-    "Store the following in {p}: {c}",
-    "Replace the contents of {p} with: {c}",
-    "Fill {p} with {c}",
-    "Save {c} to {p}.",
-]
-CONTENTS = [
-    "print('ready')",
-    "# TODO: fill in",
-    "x = 1",
-    "import sys",
-    "VALUE = 3",
-    "hello world",
-    "name = demo",
-    "PORT = 9000",
-]
-COMMANDS = [
-    ("Execute the unit tests.", "pytest -q", "3 passed in 0.02s"),
-    ("Which files are here?", "ls", "README.md\nmain.py\nsrc"),
-    (
-        "Check git for uncommitted changes.",
-        "git status",
-        "On branch main\nnothing to commit, working tree clean",
-    ),
-    ("Which Python version do we have?", "python --version", "Python 3.11.7"),
-    ("Lint the code with ruff.", "ruff check .", "All checks passed!"),
-    ("Show the last three commits using git log -3.", "git log -3", "commit 1a2b3c\nAuthor: dev"),
-    ("How big is this folder? Use du -sh.", "du -sh", "48K\t."),
-    ("Find every TODO with grep -rn TODO .", "grep -rn TODO .", "main.py:3:# TODO: fill in"),
-    ("Type-check the package by running mypy src.", "mypy src", "Success: no issues found"),
-    ("Show the date by running date.", "date", "Thu Nov 26 12:00:00 UTC 2026"),
-    ("Run `cat setup.cfg` in the shell.", "cat setup.cfg", "[metadata]\nname = demo"),
-    ("Use head -n 2 main.py to peek at main.py.", "head -n 2 main.py", "import sys\n"),
-]
 NO_TOOL = [
     ("Explain what the `range` function does in Python.", "`range` yields a sequence of integers."),
     ("What is a unit test?", "A small test that checks one piece of code in isolation."),
@@ -123,45 +43,15 @@ def _trajectory(
     return rows
 
 
-def _text_of(path: str) -> str:
-    return next((text for suffix, text in FILE_TEXT.items() if path.endswith(suffix)), "(empty)\n")
-
-
 def one_example(rng: random.Random, whole_share: float = 0.5) -> list[dict[str, Any]]:
-    kind = rng.choices(["read", "write", "run", "none"], weights=[3, 3, 3, 2])[0]
+    """A request for one of the built-in tools (as its declaration phrases it), or a question that
+    needs none."""
+    picked = rng.choices([*TOOLS, None], weights=[*(t.weight for t in TOOLS), 2])[0]
     whole = rng.random() < whole_share
-    if kind == "read":
-        path = rng.choice(PATHS)
-        text = _text_of(path)
-        first = text.splitlines()[0]
-        return _trajectory(
-            rng.choice(READ_ASKS).format(p=path),
-            _call("read_file", {"path": path}),
-            text,
-            f"{path} has {len(text.splitlines())} line(s); it starts with `{first}`.",
-            "read_file",
-            whole,
-        )
-    if kind == "write":
-        path, content = rng.choice(PATHS), rng.choice(CONTENTS)
-        return _trajectory(
-            rng.choice(WRITE_ASKS).format(p=path, c=content),
-            _call("write_file", {"path": path, "content": content}),
-            f"wrote {len(content)} characters to {path}",
-            f"Done: {path} now holds `{content}`.",
-            "write_file",
-            whole,
-        )
-    if kind == "run":
-        ask, command, output = rng.choice(COMMANDS)
-        return _trajectory(
-            ask,
-            _call("run_command", {"command": command}),
-            output,
-            f"`{command}` printed: {output.splitlines()[0]}",
-            "run_command",
-            whole,
-        )
+    if picked is not None:
+        example = picked.examples(rng)
+        call = _call(picked.name, example.arguments)
+        return _trajectory(example.ask, call, example.result, example.answer, picked.name, whole)
     question, answer = rng.choice(NO_TOOL)
     messages = (Message("user", question), Message("assistant", answer))
     return [ChatExample(messages, tuple(AGENT_TOOLS), "no_tool").to_dict()]
