@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from punie.errors import UsageError
+from punie.eval.kinds import KINDS
 from punie.eval.report import EvalReport
 from punie.eval.response import RecordedResponse, Turn
-from punie.eval.score import SCORERS, score_prompt
+from punie.eval.score import score_prompt
 from punie.eval.suite_load import parse_suite
 from punie.journal.entries import eval_row
 from punie.journal.render import render_table
@@ -31,7 +32,7 @@ def test_own_categories_are_scored_as_their_kind() -> None:
     p1, r1, r2 = suite.prompts
     assert (p1.kind, r1.kind, r2.kind) == ("tool_calling", "reasoning", "reasoning")
     assert list(suite.by_category()) == ["reasoning", "bfcl_parallel", "arithmetic"]
-    assert set(SCORERS) == {"tool_calling", "code_generation", "reasoning"}
+    assert set(KINDS) == {"tool_calling", "code_generation", "reasoning"}
     call = Turn("", ({"type": "function", "function": {"name": "ping", "arguments": '{"host": "a.com"}'}},))
     assert score_prompt(p1, RecordedResponse((call,))).passed
     assert score_prompt(r1, RecordedResponse((Turn("4"),))).passed

@@ -1,32 +1,20 @@
 """Categories, declared once: each names a *kind* (how its prompts are asked and scored) and a label
 (its column in reports, the journal and the compare page).
 
-The three built-in categories are also the three kinds. A suite may bring its own categories
-(`categories: {bfcl_parallel: {kind: tool_calling, label: "BFCL parallel"}}`); they are scored
-as their kind and show as their own columns. Scorers register per kind in `punie.eval.score`.
+The built-in categories are the kinds (declared in `punie.eval.kinds`). A suite may bring its own
+categories (`categories: {bfcl_parallel: {kind: tool_calling, label: "BFCL parallel"}}`); they are
+scored as their kind and show as their own columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Interaction = Literal["agent", "single"]  # the tool loop over a workspace, or one completion
+from punie.eval.kinds import KINDS, Interaction, Kind
 
-
-@dataclass(frozen=True)
-class Kind:
-    name: str
-    interaction: Interaction
-    label: str  # the label of the built-in category of this kind
-
-
-KINDS: dict[str, Kind] = {
-    "tool_calling": Kind("tool_calling", "agent", "Tool Calling"),
-    "code_generation": Kind("code_generation", "single", "Code Gen"),
-    "reasoning": Kind("reasoning", "single", "Reasoning"),
-}
+__all__ = ["BUILTIN_CATEGORIES", "KINDS", "Category", "Interaction", "Kind", "category_from_dict", "label"]
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from punie.eval.kinds import KINDS
 from punie.eval.score import EvalResult
 from punie.eval.stats import Interval, wilson
 
@@ -116,7 +117,7 @@ class EvalReport:
 
     def call_sources(self) -> dict[str, int]:
         """Tool-calling prompts by where their calls came from: structured, text-recovered, none."""
-        return dict(Counter(r.call_source for r in self.results if r.kind == "tool_calling"))
+        return dict(Counter(r.call_source for r in self.results if KINDS[r.kind].offers_tools))
 
     def keyword_score(self) -> float | None:
         hits = [r.keyword_hits for r in self.results if r.keyword_hits is not None]

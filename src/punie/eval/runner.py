@@ -51,10 +51,7 @@ Notice = Callable[[str], None]
 
 def needs_execution(prompts: list[EvalPrompt]) -> bool:
     """Will any of these prompts run model-written code (hidden tests, or a run_command tool)?"""
-    return any(
-        (p.kind == "code_generation" and p.tests) or (p.kind == "tool_calling" and "run_command" in p.tools)
-        for p in prompts
-    )
+    return any(KINDS[p.kind].runs_code(p) for p in prompts)
 
 
 class _RunState:

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from punie.eval.answer_score import extract_code, score_answer, strip_think
-from punie.eval.code_exec import run_sandboxed
+from punie.eval.kinds import KINDS
 from punie.eval.response import INCOMPLETE, RecordedResponse
 from punie.eval.suite import EvalPrompt
-from punie.eval.tool_score import ToolRules, score_tool_calls
 from punie.sandbox import SandboxLimits
-
-CODE_FAILURES = ("tests_failed", "tests_timeout")
-SOLUTION_FILE = "solution.py"
-TESTS_FILE = "hidden_tests.py"
-TESTS_PRELUDE = "from solution import *  # noqa\n\n"
 
 
 @dataclass(frozen=True)
@@ -63,50 +55,6 @@ def keyword_hits(prompt: EvalPrompt, text: str) -> float | None:
     return found / len(prompt.expected_keywords)
 
 
-Verdict = tuple[bool, str | None, str]  # passed, failure class, reason
-Scorer = Callable[[EvalPrompt, RecordedResponse, SandboxLimits], Verdict]
-SCORERS: dict[str, Scorer] = {}  # kind -> scorer (punie.eval.categories declares the kinds)
-
-
-def scorer(kind: str) -> Callable[[Scorer], Scorer]:
-    def register(function: Scorer) -> Scorer:
-        SCORERS[kind] = function
-        return function
-
-    return register
-
-
-@scorer("tool_calling")
-def _tool_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
-    tools = {spec.name: spec for spec in prompt.tool_specs}
-    rules = ToolRules(prompt.string_match, prompt.ordered)
-    tool = score_tool_calls(prompt.expected_calls, response.all_calls(), response.call_turns(), tools, rules)
-    return tool.passed, tool.failure, tool.reason
-
-
-@scorer("code_generation")
-def _code_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
-    code = (prompt.context + "\n\n" if prompt.context else "") + extract_code(strip_think(response.text))
-    files = {SOLUTION_FILE: code, TESTS_FILE: TESTS_PRELUDE + (prompt.tests or "")}
-    outcome = run_sandboxed(files, TESTS_FILE, limits)
-    if outcome.timed_out:
-        return False, "tests_timeout", f"hidden tests timed out after {limits.wall_seconds:g} s"
-    if outcome.passed:
-        return True, None, "hidden tests passed"
-    if outcome.exit_code == 0:
-        return False, "tests_failed", "exited 0 before the hidden tests completed (no completion marker)"
-    if outcome.output_truncated and outcome.exit_code is None:
-        return False, "tests_failed", "killed: wrote more output than the sandbox allows"
-    lines = [line for line in outcome.stderr.strip().splitlines() if line.strip()]
-    return False, "tests_failed", (lines[-1] if lines else f"exit code {outcome.exit_code}")[:300]
-
-
-@scorer("reasoning")
-def _answer_verdict(prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
-    answer = score_answer(strip_think(response.text), prompt.expected_answer or "")
-    return answer.passed, None if answer.passed else "wrong_answer", answer.reason
-
-
 def score_prompt(
     prompt: EvalPrompt, response: RecordedResponse, limits: SandboxLimits = SandboxLimits()
 ) -> EvalResult:
@@ -120,7 +68,7 @@ def score_prompt(
     elif response.error is not None:
         passed, failure, reason = False, response.error, response.error_detail or response.error
     else:
-        passed, failure, reason = SCORERS[prompt.kind](prompt, response, limits)
+        passed, failure, reason = KINDS[prompt.kind].score(prompt, response, limits)
     return EvalResult(
         id=prompt.id,
         category=prompt.category,

@@ -7,6 +7,7 @@ from typing import Any
 
 from punie.errors import UsageError
 from punie.eval.categories import BUILTIN_CATEGORIES, Category
+from punie.eval.kinds import KINDS, Fields
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_match import STRING_MATCHES, ExpectedCall, StringMatch
 from punie.eval.tool_schema import BUILTIN_TOOLS, ToolSpec, tool_from_dict
@@ -165,48 +166,36 @@ def prompt_from_dict(
     calls_raw = raw.get("expected_calls") or []
     if not isinstance(calls_raw, list):
         raise where.fail("expected_calls", "must be a list")
-    calls = tuple(_expected_call(c, i, offered, where) for i, c in enumerate(calls_raw))
-    names = strings(raw.get("expected_tool_calls"), "expected_tool_calls", where)
-    no_tool = _flag(raw, "no_tool", where)
-    if kind == "tool_calling":
-        if not calls and names:  # the seed's names-only form: only the tools' names are scored
-            missing = [n for n in names if n not in offered]
-            if missing:
-                raise where.fail(
-                    "expected_tool_calls", f"{missing} are not offered (offered: {sorted(offered)})"
-                )
-            calls = tuple(ExpectedCall(n, any_arguments=True) for n in names)
-        if not calls and not no_tool:
-            raise where.fail("expected_calls", "a tool_calling prompt needs expected_calls or no_tool: true")
-        if calls and no_tool:
-            raise where.fail("no_tool", "cannot be true when expected_calls are given")
-    tests = raw.get("tests")
-    if kind == "code_generation":
-        if not isinstance(tests, str) or not tests.strip():
-            raise where.fail("tests", "a code_generation prompt needs hidden unit tests")
-        try:
-            compile(tests, f"{raw['id']}/tests", "exec")
-        except SyntaxError as exc:
-            raise where.fail("tests", f"not valid Python: {exc.msg} (line {exc.lineno})") from None
+    fields = KINDS[kind].check(
+        Fields(
+            calls=tuple(_expected_call(c, i, offered, where) for i, c in enumerate(calls_raw)),
+            names=strings(raw.get("expected_tool_calls"), "expected_tool_calls", where),
+            no_tool=_flag(raw, "no_tool", where),
+            tests=raw.get("tests"),
+            answer=raw.get("expected_answer"),
+            offered=offered,
+        ),
+        where.fail,
+        raw["id"],
+    )
     context = raw.get("context")
     if context is not None and not isinstance(context, str):
         raise where.fail("context", "must be Python source placed before the answer")
-    answer = raw.get("expected_answer")
-    if kind == "reasoning" and (answer is None or not str(answer).strip()):
-        raise where.fail("expected_answer", "a reasoning prompt needs an expected answer")
+    carries_tools = KINDS[kind].offers_tools
+    answer, tests = fields.answer, fields.tests
     return EvalPrompt(
         id=raw["id"],
         category=category,
         prompt_text=str(prompt_text),
-        expected_tool_calls=names or tuple(c.name for c in calls),
+        expected_tool_calls=fields.names or tuple(c.name for c in fields.calls),
         expected_keywords=strings(raw.get("expected_keywords"), "expected_keywords", where),
-        expected_calls=calls,
-        no_tool=no_tool,
-        tools=tuple(offered) if kind == "tool_calling" else (),
+        expected_calls=fields.calls,
+        no_tool=fields.no_tool,
+        tools=tuple(offered) if carries_tools else (),
         tests=tests,
         expected_answer=None if answer is None else str(answer),
         messages=messages,
-        tool_specs=tools if kind == "tool_calling" else (),
+        tool_specs=tools if carries_tools else (),
         ordered=_flag(raw, "ordered", where),
         tool_results=_tool_results(raw.get("tool_results"), where),
         string_match=string_match,

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from punie.errors import PunieError, UsageError
+from punie.eval.kinds import KINDS
 from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
 Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "fuse", "note"]
-SCORE_COLUMNS = ("overall", "tool_calling", "code_generation", "reasoning")
+SCORE_COLUMNS = ("overall", *(kind.column for kind in KINDS.values()))
 
 
 @dataclass(frozen=True)
