@@ -244,3 +244,8 @@ def test_the_keyring_and_filter_are_listed_as_layers() -> None:
     assert "fresh session keyring" in layers and "seccomp" in layers
     assert "cgroup v2" in layers or "memory budget" in layers
     assert os.environ.get("PUNIE_EXPECT_BACKEND", detect().backend) == detect().backend
+
+
+def test_d1_a_code_answer_with_a_lone_surrogate_is_a_scored_failure() -> None:
+    result = score_prompt(_celsius(), _answer("def to_fahrenheit(c):\n    return c  # \ud800\n"), FAST)
+    assert not result.passed and result.failure == "tests_failed", result

@@ -200,7 +200,8 @@ def write_files(dir_fd: int, files: dict[str, str], owner: tuple[int, int] | Non
                 parts[-1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o644, dir_fd=parent
             )
             try:
-                write_all(fd, text.encode("utf-8"))
+                # a lone surrogate (hostile text) is written as is: the file then fails to compile
+                write_all(fd, text.encode("utf-8", "surrogatepass"))
             finally:
                 os.close(fd)
             if owner is not None:
