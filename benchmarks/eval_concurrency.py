@@ -53,7 +53,7 @@ async def main() -> None:
                 suite=suite,
                 output_dir=out,
                 manage_server=False,
-                base_url=server.base_url,
+                endpoints=(server.config.endpoint(level),),
                 concurrency=level,
                 max_tokens=args.max_tokens,
                 prompt_timeout=600,

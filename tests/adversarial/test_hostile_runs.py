@@ -18,6 +18,7 @@ from punie.eval.run_config import EvalRunConfig
 from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import parse_suite
 from punie.sandbox import SandboxLimits
+from punie.serve.endpoint import Endpoint
 
 SUITE = parse_suite(
     """
@@ -89,7 +90,7 @@ def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
             "suite": SUITE,
             "output_dir": tmp_path / "run",
             "manage_server": False,
-            "base_url": "http://fake/v1",
+            "endpoints": (Endpoint("http://fake/v1", concurrency=2),),
             "concurrency": 2,
             "prompt_timeout": 30.0,
             **kw,

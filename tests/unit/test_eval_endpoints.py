@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from punie.errors import UsageError
-from punie.eval.endpoint import Endpoint, endpoints_from_file, endpoints_from_flags, parse_header
 from punie.eval.runner import run_evaluation
+from punie.serve.endpoint import Endpoint, endpoints_from_file, endpoints_from_flags, parse_header
 from tests.unit.test_eval_runner import FakeServer, config
 
 
@@ -32,9 +32,7 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
     one = await run_evaluation(config(tmp_path / "one"), transport=FakeServer().transport())
     hosts = Hosts(a=FakeServer(delay=0.01), b=FakeServer(delay=0.01))
     endpoints = (Endpoint("http://a/v1", concurrency=1), Endpoint("http://b/v1", concurrency=1))
-    two = await run_evaluation(
-        config(tmp_path / "two", base_url=None, endpoints=endpoints), transport=hosts.transport()
-    )
+    two = await run_evaluation(config(tmp_path / "two", endpoints=endpoints), transport=hosts.transport())
 
     def scored(report: object) -> list[dict[str, object]]:
         rows = [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in report.results]  # type: ignore[attr-defined]
@@ -48,9 +46,7 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
 async def test_a_dead_endpoint_leaves_its_prompts_to_the_other(tmp_path: Path) -> None:
     hosts = Hosts(a=FakeServer(die_after=0), b=FakeServer())
     endpoints = (Endpoint("http://a/v1", concurrency=1), Endpoint("http://b/v1", concurrency=1))
-    report = await run_evaluation(
-        config(tmp_path, base_url=None, endpoints=endpoints), transport=hosts.transport()
-    )
+    report = await run_evaluation(config(tmp_path, endpoints=endpoints), transport=hosts.transport())
     assert len(report.results) == 4
     assert sum(r.failure == "server_error" for r in report.results) == 1  # the one in flight when it died
     assert "http://a/v1" in str(report.error) and len(hosts.servers["b"].asked) >= 3
@@ -61,9 +57,7 @@ async def test_a_keyed_endpoint_gets_its_key_and_headers(tmp_path: Path) -> None
     (endpoint,) = endpoints_from_flags(
         ["http://k/v1"], "MY_KEY", ["X-Team: punie"], 2, environ={"MY_KEY": "s3cret"}
     )
-    report = await run_evaluation(
-        config(tmp_path, base_url=None, endpoints=(endpoint,)), transport=hosts.transport()
-    )
+    report = await run_evaluation(config(tmp_path, endpoints=(endpoint,)), transport=hosts.transport())
     assert report.complete
     assert all(h["authorization"] == "Bearer s3cret" and h["x-team"] == "punie" for h in hosts.headers["k"])
     assert "s3cret" not in (tmp_path / "run" / "report.json").read_text()  # never written down

@@ -17,6 +17,7 @@ from punie.eval.run_config import EvalRunConfig
 from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import parse_suite
 from punie.serve.config import ServerConfig
+from punie.serve.endpoint import Endpoint
 
 SUITE = parse_suite(
     """
@@ -72,7 +73,7 @@ def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
             "suite": SUITE,
             "output_dir": tmp_path / "run",
             "manage_server": False,
-            "base_url": "http://fake/v1",
+            "endpoints": (Endpoint("http://fake/v1", concurrency=kw.get("concurrency", 1)),),
             "concurrency": 1,
             "prompt_timeout": 60.0,  # a given timeout: no speed probe (its own test below)
             **kw,
@@ -181,7 +182,7 @@ async def test_the_repetition_penalty_the_report_records_is_the_one_sent(tmp_pat
         output_dir=tmp_path / "run",
         server=ServerConfig(model_path="m", repetition_penalty=1.3),
         manage_server=False,
-        base_url="http://fake/v1",
+        endpoints=(Endpoint("http://fake/v1", concurrency=1),),
         concurrency=1,
         prompt_timeout=60.0,
     )

@@ -11,6 +11,7 @@ from punie.data.contamination import find_overlaps
 from punie.data.replay import REPLAY_PROMPTS, collect_replay, mix_replay, replay_example
 from punie.eval.response import Turn
 from punie.eval.suite_load import load_suite
+from punie.serve.endpoint import Endpoint
 
 
 def test_only_complete_text_answers_become_examples() -> None:
@@ -53,7 +54,7 @@ async def test_collect_asks_with_the_agent_tools_and_keeps_what_stopped() -> Non
 
     seen: list[bool] = []
     kept = await collect_replay(
-        "http://fake/v1", "default_model", REPLAY_PROMPTS[:4], 64, httpx.MockTransport(answer),
+        Endpoint("http://fake/v1"), "default_model", REPLAY_PROMPTS[:4], 64, httpx.MockTransport(answer),
         lambda prompt, ok: seen.append(ok),
     )  # fmt: skip
     assert [k["messages"][1]["content"] for k in kept] == ["answer 1", "answer 3"] and seen == [

@@ -109,7 +109,7 @@ def test_create_server_model_points_at_base_url() -> None:
 
 
 def test_create_server_model_takes_a_keyed_endpoint() -> None:
-    from punie.eval.endpoint import Endpoint
+    from punie.serve.endpoint import Endpoint
 
     endpoint = Endpoint("https://llm.example/v1", api_key="k3y", headers=(("X-Team", "punie"),))
     model = create_server_model(endpoint, "served")

@@ -7,8 +7,8 @@ from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 from pydantic_ai.settings import ModelSettings
 
-from punie.eval.endpoint import LOCAL_API_KEY, Endpoint
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.endpoint import LOCAL_API_KEY, Endpoint
 
 
 def server_model_settings(config: ServerConfig) -> ModelSettings:

@@ -13,7 +13,6 @@ from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
-from punie.eval.endpoint import endpoints_from_file, endpoints_from_flags
 from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
 from punie.eval.rescore import replay_results
 from punie.eval.results_log import read_results
@@ -27,6 +26,7 @@ from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.endpoint import endpoints_from_file, endpoints_from_flags
 
 
 def _kept_results(output: Path) -> str:

@@ -20,8 +20,8 @@ import httpx
 
 from punie.data.chat import ChatExample, Message
 from punie.eval.client import ChatClient, SamplingSettings, ServerError
-from punie.eval.endpoint import Endpoint
 from punie.eval.response import Turn
+from punie.serve.endpoint import Endpoint
 from punie.tools.builtin import AGENT_TOOLS
 
 REPLAY_PROMPTS: tuple[str, ...] = (
@@ -96,7 +96,7 @@ def remix_replay(rows: Sequence[dict[str, Any]], ratio: float, seed: int = 0) ->
 
 
 async def collect_replay(
-    base_url: str,
+    endpoint: Endpoint,
     model_name: str,
     prompts: Sequence[str] = REPLAY_PROMPTS,
     max_tokens: int = 160,
@@ -105,7 +105,7 @@ async def collect_replay(
 ) -> list[dict[str, Any]]:
     """Ask the server each prompt (greedy, the agent's tools offered); the kept answers as examples."""
     client = ChatClient(
-        Endpoint(base_url), model_name, SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=0)
+        endpoint, model_name, SamplingSettings(temperature=0.0, max_tokens=max_tokens, seed=0)
     )
     tools = [dict(t) for t in AGENT_TOOLS]
     gate = asyncio.Semaphore(CONCURRENCY)

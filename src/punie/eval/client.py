@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 
-from punie.eval.endpoint import Endpoint
 from punie.eval.response import Turn
+from punie.serve.endpoint import Endpoint
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,10 @@ from pathlib import Path
 from punie.errors import UsageError
 from punie.eval.agent_loop import MAX_TURNS
 from punie.eval.client import SamplingSettings
-from punie.eval.endpoint import Endpoint
 from punie.eval.suite import EvalSuite
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
-
-# Measured with benchmarks/eval_concurrency.py on the embedded model (see benchmarks/README.md):
-# mlx_lm.server batches concurrent unseeded requests.
-DEFAULT_CONCURRENCY = 4
+from punie.serve.endpoint import DEFAULT_CONCURRENCY, Endpoint
 
 
 @dataclass(frozen=True)
@@ -28,7 +24,6 @@ class EvalRunConfig:
     output_dir: Path
     server: ServerConfig | None = None  # the managed server to start (model, adapter, flags)
     manage_server: bool = True
-    base_url: str | None = None  # an OpenAI-compatible server, when not managed (ends in /v1)
     endpoints: tuple[Endpoint, ...] = ()  # several servers (or a keyed one) sharing the prompts
     model_name: str = SERVED_MODEL_NAME
     concurrency: int = DEFAULT_CONCURRENCY
@@ -48,10 +43,8 @@ class EvalRunConfig:
     def __post_init__(self) -> None:
         if self.manage_server and self.server is None:
             raise UsageError("a managed evaluation needs a server config (or use --no-server --base-url)")
-        if not self.manage_server and not self.base_url and not self.endpoints:
+        if not self.manage_server and not self.endpoints:
             raise UsageError("--no-server needs --base-url (e.g. http://127.0.0.1:8080/v1)")
-        if self.base_url and not self.endpoints:
-            object.__setattr__(self, "endpoints", (Endpoint(self.base_url, concurrency=self.concurrency),))
         checks = [
             (self.concurrency >= 1, f"--concurrency must be at least 1, got {self.concurrency}"),
             (self.max_tokens >= 1, f"--max-tokens must be at least 1, got {self.max_tokens}"),

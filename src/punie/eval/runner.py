@@ -25,7 +25,6 @@ from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
 from punie.eval.categories import KINDS
 from punie.eval.client import ChatClient, ServerError
-from punie.eval.endpoint import Endpoint
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
 from punie.eval.response import RecordedResponse, Turn
@@ -39,6 +38,7 @@ from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
 from punie.sandbox import Isolation
 from punie.sandbox import require as require_isolation
+from punie.serve.endpoint import Endpoint
 from punie.serve.process import ServerProcess
 from punie.tools.workspace import Workspace
 
@@ -55,9 +55,9 @@ def needs_execution(prompts: list[EvalPrompt]) -> bool:
 
 
 class _RunState:
-    def __init__(self, server: ServerProcess | None, base_url: str) -> None:
+    def __init__(self, server: ServerProcess | None, endpoint: Endpoint) -> None:
         self.server = server
-        self.base_url = base_url
+        self.endpoint = endpoint
         self.dead: str | None = None
 
     async def check_alive(self, http: httpx.AsyncClient, why: str) -> None:
@@ -65,7 +65,7 @@ class _RunState:
             alive = self.server.is_running
         else:
             try:
-                alive = (await http.get(f"{self.base_url}/models", timeout=5.0)).status_code < 500
+                alive = (await http.get(f"{self.endpoint.url}/models", timeout=5.0)).status_code < 500
             except httpx.HTTPError:
                 alive = False
         if not alive and self.dead is None:
@@ -216,10 +216,8 @@ async def _evaluate(
             server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
             await server.start(timeout=180.0)
             template = model_template_hash(server.model_dir) if server.model_dir else None
-        endpoints = (
-            (Endpoint(server.base_url, concurrency=config.concurrency),) if server else config.endpoints
-        )
-        states = [_RunState(server, e.url) for e in endpoints]
+        endpoints = (server.config.endpoint(config.concurrency),) if server else config.endpoints
+        states = [_RunState(server, e) for e in endpoints]
         clients = [ChatClient(e, config.model_name, config.sampling) for e in endpoints]
         queue = deque(pending)  # every endpoint's workers take the next prompt: a fast one takes more
         lock = asyncio.Lock()
@@ -258,7 +256,7 @@ async def _evaluate(
                 )
             )
             dead = "; ".join(
-                f"{s.base_url}: {s.dead}" if len(states) > 1 else s.dead for s in states if s.dead
+                f"{s.endpoint.url}: {s.dead}" if len(states) > 1 else s.dead for s in states if s.dead
             )
             while queue:  # every endpoint died: what is left is recorded unanswered (resume retries it)
                 await keep(queue.popleft(), RecordedResponse((), "server_error", dead))

@@ -73,7 +73,7 @@ async def collect_demo_replay(config: DemoConfig) -> list[dict[str, object]]:
     the same for every seed)."""
     async with ServerProcess(ServerConfig(model_path=config.model, port=0, device=config.device)) as server:
         return await collect_replay(
-            server.config.base_url, SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
+            server.config.endpoint(), SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
         )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from punie.errors import UsageError
+from punie.serve.endpoint import DEFAULT_CONCURRENCY, Endpoint
 
 DEFAULT_PORT = 8080
 SERVED_MODEL_NAME = "default_model"  # what mlx_lm.server calls the model given by --model
@@ -64,6 +65,10 @@ class ServerConfig:
     def base_url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}/v1"
+
+    def endpoint(self, concurrency: int = DEFAULT_CONCURRENCY) -> Endpoint:
+        """Where this server answers, as every client takes it (its URL is the seed's `base_url`)."""
+        return Endpoint(self.base_url, concurrency=concurrency)
 
 
 def build_server_command(config: ServerConfig, python: str = sys.executable) -> list[str]:

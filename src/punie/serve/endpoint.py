@@ -20,6 +20,9 @@ import yaml
 from punie.errors import UsageError
 
 LOCAL_API_KEY = "punie-local"  # mlx_lm.server ignores keys; OpenAI clients insist on one
+# Requests one endpoint takes at once. Measured with benchmarks/eval_concurrency.py on the embedded
+# model (see benchmarks/README.md): mlx_lm.server batches concurrent unseeded requests.
+DEFAULT_CONCURRENCY = 4
 ENDPOINT_FIELDS = ("url", "api_key_env", "headers", "concurrency")
 
 
@@ -28,7 +31,7 @@ class Endpoint:
     base_url: str  # ends in /v1
     api_key: str = LOCAL_API_KEY
     headers: tuple[tuple[str, str], ...] = ()
-    concurrency: int = 4
+    concurrency: int = DEFAULT_CONCURRENCY
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
