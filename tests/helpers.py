@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 
 def punie_cmd(*args: str) -> list[str]:
@@ -106,3 +107,20 @@ def ctrl_c_when(args: list[str], ready: Callable[[], bool], wait: float = 180) -
         proc.kill()
         proc.wait()
     return proc.returncode, err
+
+
+def fake_eval_config(suite: Any, tmp_path: Path, concurrency: int = 1, **kw: Any) -> Any:
+    """An EvalRunConfig against the in-process fake server at http://fake/v1 (no speed probe)."""
+    from punie.eval.run_config import EvalRunConfig
+    from punie.serve.endpoint import Endpoint
+
+    fields = {
+        "suite": suite,
+        "output_dir": tmp_path / "run",
+        "manage_server": False,
+        "endpoints": (Endpoint("http://fake/v1", concurrency=concurrency),),
+        "concurrency": concurrency,
+        "prompt_timeout": 60.0,
+        **kw,
+    }
+    return EvalRunConfig(**fields)

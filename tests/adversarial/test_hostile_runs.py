@@ -18,7 +18,7 @@ from punie.eval.run_config import EvalRunConfig
 from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import parse_suite
 from punie.sandbox import SandboxLimits
-from punie.serve.endpoint import Endpoint
+from tests.helpers import fake_eval_config
 
 SUITE = parse_suite(
     """
@@ -85,17 +85,7 @@ class HostileServer:
 
 
 def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
-    return EvalRunConfig(
-        **{
-            "suite": SUITE,
-            "output_dir": tmp_path / "run",
-            "manage_server": False,
-            "endpoints": (Endpoint("http://fake/v1", concurrency=2),),
-            "concurrency": 2,
-            "prompt_timeout": 30.0,
-            **kw,
-        }
-    )
+    return fake_eval_config(kw.pop("suite", SUITE), tmp_path, concurrency=2, **{"prompt_timeout": 30.0, **kw})
 
 
 async def test_f2_slow_commands_of_its_own_are_a_scored_failure_not_incomplete(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import parse_suite
 from punie.serve.config import ServerConfig
 from punie.serve.endpoint import Endpoint
+from tests.helpers import fake_eval_config
 
 SUITE = parse_suite(
     """
@@ -68,17 +69,8 @@ class FakeServer:
 
 
 def config(tmp_path: Path, **kw: Any) -> EvalRunConfig:
-    return EvalRunConfig(
-        **{
-            "suite": SUITE,
-            "output_dir": tmp_path / "run",
-            "manage_server": False,
-            "endpoints": (Endpoint("http://fake/v1", concurrency=kw.get("concurrency", 1)),),
-            "concurrency": 1,
-            "prompt_timeout": 60.0,  # a given timeout: no speed probe (its own test below)
-            **kw,
-        }
-    )
+    # a given timeout (60 s): no speed probe (its own test below)
+    return fake_eval_config(kw.pop("suite", SUITE), tmp_path, **kw)
 
 
 async def test_a_run_streams_results_and_writes_both_reports(tmp_path: Path) -> None:
