@@ -126,8 +126,7 @@ def prepare(spec: dict[str, Any], root: bool, owner: tuple[int, int]) -> list[st
         os.mkdir(path, 0o700)
         os.chown(path, *owner)
     return [
-        "no namespaces (the Landlock backend): the host's root, "
-        "private 0700 workspace and /tmp directories",
+        "no namespaces (the Landlock backend): the host's root, private 0700 workspace and /tmp directories",
         "a child subreaper: every process the command starts is killed when it ends",
     ]
 
