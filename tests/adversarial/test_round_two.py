@@ -249,3 +249,19 @@ def test_the_keyring_and_filter_are_listed_as_layers() -> None:
 def test_d1_a_code_answer_with_a_lone_surrogate_is_a_scored_failure() -> None:
     result = score_prompt(_celsius(), _answer("def to_fahrenheit(c):\n    return c  # \ud800\n"), FAST)
     assert not result.passed and result.failure == "tests_failed", result
+
+
+def test_a_fast_writer_gets_little_past_the_workspace_cap(tmp_path: Path) -> None:
+    """Namespaces: the tmpfs quota stops it at the cap. Landlock backend: the watchdog (every 1 ms
+    once half full) kills it a few MiB past (65 to 69 MiB of 64 measured under load; 160 MiB when
+    it looked every 50 ms). Either way the host workspace gets at most the cap back."""
+    (tmp_path / "keep.txt").write_text("kept")
+    tools = AgentTools(Workspace(tmp_path), SandboxLimits(wall_seconds=10))
+    text = tools.execute(Call("run_command", {"command": (
+        "python3 -c \"\nfor i in range(400):\n    open(f'f{i}', 'wb').write(b'x' * (1 << 20))\n    print(i + 1, flush=True)\n\""
+    )}))  # fmt: skip
+    assert text is not None
+    written = [int(line) for line in text.splitlines() if line.strip().isdigit()]
+    assert written and max(written) <= 96, text[-500:]  # MiB; the cap is 64
+    assert sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file()) <= SandboxLimits().work_bytes
+    assert (tmp_path / "keep.txt").read_text() == "kept"

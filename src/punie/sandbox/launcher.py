@@ -157,7 +157,8 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         )
         layers.append(
             f"disk watchdog: {limits['work_bytes'] >> 20} MiB workspace, {limits['tmp_bytes'] >> 20} MiB "
-            f"/tmp, {limits['inodes']} files each, measured every {reaper.WATCH_INTERVAL} s (not a quota)"
+            f"/tmp, {limits['inodes']} files each, measured every {reaper.WATCH_INTERVAL} s "
+            f"({reaper.CLOSE_INTERVAL} s once half full; not a quota)"
         )
     cap = memory_cap.make(limits["memory_total"], limits["memory"], limits["run_processes"])
     layers.append(cap.layer)
