@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import copy
 import json
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from punie.eval.response import Turn
+from punie.eval.timeouts import Stopwatch
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
 from punie.tools.builtin import BUILTIN, RESULT_LIMIT
@@ -33,20 +33,13 @@ MAX_TURNS = 3
 TOOL_TIME_TURNS = MAX_TURNS  # a prompt's commands may take this many sandbox wall limits together
 
 
-@dataclass
-class ToolClock:
-    """Seconds a prompt's own tool calls have taken: the model's time, not the endpoint's."""
-
-    spent: float = 0.0
-
-
 @dataclass(frozen=True)
 class AgentTools:
     workspace: Workspace
     limits: SandboxLimits = field(default_factory=SandboxLimits)
     scripted: Mapping[str, str] = field(default_factory=dict)  # a suite's scripted tool results
     declared: frozenset[str] = frozenset()  # a suite's own tools: their calls are scored, not run
-    clock: ToolClock = field(default_factory=ToolClock)  # one per prompt
+    clock: Stopwatch = field(default_factory=Stopwatch)  # its tools' time; one per prompt
 
     @property
     def tool_seconds(self) -> float:
@@ -64,21 +57,19 @@ class AgentTools:
         tool = BUILTIN.get(call.name)
         if tool is None:
             return f"error: unknown tool {call.name!r}"
-        started = time.monotonic()
         left = self.tool_seconds - self.clock.spent
         if left < 1:
             return (
                 f"error: this prompt's tools have used their {self.tool_seconds:g} s; {call.name} was not run"
             )
         try:
-            limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
-            return tool.run(self.workspace, call.arguments, limits)
+            with self.clock.timing():
+                limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
+                return tool.run(self.workspace, call.arguments, limits)
         except KeyError as exc:
             return f"error: missing argument {exc.args[0]!r} for {call.name}"
         except Exception as exc:  # the documented contract: the model gets an error string
             return f"error: {call.name} failed: {exc.__class__.__name__}: {exc}"[:RESULT_LIMIT]
-        finally:
-            self.clock.spent += time.monotonic() - started
 
 
 def _tool_messages(turn: Turn, calls: tuple[Call, ...], results: list[str]) -> list[dict[str, Any]]:

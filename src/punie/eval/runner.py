@@ -32,7 +32,7 @@ from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.run_config import EvalRunConfig
 from punie.eval.score import EvalResult, score_prompt
 from punie.eval.suite import EvalPrompt
-from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, EndpointClock, scaled_timeout
+from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, Stopwatch, scaled_timeout
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
@@ -75,17 +75,14 @@ class _RunState:
 async def _ask(
     prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, workspace: Path
 ) -> tuple[Turn, ...]:
-    clock = EndpointClock(config.prompt_timeout)
+    waiting = Stopwatch()  # the endpoint's time: what the prompt timeout counts
 
     async def chat(messages: list[dict[str, object]], tools: list[dict[str, object]]) -> Turn:
-        started = time.monotonic()
-        try:
-            # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
-            # cancellation that lands as the request finishes, and the run would go on.
-            async with asyncio.timeout(clock.left()):
+        # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
+        # cancellation that lands as the request finishes, and the run would go on.
+        with waiting.timing():
+            async with asyncio.timeout(waiting.left(config.prompt_timeout)):
                 return await client.complete(http, messages, tools)  # type: ignore[arg-type]
-        finally:
-            clock.waited += time.monotonic() - started
 
     if KINDS[prompt.kind].interaction == "single":
         return (await chat(prompt.conversation(), []),)

@@ -7,6 +7,11 @@ over, plus a margin. The timeout is there for hung requests, never to cut slow h
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 MARGIN = 30.0
 SAFETY = 2.0
 FLOOR, CEILING = 60.0, 3600.0
@@ -21,14 +26,23 @@ def scaled_timeout(max_tokens: int, max_turns: int, concurrency: int, tokens_per
     return round(min(CEILING, max(FLOOR, MARGIN + SAFETY * needed)), 1)
 
 
-class EndpointClock:
-    """The prompt timeout counts the time spent waiting for the endpoint only: the model's own
-    tool calls are the model's time (bounded by `AgentTools.tool_seconds`), so a prompt cannot
-    turn its failure into an 'incomplete' by running slow commands."""
+@dataclass
+class Stopwatch:
+    """Seconds spent inside `timing()` blocks, added up, against a budget given when asked.
 
-    def __init__(self, timeout: float | None) -> None:
-        self.timeout = timeout
-        self.waited = 0.0
+    The prompt timeout counts the time spent waiting for the endpoint only; a prompt's own tool
+    calls are the model's time, against their own budget (`AgentTools.tool_seconds`). So a prompt
+    cannot turn its failure into an 'incomplete' by running slow commands."""
 
-    def left(self) -> float | None:
-        return None if self.timeout is None else max(0.0, self.timeout - self.waited)
+    spent: float = 0.0
+
+    def left(self, budget: float | None) -> float | None:
+        return None if budget is None else max(0.0, budget - self.spent)
+
+    @contextlib.contextmanager
+    def timing(self) -> Iterator[None]:
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.spent += time.monotonic() - started

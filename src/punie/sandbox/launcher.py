@@ -60,15 +60,19 @@ def places(spec: dict[str, Any]) -> tuple[str, str, str, str]:
 
 
 def child(
-    spec: dict[str, Any], root: bool, owner: tuple[int, int], memory: int, fds: dict[str, int | None]
+    spec: dict[str, Any],
+    root: bool,
+    owner: tuple[int, int],
+    memory: int,
+    report_fd: int,
+    go_fd: int,
+    nonce_fd: int | None,
 ) -> None:
     """The command's process: wait until the launcher has placed it in its cgroup, finish the
     isolation, drop everything, exec. Never returns."""
-    report_fd = fds["report"]
-    assert report_fd is not None
     try:
-        os.read(fds["go"], 1)  # type: ignore[arg-type]
-        os.close(fds["go"])  # type: ignore[arg-type]
+        os.read(go_fd, 1)
+        os.close(go_fd)
         os.setsid()
         own_root = spec["backend"] == "namespaces"
         if own_root:
@@ -84,15 +88,14 @@ def child(
             raise SetupError("prctl(PDEATHSIG) failed")
         syscall_filter.join_fresh_session_keyring()
         layers = [landlock_rules.apply(spec, work, tmp, own_root)]
-        # Without a pid namespace and as the user's own uid, only Landlock's signal scope keeps
-        # the command from signalling the user's processes; without it, seccomp denies signals.
-        no_signals = not own_root and not root and not landlock_rules.scopes_available()
-        # As the user's own uid, no file's owner, mode or times may change (Landlock cannot see it).
+        # Without a pid namespace and as the user's own uid, no file's owner, mode or times may
+        # change (Landlock cannot see it), and only Landlock's signal scope keeps the command from
+        # signalling the user's processes: without it, seccomp denies signals.
         same_uid = not own_root and not root
+        no_signals = same_uid and not landlock_rules.scopes_available()
         layers.append(syscall_filter.install(not own_root, no_signals, no_metadata=same_uid))
         os.write(report_fd, json.dumps({"layers": layers}).encode() + b"\n")
         os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
-        nonce_fd = fds["nonce"]
         if nonce_fd is not None:
             if nonce_fd != 3:
                 os.dup2(nonce_fd, 3)
@@ -199,7 +202,7 @@ def _run_command(
         os.close(report_r)
         os.close(go_w)
         report = fcntl.fcntl(report_w, fcntl.F_DUPFD_CLOEXEC, MAX_REPORT_FD)
-        child(spec, root, owner, cap.per_process, {"report": report, "go": go_r, "nonce": nonce_fd})
+        child(spec, root, owner, cap.per_process, report, go_r, nonce_fd)
     for fd in (report_w, go_r, *((nonce_fd,) if nonce_fd is not None else ())):
         os.close(fd)
     try:

@@ -146,7 +146,9 @@ def for_run_uid(request: ExecRequest) -> ExecRequest:
 
 
 def run(request: ExecRequest, limits: SandboxLimits, backend: str = BACKEND) -> SandboxResult:
-    if backend == LANDLOCK_BACKEND and os.geteuid() == 0:
+    # Landlock started as root: the run's own uid, on the host's root, with no pid namespace
+    own_uid_on_host = backend == LANDLOCK_BACKEND and os.geteuid() == 0
+    if own_uid_on_host:
         request = for_run_uid(request)
     started = time.monotonic()
     stage = tempfile.mkdtemp(prefix="punie-root-")
@@ -172,7 +174,7 @@ def run(request: ExecRequest, limits: SandboxLimits, backend: str = BACKEND) -> 
             proc, reader, started + limits.wall_seconds + CLEANUP_MARGIN[backend], limits.output_bytes
         )
     finally:
-        if backend == LANDLOCK_BACKEND and os.geteuid() == 0:
+        if own_uid_on_host:
             kill_uid(uid)  # whatever a launcher killed at the deadline left behind
         for fd in (reader, writer):
             if fd >= 0:
