@@ -42,7 +42,7 @@ async def main() -> None:
                               steps_per_report=1)  # fmt: skip
 
         one, one_s = await timed(config("one"), Launch())
-        two, two_s = await timed(config("two"), Launch(ranks=2, backend="ring"))
+        two, two_s = await timed(config("two"), Launch(processes=2, backend="ring"))
     print("iteration | loss, 1 process | loss, 2 ranks (ring)")
     for a, b in zip(one.train_curve, two.train_curve, strict=True):
         print(f"{a.iteration} | {a.train_loss:.4f} | {b.train_loss:.4f}")

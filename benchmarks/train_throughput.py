@@ -35,6 +35,7 @@ from punie.runtime.blas import REFERENCE, find_blas
 from punie.runtime.child_env import build_child_env
 from punie.runtime.models import EMBEDDED, resolve_model
 from punie.runtime.prepare import gguf_path
+from punie.train.settings import TrainSettings
 from punie.train.shapes import get_shape
 from punie.training.benchmark import BenchmarkResult, create_dummy_dataset, run_training_benchmark
 
@@ -126,7 +127,9 @@ def peer(data: Path, opts: argparse.Namespace) -> dict[str, float] | None:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def punie_run(data: Path, opts: argparse.Namespace, **extra: Any) -> tuple[BenchmarkResult, float]:
+def punie_run(
+    data: Path, opts: argparse.Namespace, steps_per_report: int | None = None, **extra: Any
+) -> tuple[BenchmarkResult, float]:
     """punie's own benchmark on the same settings, and its median per-iteration tokens/s after
     warm-up (the way mlx_lm.lora's rows and the other variants report theirs)."""
     ours = asyncio.run(
@@ -134,11 +137,14 @@ def punie_run(data: Path, opts: argparse.Namespace, **extra: Any) -> tuple[Bench
             "smollm2-135m",
             opts.iters,
             data_dir=data,
-            batch_size=opts.batch_size,
-            num_layers=opts.num_layers,
-            lora_rank=opts.rank,
-            max_seq_length=opts.max_seq_length,
-            warmup_iters=opts.warmup,
+            settings=TrainSettings(
+                batch_size=opts.batch_size,
+                num_layers=opts.num_layers,
+                rank=opts.rank,
+                max_seq_length=opts.max_seq_length,
+                steps_per_report=steps_per_report,
+            ),
+            untimed_iters=opts.warmup,
             **extra,
         )
     )

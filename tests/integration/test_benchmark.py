@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from punie.train.settings import TrainSettings
 from punie.training.benchmark import create_dummy_dataset, run_training_benchmark
 from tests.helpers import run_punie
 
@@ -48,14 +49,11 @@ async def test_benchmark_result_is_sane(train_model_dir: Path, tmp_path: Path) -
         "smollm2-135m",
         num_iters=3,
         data_dir=tmp_path / "d",
-        num_layers=1,
-        max_seq_length=128,
-        batch_size=2,
-        lora_rank=4,
+        settings=TrainSettings(num_layers=1, max_seq_length=128, batch_size=2, rank=4),
         on_event=lambda e: events.append(e["event"]),
     )
     assert result.model_dir == str(train_model_dir) and result.variant == "f32"
-    assert result.num_iters == 3 and result.warmup_iters == 2 and len(result.iteration_seconds) == 3
+    assert result.num_iters == 3 and result.untimed_iters == 2 and len(result.iteration_seconds) == 3
     assert all(s > 0 for s in result.iteration_seconds)
     assert result.seconds_per_iter == result.iteration_seconds[-1]
     assert result.min_seconds_per_iter <= result.seconds_per_iter <= result.max_seconds_per_iter

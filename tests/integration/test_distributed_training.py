@@ -52,7 +52,7 @@ async def test_two_ranks_follow_the_single_process_loss_curve(
     data: Path, tmp_path: Path, train_model_dir: Path
 ) -> None:
     one = await run_training(config(data, tmp_path / "one"))
-    two = await run_training(config(data, tmp_path / "two"), launch=Launch(ranks=2, backend="ring"))
+    two = await run_training(config(data, tmp_path / "two"), launch=Launch(processes=2, backend="ring"))
     assert [r.iteration for r in two.train_curve] == [1, 2, 3]
     for a, b in zip(one.train_curve, two.train_curve, strict=True):
         assert b.train_loss == pytest.approx(a.train_loss, rel=1e-3, abs=1e-4)
@@ -73,7 +73,7 @@ async def test_a_killed_rank_ends_the_run_with_a_clear_error(
     data: Path, tmp_path: Path, train_model_dir: Path
 ) -> None:
     adapter = tmp_path / "killed"
-    run = asyncio.create_task(run_training(config(data, adapter, iters=200), launch=Launch(ranks=2)))
+    run = asyncio.create_task(run_training(config(data, adapter, iters=200), launch=Launch(processes=2)))
 
     async def kill_rank_one_once_training() -> int:
         while not any(e["event"] == "train" for e in read_events(adapter / "metrics.jsonl")):
@@ -88,14 +88,16 @@ async def test_a_killed_rank_ends_the_run_with_a_clear_error(
         raise AssertionError("no rank 1 process found")
 
     await asyncio.wait_for(kill_rank_one_once_training(), 300)
-    with pytest.raises(PunieError, match=r"rank 1 (was killed|exited with code)"):
+    with pytest.raises(PunieError, match=r"process 1 (was killed|exited with code)"):
         await asyncio.wait_for(run, 120)
     assert not psutil.Process().children(recursive=True)
 
 
 def test_the_global_batch_must_split_evenly(data: Path, tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="--batch-size 2 is the global batch, split evenly across 3 ranks"):
-        asyncio.run(run_training(config(data, tmp_path / "x"), launch=Launch(ranks=3)))
+    with pytest.raises(
+        UsageError, match="--batch-size 2 is the global batch, split evenly across 3 processes"
+    ):
+        asyncio.run(run_training(config(data, tmp_path / "x"), launch=Launch(processes=3)))
 
 
 def test_ctrl_c_saves_rank_zeros_weights_and_resume_continues(
@@ -104,7 +106,7 @@ def test_ctrl_c_saves_rank_zeros_weights_and_resume_continues(
     out = tmp_path / "cc"
     metrics = out / "metrics.jsonl"
     common = ["train", str(data), "--num-layers", "1", "--batch-size", "2", "--max-seq-length", "512",
-              "--ranks", "2", "--output", str(out)]  # fmt: skip
+              "--processes", "2", "--output", str(out)]  # fmt: skip
     code, err = ctrl_c_when(
         [*common, "--iters", "500"],
         lambda: metrics.is_file() and '"event": "train"' in metrics.read_text(),

@@ -22,6 +22,7 @@ from punie.experiment.grid import (
 )
 from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks
+from punie.journal.compare import Decision
 
 BASE = ExperimentConfig(
     name="g", data_dir=Path("data"), runs_dir=Path("runs"), training=training_settings(30, batch_size=2),
@@ -40,7 +41,7 @@ def test_axes_parse_and_refuse_in_one_line() -> None:
     with pytest.raises(UsageError, match="replay takes values from 0 to 10"):
         parse_axis("replay=-1")
     assert parse_axis("lr_schedule=constant,Cosine").values == ("constant", "cosine")
-    with pytest.raises(UsageError, match="lr_schedule takes values like constant,cosine"):
+    with pytest.raises(UsageError, match="lr_schedule must be one of constant, cosine"):
         parse_axis("lr_schedule=linear")
 
 
@@ -79,7 +80,7 @@ async def test_the_grid_runs_every_cell_and_tabulates_intervals_and_decisions() 
         ran.append(config.name)
         adapter = _report("a", [True] * (4 if "lr0.0002" in config.name else 1) + [False] * 2)
         return ExperimentResult(
-            _report(None, [False] * 6), adapter, "improved", "x", config.compare_html, config.journal,
+            _report(None, [False] * 6), adapter, Decision("improved", "x"), config.compare_html, config.journal,
             Path("b"), config.adapter_eval_dir,
         )  # fmt: skip
 
@@ -115,7 +116,7 @@ async def test_the_replay_axis_remixes_the_training_split_and_keeps_validation(t
         assert read_dataset(config.data_dir)["valid"] == [_row("v", "replay")]
         report = _report("a", [True])
         return ExperimentResult(
-            report, report, "unchanged", "x", config.compare_html, config.journal, Path("b"), config.adapter_eval_dir
+            report, report, Decision("unchanged", "x"), config.compare_html, config.journal, Path("b"), config.adapter_eval_dir
         )  # fmt: skip
 
     await run_grid(base, "g", [parse_axis("replay=0,0.5")], Hooks(lambda _: None), fake_run)

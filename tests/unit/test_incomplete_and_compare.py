@@ -11,7 +11,7 @@ from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
 from punie.eval.timeouts import scaled_timeout
-from punie.journal.compare import not_comparable, verdict
+from punie.journal.compare import compare_runs, not_comparable
 from punie.runtime.atomic import write_json_atomic
 
 SAMPLING = {"temperature": 0.0, "top_p": 1.0, "max_tokens": 256, "seed": 0, "max_turns": 3}
@@ -33,10 +33,10 @@ def test_timeouts_stay_out_of_scores_and_decisions() -> None:
     }
     assert not timed_out.complete and timed_out.incomplete() == {"timeout": 1}
     assert timed_out.failure_classes() == {}
-    decision, detail = verdict(base, timed_out)
+    decision, detail = compare_runs(base, timed_out)
     assert decision == "incomplete" and "1 timeout" in detail
     wrong = report(result("a", "reasoning", True), result("b", "reasoning", False, "wrong_answer"))
-    decision, detail = verdict(base, wrong)  # a real failure still counts, though one is noise
+    decision, detail = compare_runs(base, wrong)  # a real failure still counts, though one is noise
     assert decision == "unchanged" and "reasoning -50.0 pts, p = 1" in detail
 
 

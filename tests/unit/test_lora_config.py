@@ -16,13 +16,13 @@ from punie.train.checkpoints import (
     safetensors_problem,
     trainable_shape,
 )
+from punie.train.child_runner import training_command
 from punie.train.config_file import read_train_config
 from punie.train.events import ValReport
 from punie.train.lora_config import (
     TRAIN_DEFAULTS,
     LoRAConfig,
     TrainSettings,
-    build_train_command,
     build_train_spec,
     lora_args,
     schedule_args,
@@ -105,13 +105,13 @@ def test_spec_and_command_are_pure() -> None:
     spec = build_train_spec(cfg(keys=("self_attn.q_proj",)), Path("/m"))
     assert spec["model"] == "/m" and spec["check_keys"] == ["self_attn.q_proj"]
     assert spec["events_path"] == str(Path("a") / "metrics.jsonl")
-    assert build_train_command(cfg(), python="py") == [
+    assert training_command(Path("a") / "punie-train-spec.json", python="py") == [
         "py",
         "-m",
         "punie.train.child",
         str(Path("a") / "punie-train-spec.json"),
     ]
-    assert build_train_command(cfg())[0] == sys.executable
+    assert training_command(Path("s.json"))[0] == sys.executable
 
 
 @pytest.mark.parametrize(

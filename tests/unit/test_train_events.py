@@ -3,7 +3,7 @@ import json
 import pytest
 
 from punie.train.bench_compare import combine_repeats, ratio_rows
-from punie.train.benchmark import BenchmarkResult, after_warmup
+from punie.train.benchmark import BenchmarkResult, after_untimed
 from punie.train.events import parse_event, summarize
 
 LINES = [
@@ -64,7 +64,7 @@ def _result(seconds: tuple[float, ...], tps: float) -> BenchmarkResult:
         peak_memory_gb=1.0,
         tokens_per_second=tps,
         load_seconds=1.0,
-        warmup_iters=1,
+        untimed_iters=1,
         iteration_seconds=seconds,
         peak_rss_gb=2.0,
     )
@@ -95,6 +95,6 @@ def test_an_interrupted_child_gets_time_for_its_slowest_step() -> None:
 
 
 def test_timed_windows_start_after_the_warm_up() -> None:
-    assert after_warmup([1, 1, 1, 1], 2) == [2, 3]  # a report every step: iterations 3 and 4
-    assert after_warmup([10, 10, 5], 10) == [1, 2]  # windows 11-20 and 21-25
-    assert after_warmup([10, 10], 15) == [0, 1]  # none starts after 15: all count
+    assert after_untimed([1, 1, 1, 1], 2) == [2, 3]  # a report every step: iterations 3 and 4
+    assert after_untimed([10, 10, 5], 10) == [1, 2]  # windows 11-20 and 21-25
+    assert after_untimed([10, 10], 15) == [0, 1]  # none starts after 15: all count

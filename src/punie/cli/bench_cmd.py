@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, RANKS_HELP, launch_from
+from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, PROCESSES_HELP, launch_from
+from punie.cli.train_options import train_options
 from punie.errors import UsageError
 from punie.journal.entries import benchmark_entry
 from punie.runtime.blas import REFERENCE, find_blas
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.bench_compare import combine_repeats, ratio_rows
-from punie.train.benchmark import BenchmarkResult, run_training_benchmark
+from punie.train.benchmark import BENCH_SETTINGS, BenchmarkResult, run_training_benchmark
+from punie.train.settings import TrainSettings
 from punie.train.shapes import SHAPES, get_shape
 from punie.train.speed_bands import Thresholds
 
@@ -38,7 +42,7 @@ def _show(result: BenchmarkResult) -> None:
         ),
         (
             "iterations",
-            f"{result.num_iters} x {result.repeats} run(s), {result.warmup_iters} warm-up excluded each",
+            f"{result.num_iters} x {result.repeats} run(s), {result.untimed_iters} untimed each",
         ),
         ("model load", f"{result.load_seconds:.2f} s (not in s/iter)"),
         ("s/iter min / median / max", spread),
@@ -59,24 +63,22 @@ def _show(result: BenchmarkResult) -> None:
         )
 
 
-async def _measure(label: str, repeat: int, json_out: bool, **kwargs: object) -> BenchmarkResult:
+async def _measure(label: str, repeat: int, **kwargs: Any) -> BenchmarkResult:
     results = []
+    settings: TrainSettings = kwargs["settings"]
     for index in range(repeat):
         name = label if repeat == 1 else f"{label} ({index + 1}/{repeat})"
-        with ui.training_progress(int(kwargs["num_iters"]), name) as on_event:  # type: ignore[call-overload]
-            results.append(await run_training_benchmark(on_event=on_event, progress=ui.step, **kwargs))  # type: ignore[arg-type]
-    return combine_repeats(results, kwargs["thresholds"])  # type: ignore[arg-type]
+        with ui.training_progress(settings.iters, name) as on_event:
+            results.append(await run_training_benchmark(on_event=on_event, progress=ui.step, **kwargs))
+    return combine_repeats(results, kwargs["thresholds"])
 
 
 @app.command("train")
+@train_options(defaults=BENCH_SETTINGS)
 def bench_train(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
-    iters: int = typer.Option(10, "--iters", help="Training iterations per run."),
-    batch_size: int = typer.Option(4, "--batch-size"),
-    num_layers: int = typer.Option(8, "--num-layers", help="Layers that get LoRA adapters."),
-    rank: int = typer.Option(8, "--rank", help="LoRA rank."),
-    max_seq_length: int = typer.Option(512, "--max-seq-length"),
-    warmup: int = typer.Option(2, "--warmup", help="Iterations excluded from timing."),
+    settings: dict[str, Any] | None = None,
+    untimed: int = typer.Option(2, "--untimed", help="Iterations at the start excluded from timing."),
     repeat: int = typer.Option(1, "--repeat", help="Runs to combine (median over all timed iterations)."),
     data: Path | None = typer.Option(
         None, "--data", help="Dataset dir (default: data/benchmark or a dummy set)."
@@ -95,23 +97,18 @@ def bench_train(
     ),
     usable_max: float = typer.Option(30.0, "--usable-max", help="s/iter up to which it is usable."),
     pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
-    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
     hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
     hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
     backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
 ) -> None:
     """Time LoRA training on this machine and say whether it is fast enough to iterate."""
-    launch = launch_from(ranks, hosts, hostfile, backend)
-    for name, value in (
-        ("--iters", iters),
-        ("--batch-size", batch_size),
-        ("--num-layers", num_layers),
-        ("--rank", rank),
-        ("--max-seq-length", max_seq_length),
-        ("--repeat", repeat),
-    ):
-        if value < 1:
-            raise UsageError(f"{name} must be at least 1, got {value}")
+    launch = launch_from(processes, hosts, hostfile, backend)
+    training = dataclasses.replace(BENCH_SETTINGS, **(settings or {}))
+    if untimed < 0:
+        raise UsageError(f"--untimed must be 0 or more, got {untimed}")
+    if repeat < 1:
+        raise UsageError(f"--repeat must be at least 1, got {repeat}")
     if data is not None and not (data / "train.jsonl").is_file():
         raise UsageError(f"{data}: no train.jsonl in this dataset directory")
     try:
@@ -123,32 +120,26 @@ def bench_train(
         get_shape(shape)
         if compare:
             raise UsageError("--compare measures the embedded model; leave out --shape")
-    common = dict(
+    common: dict[str, Any] = dict(
         device=device,
         shape=shape,
         model_path=model,
-        num_iters=iters,
+        settings=training,
         data_dir=data,
-        batch_size=batch_size,
-        num_layers=num_layers,
-        lora_rank=rank,
-        max_seq_length=max_seq_length,
-        warmup_iters=warmup,
+        untimed_iters=untimed,
         thresholds=thresholds,
         launch=launch,
     )
-    result = asyncio.run(_measure("punie (tuned)", repeat, json_out, blas=find_blas(), **common))
+    result = asyncio.run(_measure("punie (tuned)", repeat, blas=find_blas(), **common))
     record_entry(journal, benchmark_entry(result))
     if not compare:
         ui.json_result(json.dumps(result.to_dict(), indent=2)) if json_out else _show(result)
         return
     named = [("punie: optimized BLAS, float32 base", result)]
     if find_blas().optimized:
-        slow = asyncio.run(_measure("reference BLAS", repeat, json_out, blas=REFERENCE, **common))
+        slow = asyncio.run(_measure("reference BLAS", repeat, blas=REFERENCE, **common))
         named.append(("reference BLAS (as installed), float32 base", slow))
-    quant = asyncio.run(
-        _measure("4-bit base", repeat, json_out, blas=find_blas(), quantized_base=True, **common)
-    )
+    quant = asyncio.run(_measure("4-bit base", repeat, blas=find_blas(), quantized_base=True, **common))
     named.append(("optimized BLAS, 4-bit base", quant))
     if json_out:
         ui.json_result(json.dumps({name: r.to_dict() for name, r in named}, indent=2))

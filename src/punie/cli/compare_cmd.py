@@ -8,7 +8,7 @@ import typer
 
 from punie.cli import ui
 from punie.errors import UsageError
-from punie.journal.compare import load_column, not_comparable, verdict
+from punie.journal.compare import compare_runs, load_column, not_comparable
 from punie.journal.compare_html import render_compare_html
 from punie.runtime.atomic import write_text_atomic
 
@@ -35,7 +35,7 @@ def write_comparison(paths: list[Path], output: Path, force: bool = False) -> li
     write_text_atomic(output, render_compare_html(columns, forced=tuple(problems)))
     lines = []
     for column in columns[1:]:
-        decision, detail = verdict(columns[0].report, column.report)
+        decision, detail = compare_runs(columns[0].report, column.report)
         lines.append(f"{column.label}: {decision} ({detail})")
     return lines
 

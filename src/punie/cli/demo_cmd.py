@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import time
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -13,22 +14,22 @@ from punie.cli import ui
 from punie.cli.experiment_cmd import cli_hooks, print_outcome
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.train_options import train_options
 from punie.errors import UsageError
-from punie.experiment.demo import DemoConfig, run_demo
+from punie.experiment.demo import DEMO_TRAINING, DemoConfig, run_demo
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 
 
+@train_options(["iters"], defaults=DEMO_TRAINING)
 def demo(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
     workdir: Path = typer.Option(
         Path("."), "--workdir", help="Where data/, runs/ and JOURNAL.md go.", file_okay=False
     ),
-    iters: int | None = typer.Option(
-        None, "--iters", help="Training iterations for the demo adapter [default: 30]."
-    ),
+    settings: dict[str, Any] | None = None,
     per_category: int = typer.Option(0, "--per-category", help="Eval prompts per category (0: all)."),
     seed: int = typer.Option(
         0,
@@ -41,8 +42,6 @@ def demo(
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
-    if iters is not None and iters < 1:
-        raise UsageError(f"--iters must be at least 1, got {iters}")
     started = time.monotonic()
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
@@ -50,7 +49,7 @@ def demo(
     evaluation = dataclasses.replace(
         base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
     )
-    train = base.train.with_iters(iters) if iters is not None else base.train
+    train = base.train.with_iters(settings["iters"]) if settings else base.train
     config = dataclasses.replace(base, train=train, eval=evaluation)
     with (
         cli_hooks(config.train.iters) as hooks,

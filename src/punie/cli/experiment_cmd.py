@@ -16,17 +16,17 @@ from punie.cli.options import (
     BACKEND_HELP,
     HOSTFILE_HELP,
     HOSTS_HELP,
-    LR_SCHEDULE_HELP,
-    RANKS_HELP,
+    PROCESSES_HELP,
     TIMEOUT_HELP,
     UNSAFE_EXEC_HELP,
-    WARMUP_HELP,
     launch_from,
 )
+from punie.cli.train_options import train_options
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.grid import (
+    AXIS_NAMES,
     Axis,
     grid_page,
     grid_rows,
@@ -96,7 +96,7 @@ def print_outcome(result: ExperimentResult) -> None:
         for name, before in base.items()
     ]
     ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts", "paired test (McNemar exact)"], rows)
-    ui.result(f"decision: {result.decision} — {result.detail}")
+    ui.result(f"decision: {result.decision.text()}")
     proof = result.adapter.adapter_proof
     if proof is not None and proof.suspicious:
         ui.warn(f"adapter proof: 0/{proof.compared} responses changed — the adapter was probably NOT applied")
@@ -106,29 +106,12 @@ def print_outcome(result: ExperimentResult) -> None:
 
 
 @app.command("run")
+@train_options()
 def run(
     data: Path = typer.Option(..., "--data", help="Dataset directory (train.jsonl, valid.jsonl)."),
     name: str = typer.Option(..., "--name", help="The step's name in the journal."),
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m"),
-    iters: int = typer.Option(TRAIN_DEFAULTS["iters"], "--iters"),
-    lr: float | None = typer.Option(
-        None, "--lr", help=f"Learning rate [default: {TRAIN_DEFAULTS['learning_rate']}]."
-    ),
-    batch_size: int | None = typer.Option(
-        None, "--batch-size", help=f"[default: {TRAIN_DEFAULTS['batch_size']}]"
-    ),
-    rank: int | None = typer.Option(None, "--rank", help=f"[default: {TRAIN_DEFAULTS['rank']}]"),
-    num_layers: int | None = typer.Option(
-        None, "--num-layers", help=f"[default: {TRAIN_DEFAULTS['num_layers']}]"
-    ),
-    max_seq_length: int | None = typer.Option(
-        None, "--max-seq-length", help=f"[default: {TRAIN_DEFAULTS['max_seq_length']}]"
-    ),
-    mask_prompt: bool | None = typer.Option(
-        None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
-    ),
-    lr_schedule: str | None = typer.Option(None, "--lr-schedule", help=LR_SCHEDULE_HELP),
-    warmup: int | None = typer.Option(None, "--warmup", help=WARMUP_HELP),
+    settings: dict[str, Any] | None = None,
     suite: str = typer.Option(BUILTIN, "--suite"),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
     concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
@@ -142,34 +125,25 @@ def run(
     allow_overlap: bool = typer.Option(
         False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
     ),
-    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
     hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
     hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
     backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
     vary: list[str] = typer.Option(
         [],
         "--vary",
-        help="A grid axis, NAME=V1,V2 (learning_rate, iters, rank, num_layers, mask_prompt, batch_size, "
-        "lr_schedule, warmup, replay, "
-        "temperature, top_p, max_tokens); repeat for more axes: one experiment per combination, named "
-        "after --name. replay: replay answers per example, remixed from the dataset's own.",
+        help=f"A grid axis, NAME=V1,V2 ({', '.join(AXIS_NAMES)}); repeat for more axes: one experiment "
+        "per combination, named after --name. replay: replay answers per example, remixed from the "
+        "dataset's own.",
     ),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record.
 
     `experiment grid` (or `run --vary`) does it for every combination of the --vary axes, then
     prints and writes (runs/NAME/grid.html) one table of every cell with intervals and decisions."""
-    given = {
-        "learning_rate": lr,
-        "batch_size": batch_size,
-        "rank": rank,
-        "num_layers": num_layers,
-        "max_seq_length": max_seq_length,
-        "mask_prompt": mask_prompt,
-        "lr_schedule": lr_schedule,
-        "warmup": warmup,
-    }
-    training = training_settings(iters, **{k: v for k, v in given.items() if v is not None})
+    given = dict(settings or {})
+    iters = given.pop("iters", TRAIN_DEFAULTS["iters"])
+    training = training_settings(iters, **given)
     config = ExperimentConfig(
         name=name,
         data_dir=data,
@@ -180,7 +154,7 @@ def run(
         force=force,
         device=check_request(device),
         allow_overlap=allow_overlap,
-        launch=launch_from(ranks, hosts, hostfile, backend),
+        launch=launch_from(processes, hosts, hostfile, backend),
         eval=EvalSettings(
             suite=suite,
             max_tokens=max_tokens,

@@ -14,17 +14,15 @@ TIMEOUT_HELP = (
     "Seconds per eval prompt (default: scaled to the generation speed measured at start). A prompt "
     "that times out is incomplete, never a model failure; --resume / rerunning retries it."
 )
-RANKS_HELP = "Training processes per host, through mlx.launch (the global --batch-size is split across all)."
+PROCESSES_HELP = (
+    "Training processes per host, through mlx.launch (the global --batch-size is split across all)."
+)
 HOSTS_HELP = "Hosts to train on over ssh (repeat, or comma-separate); the same paths must exist on each."
 HOSTFILE_HELP = "An mlx.launch hostfile (JSON; `mlx.distributed_config` writes one) instead of --hosts."
-LR_SCHEDULE_HELP = (
-    "constant | cosine (decays to the learning rate / 30 at the last iteration) [default: constant]."
-)
-WARMUP_HELP = "Iterations rising linearly from 0 to the learning rate [default: 0]."
 BACKEND_HELP = "mlx.launch backend: ring (TCP), mpi, nccl (NVIDIA GPUs), auto (nccl on a GPU, else ring)."
 
 
-def launch_from(ranks: int, hosts: list[str] | None, hostfile: Path | None, backend: str) -> Launch:
+def launch_from(processes: int, hosts: list[str] | None, hostfile: Path | None, backend: str) -> Launch:
     """The Launch that the distributed-training options describe (hosts may be comma-separated)."""
     names = tuple(h.strip() for entry in hosts or [] for h in entry.split(",") if h.strip())
-    return Launch(ranks=ranks, hosts=names, hostfile=hostfile, backend=backend)  # type: ignore[arg-type]
+    return Launch(processes=processes, hosts=names, hostfile=hostfile, backend=backend)  # type: ignore[arg-type]

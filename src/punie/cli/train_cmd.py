@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -11,15 +10,8 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import (
-    BACKEND_HELP,
-    HOSTFILE_HELP,
-    HOSTS_HELP,
-    LR_SCHEDULE_HELP,
-    RANKS_HELP,
-    WARMUP_HELP,
-    launch_from,
-)
+from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, PROCESSES_HELP, launch_from
+from punie.cli.train_options import train_options
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
@@ -61,57 +53,34 @@ def _show(run: TrainingRun) -> None:
     ui.result(f"serve it: punie serve --adapter {run.adapter_dir}")
 
 
+@train_options()
 def train(
     data_dir: Path | None = typer.Argument(
         None, help="Dataset dir (train.jsonl, valid.jsonl); or `data:` in --config."
     ),
     model: str | None = typer.Option(None, "--model", "-m", help="Alias, MLX directory or cached hub id."),
-    iters: int | None = typer.Option(
-        None, "--iters", help="Total iterations; --resume continues the count up to it."
-    ),
-    rank: int | None = typer.Option(None, "--rank"),
-    alpha: float | None = typer.Option(None, "--alpha", help="LoRA alpha; mlx-lm scale = alpha / rank."),
-    lr: float | None = typer.Option(None, "--lr", help="Learning rate."),
-    batch_size: int | None = typer.Option(None, "--batch-size"),
-    num_layers: int | None = typer.Option(None, "--num-layers"),
-    max_seq_length: int | None = typer.Option(None, "--max-seq-length"),
+    settings: dict[str, Any] | None = None,
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Adapter dir (default adapters/<data name>).", file_okay=False
     ),
     config: Path | None = typer.Option(
         None, "--config", "-c", help="YAML of punie's settings, or an mlx_lm.lora config as it is."
     ),
-    mask_prompt: bool | None = typer.Option(
-        None, "--mask-prompt/--no-mask-prompt", help="Train on completions only (mlx-lm's mask_prompt)."
-    ),
-    lr_schedule: str | None = typer.Option(None, "--lr-schedule", help=LR_SCHEDULE_HELP),
-    warmup: int | None = typer.Option(None, "--warmup", help=WARMUP_HELP),
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
-    ranks: int = typer.Option(1, "--ranks", help=RANKS_HELP),
+    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
     hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
     hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
     backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
-    launch = launch_from(ranks, hosts, hostfile, backend)
+    launch = launch_from(processes, hosts, hostfile, backend)
     values: dict[str, Any] = read_train_config(config) if config else {}
-    flags = {
-        "model": model,
-        "iters": iters,
-        "rank": rank,
-        "alpha": alpha,
-        "learning_rate": lr,
-        "batch_size": batch_size,
-        "num_layers": num_layers,
-        "max_seq_length": max_seq_length,
-        "mask_prompt": mask_prompt,
-        "lr_schedule": lr_schedule,
-        "warmup": warmup,
-        "device": check_request(device),
-    }
-    values.update({k: v for k, v in flags.items() if v is not None})
+    values.update(settings or {})
+    if model is not None:
+        values["model"] = model
+    values["device"] = check_request(device)
     data = data_dir or values.get("data_dir")
     if data is None:
         raise UsageError("give the dataset directory (punie train DATA_DIR) or `data:` in --config")
@@ -123,5 +92,4 @@ def train(
             run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
         )
     _show(result)
-    run_record = json.loads((result.adapter_dir / "run.json").read_text())
-    record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, run_record))
+    record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, result.record))

@@ -27,6 +27,13 @@ from punie.serve.process import ServerProcess
 from punie.train.benchmark import BenchmarkResult, run_training_benchmark
 
 BENCHMARK_STEP = "Benchmark: Training Speed"
+# Only what a 10-minute run on 2 cores must change from punie's one set of training settings:
+# smaller batches and sequences, a short validation, completions-only loss (mask_prompt), which
+# keeps the adapter from forgetting how to answer without tools, and a learning rate that teaches
+# the calls in 30 iterations (docs/demo-grid.md).
+DEMO_TRAINING = training_settings(
+    30, batch_size=2, max_seq_length=768, val_batches=2, mask_prompt=True, learning_rate=2e-4
+)
 
 
 @dataclass(frozen=True)
@@ -35,15 +42,7 @@ class DemoConfig:
     workdir: Path = Path(".")
     examples: int = 160
     bench_iters: int = 4
-    # Only what a 10-minute run on 2 cores must change from punie's one set of defaults
-    # (LoRAConfig): smaller batches and sequences, a short validation, completions-only loss
-    # (mask_prompt), which keeps the adapter from forgetting how to answer without tools, and a
-    # learning rate that teaches the calls in 30 iterations (docs/demo-grid.md).
-    train: TrainSettings = dataclasses.field(
-        default_factory=lambda: training_settings(
-            30, batch_size=2, max_seq_length=768, val_batches=2, mask_prompt=True, learning_rate=2e-4
-        )
-    )
+    train: TrainSettings = DEMO_TRAINING
     # The whole built-in suite (24 tool-calling, 12 code, 24 reasoning prompts): fewer cannot show
     # a change as significant (paired exact test).
     eval: EvalSettings = dataclasses.field(default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4))
@@ -125,10 +124,8 @@ async def benchmark_once(config: DemoConfig, hooks: Hooks) -> BenchmarkResult | 
     result = await run_training_benchmark(
         config.model,
         config.bench_iters,
+        settings=config.train,
         data_dir=config.data_dir,
-        batch_size=config.train.batch_size,
-        max_seq_length=config.train.max_seq_length,
-        warmup_iters=2,
         device=config.device,
         on_event=hooks.on_train_event,
         progress=hooks.step,

@@ -12,6 +12,7 @@ cells' validation losses compare.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import re
 import shutil
@@ -28,18 +29,14 @@ from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
-from punie.train.lora_config import LR_SCHEDULES, TrainSettings
+from punie.train.settings import TrainSettings, declared, parse_value, setting_type
 
-# axis -> (parser, short name in cell names); training axes reach LoRAConfig, the rest EvalSettings
+# axis -> (parser, short name in cell names); training axes are the settings declared with an
+# axis name (punie.train.settings) and reach LoRAConfig, the rest reach the data or EvalSettings
 TRAIN_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
-    "learning_rate": (float, "lr"),
-    "iters": (int, "it"),
-    "rank": (int, "r"),
-    "num_layers": (int, "l"),
-    "mask_prompt": (lambda v: {"true": True, "false": False}[v.lower()], "mp"),
-    "batch_size": (int, "bs"),
-    "lr_schedule": (lambda v: {s: s for s in LR_SCHEDULES}[v.lower()], "ls"),
-    "warmup": (int, "wu"),
+    name: (functools.partial(parse_value, name), setting.axis)
+    for name, setting in declared().items()
+    if setting.axis
 }
 DATA_AXES: dict[str, tuple[Callable[[str], Any], str]] = {"replay": (float, "rp")}
 EVAL_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
@@ -47,6 +44,7 @@ EVAL_AXES: dict[str, tuple[Callable[[str], Any], str]] = {
     "top_p": (float, "p"),
     "max_tokens": (int, "mt"),
 }
+AXIS_NAMES = (*TRAIN_AXES, *DATA_AXES, *EVAL_AXES)
 
 
 @dataclass(frozen=True)
@@ -67,6 +65,8 @@ def parse_axis(text: str) -> Axis:
         parsed = tuple(parse(v.strip()) for v in values.split(",") if v.strip())
     except (ValueError, KeyError):
         raise UsageError(f"--vary {text!r}: {name} takes values like {_example(name)}") from None
+    except UsageError as exc:  # a setting's value out of its declared range
+        raise UsageError(f"--vary {text!r}: {exc}") from None
     if not parsed:
         raise UsageError(f"--vary {text!r}: give at least one value")
     if name == "replay" and not all(0 <= v <= 10 for v in parsed):
@@ -75,14 +75,12 @@ def parse_axis(text: str) -> Axis:
 
 
 def _example(name: str) -> str:
-    examples = {
-        "mask_prompt": "true,false",
-        "lr_schedule": "constant,cosine",
-        "iters": "20,40",
-        "max_tokens": "96,256",
-        "replay": "0,0.3",
-    }
-    return examples.get(name, "0.1,0.2")
+    if name in TRAIN_AXES:
+        kind, choices = setting_type(name), declared()[name].choices
+        if choices:
+            return ",".join(choices)
+        return {bool: "true,false", int: "20,40"}.get(kind, "0.1,0.2")
+    return {"max_tokens": "96,256", "replay": "0,0.3"}.get(name, "0.1,0.2")
 
 
 def cells(axes: Sequence[Axis]) -> list[dict[str, Any]]:
@@ -185,7 +183,11 @@ def grid_rows(
     for cell, result in results:
         intervals = result.adapter.intervals()
         scores = [intervals[c].text() if c in intervals else "—" for c in categories]
-        rows.append([str(cell[k]) for k in settings] + scores + [f"{result.decision}: {result.detail}"])
+        rows.append(
+            [str(cell[k]) for k in settings]
+            + scores
+            + [f"{result.decision.outcome}: {result.decision.detail}"]
+        )
     return headers, rows
 
 

@@ -4,7 +4,6 @@ interrupted experiment resumes at the stage it was in and a finished one is a no
 from __future__ import annotations
 
 import dataclasses
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
-from punie.journal.compare import load_column, verdict
+from punie.journal.compare import Decision, column_of, compare_runs
 from punie.journal.compare_html import render_compare_html
 from punie.journal.entries import eval_entry, eval_results, eval_row, train_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -33,7 +32,7 @@ from punie.serve.config import ServerConfig
 from punie.train.checkpoints import latest_checkpoint
 from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import METRICS_FILE, LoRAConfig
-from punie.train.runner import check_dataset, run_training, split_sizes_problem
+from punie.train.runner import TrainingRun, check_dataset, read_run_record, run_training, split_sizes_problem
 
 Say = Callable[[str], None]
 
@@ -52,8 +51,7 @@ class Hooks:
 class ExperimentResult:
     base: EvalReport
     adapter: EvalReport
-    decision: str
-    detail: str
+    decision: Decision
     compare_html: Path
     journal: Path
     base_dir: Path
@@ -128,20 +126,22 @@ async def _evaluate(eval_config: EvalRunConfig, label: str, hooks: Hooks) -> Eva
     return report
 
 
-async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> Path:
+async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> tuple[Path, EvalReport]:
+    """The base model's evaluation with these settings: the cached one (another experiment's),
+    else a new one. Its directory and its report."""
     probe = _eval_config(config, config.runs_dir / "_base" / "probe", None, None)
     key = baseline_key(config.model, probe.suite.suite_hash(), probe.settings())
     cached = find_baseline(key)
-    if cached is not None and load_report(cached).complete:
+    if cached is not None and (report := load_report(cached)).complete:
         hooks.step(f"base model already evaluated with these settings: {cached}")
-        return cached
+        return cached, report
     output = config.base_eval_dir(key)
-    await _evaluate(
+    report = await _evaluate(
         dataclasses.replace(probe, output_dir=output, resume=(output / "results.jsonl").is_file()),
         "base model",
         hooks,
     )
-    return output
+    return output, report
 
 
 def _lora(config: ExperimentConfig) -> LoRAConfig:
@@ -155,18 +155,18 @@ def _lora(config: ExperimentConfig) -> LoRAConfig:
     )
 
 
-async def _train(lora: LoRAConfig, hooks: Hooks, launch: Launch) -> None:
+async def _train(lora: LoRAConfig, hooks: Hooks, launch: Launch) -> TrainingRun | None:
     """Train, or continue an interrupted training up to its total (--iters) from its newest
     complete checkpoint; a training that saved nothing starts over."""
     point = latest_checkpoint(lora.adapter_dir)
     if point is not None and point.iteration >= lora.iters:
         hooks.step(f"training already reached iteration {point.iteration} ({point.path.name})")
-        return
+        return None
     if point is not None:
         hooks.step(f"resuming the interrupted training at iteration {point.iteration} of {lora.iters}")
     elif lora.adapter_dir.exists():
         shutil.rmtree(lora.adapter_dir)  # started but saved nothing: start over
-    await run_training(
+    return await run_training(
         lora, resume=point is not None, on_event=hooks.on_train_event, progress=hooks.step, launch=launch
     )
 
@@ -180,20 +180,18 @@ def _record(
     base_dir: Path,
     base: EvalReport,
     adapter: EvalReport,
-    decision: str,
-    detail: str,
+    decision: Decision,
     data_hash: str,
+    run_record: dict[str, Any] | None,
     overlaps_allowed: int = 0,
 ) -> None:
+    """The journal's entries for this experiment; `run_record` is the training's run.json (None:
+    the adapter has none)."""
     base_step = f"Baseline: {config.model}"
     if not _base_recorded(config.journal, base_step):
         record(config.journal, eval_entry(base, base_dir, base_step))
-    run_json = config.adapter_dir / "run.json"
-    if run_json.is_file():
-        record(
-            config.journal,
-            train_entry(f"{config.name} (training)", config.adapter_dir, json.loads(run_json.read_text())),
-        )
+    if run_record is not None:
+        record(config.journal, train_entry(f"{config.name} (training)", config.adapter_dir, run_record))
     proof = adapter.adapter_proof
     proof_text = (
         f"adapter proof {proof.changed}/{proof.compared} responses changed" if proof else "no adapter proof"
@@ -218,13 +216,13 @@ def _record(
                 f"evaluated base and adapter on suite {adapter.suite_name}",
             ),
             results=(*eval_results(adapter), contamination),
-            decision=f"{decision} — {detail}; {proof_text}",
+            decision=f"{decision.text()}; {proof_text}",
             next_steps=("Inspect the comparison page for per-prompt changes.",),
             row=eval_row(
                 adapter,
                 config.name,
                 str(config.data_dir),
-                notes=f"{decision}: {detail}"
+                notes=f"{decision.outcome}: {decision.detail}"
                 + (f"; OVERLAP ALLOWED ({overlaps_allowed})" if overlaps_allowed else ""),
             ),
             repro={
@@ -256,24 +254,26 @@ async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentRe
         raise
 
 
+def _finished(config: ExperimentConfig, facts: dict[str, Any]) -> ExperimentResult:
+    """A step an earlier invocation finished: what it recorded."""
+    base_dir = Path(facts["base_eval"]["dir"])
+    return ExperimentResult(
+        load_report(base_dir),
+        load_report(config.adapter_eval_dir),
+        Decision(facts["compared"]["decision"], facts["compared"]["detail"]),
+        config.compare_html,
+        config.journal,
+        base_dir,
+        config.adapter_eval_dir,
+        skipped=True,
+    )
+
+
 async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) -> ExperimentResult:
     root = config.root
     state = read_state(root)
     if done(state, "recorded"):
-        facts = state["stages"]
-        base = load_report(Path(facts["base_eval"]["dir"]))
-        adapter = load_report(config.adapter_eval_dir)
-        return ExperimentResult(
-            base,
-            adapter,
-            facts["compared"]["decision"],
-            facts["compared"]["detail"],
-            config.compare_html,
-            config.journal,
-            Path(facts["base_eval"]["dir"]),
-            config.adapter_eval_dir,
-            skipped=True,
-        )
+        return _finished(config, state["stages"])
     model_dir = resolve_model(config.model, "train", progress=hooks.step).path
     if not done(state, "validated"):
         hooks.step(f"validating {config.data_dir}")
@@ -286,34 +286,41 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
             overlaps_allowed=len(overlaps),
         )
     data_hash = state["stages"]["validated"]["dataset_sha256"]
+    # Each stage's value flows on; a stage finished by an earlier, interrupted invocation is read
+    # back from what it wrote (once).
+    base: EvalReport | None = None
     if not done(state, "base_eval"):
-        mark(root, state, "base_eval", dir=str(await _base_eval(config, hooks)))
+        base_path, base = await _base_eval(config, hooks)
+        mark(root, state, "base_eval", dir=str(base_path))
     base_dir = Path(state["stages"]["base_eval"]["dir"])
+    trained: TrainingRun | None = None
     if not done(state, "trained"):
-        await _train(lora, hooks, config.launch)
+        trained = await _train(lora, hooks, config.launch)
         mark(root, state, "trained", adapter=str(config.adapter_dir))
+    adapter: EvalReport | None = None
     if not done(state, "adapter_eval"):
         eval_config = _eval_config(
             config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json"
         )
-        await _evaluate(eval_config, "adapter", hooks)
+        adapter = await _evaluate(eval_config, "adapter", hooks)
         mark(root, state, "adapter_eval", dir=str(config.adapter_eval_dir))
-    base, adapter = load_report(base_dir), load_report(config.adapter_eval_dir)
-    decision, detail = verdict(base, adapter)
+    base = base or load_report(base_dir)
+    adapter = adapter or load_report(config.adapter_eval_dir)
+    decision = compare_runs(base, adapter)
     columns = [
-        load_column(base_dir, f"{config.model} (base)"),
-        load_column(config.adapter_eval_dir, config.name),
+        column_of(base, base_dir, f"{config.model} (base)"),
+        column_of(adapter, config.adapter_eval_dir, config.name),
     ]
     write_text_atomic(config.compare_html, render_compare_html(columns))
-    mark(root, state, "compared", decision=decision, detail=detail)
+    mark(root, state, "compared", decision=decision.outcome, detail=decision.detail)
     overlap_note = state["stages"]["validated"].get("overlaps_allowed", 0)
-    _record(config, base_dir, base, adapter, decision, detail, data_hash, overlap_note)
+    run_record = trained.record if trained else read_run_record(config.adapter_dir)
+    _record(config, base_dir, base, adapter, decision, data_hash, run_record, overlap_note)
     mark(root, state, "recorded", journal=str(config.journal))
     return ExperimentResult(
         base,
         adapter,
         decision,
-        detail,
         config.compare_html,
         config.journal,
         base_dir,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from punie.eval.baseline import SAMPLING_KEYS
 from punie.eval.report import EvalReport, load_report, points
@@ -12,7 +12,18 @@ from punie.eval.stats import PairedTest, paired_test
 from punie.train.events import parse_event, summarize
 from punie.train.lora_config import METRICS_FILE
 
-Decision = Literal["improved", "regressed", "mixed", "unchanged", "incomplete"]
+Outcome = Literal["improved", "regressed", "mixed", "unchanged", "incomplete"]
+
+
+class Decision(NamedTuple):
+    """What a comparison of two runs decides, and the line that says where and how sure: a typed
+    value from the comparison to the journal, rendered as text only at the edge (`text`)."""
+
+    outcome: Outcome
+    detail: str
+
+    def text(self) -> str:
+        return f"{self.outcome} — {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -64,13 +75,13 @@ def category_deltas(baseline: EvalReport, other: EvalReport) -> list[CategoryDel
     ]
 
 
-def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
+def decide(deltas: list[CategoryDelta]) -> Decision:
     """Pure: improved / regressed / mixed / unchanged, and the line that says where and how sure.
     A category counts as up or down only when its paired test says p < 0.05; never averaged: one
     category up and another down is `mixed`, with both named."""
     ups = [d for d in deltas if d.improved]
     downs = [d for d in deltas if d.regressed]
-    decision: Decision = (
+    outcome: Outcome = (
         "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
     )
     parts = [d.text() for d in ups + downs]
@@ -84,7 +95,7 @@ def decide(deltas: list[CategoryDelta]) -> tuple[Decision, str]:
             + ") in "
             + ", ".join(f"{d.category} {points(d.delta)} pts, p = {d.test.p_value:.3g}" for d in noise)
         )
-    return decision, ("; ".join(parts) if parts else "no category changed")
+    return Decision(outcome, "; ".join(parts) if parts else "no category changed")
 
 
 def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:
@@ -110,12 +121,14 @@ def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:
     return reasons
 
 
-def verdict(baseline: EvalReport, other: EvalReport) -> tuple[Decision, str]:
+def compare_runs(baseline: EvalReport, other: EvalReport) -> Decision:
     """`decide` on two runs, unless either is incomplete: then no decision, and why."""
     for name, report in (("the baseline", baseline), ("this run", other)):
         if not report.complete:
             causes = report.incomplete_summary() or f"{report.prompt_count - len(report.results)} not run"
-            return "incomplete", f"{name} is incomplete ({causes}): no decision; rerun with --resume"
+            return Decision(
+                "incomplete", f"{name} is incomplete ({causes}): no decision; rerun with --resume"
+            )
     return decide(category_deltas(baseline, other))
 
 
@@ -142,7 +155,11 @@ def loss_curve(metrics: Path) -> LossCurve | None:
 
 def load_column(path: Path, label: str | None = None) -> Column:
     """A report.json or a run directory holding one; the adapter's metrics give the loss curve."""
-    report = load_report(path)
+    return column_of(load_report(path), path, label)
+
+
+def column_of(report: EvalReport, path: Path, label: str | None = None) -> Column:
+    """`report` (read from, or written to, `path`) as a comparison column."""
     curve = None
     if report.adapter:
         curve = loss_curve(Path(report.adapter) / METRICS_FILE)

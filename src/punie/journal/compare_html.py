@@ -6,7 +6,7 @@ from html import escape
 
 from punie.eval.categories import label
 from punie.eval.report import percent, points
-from punie.journal.compare import Column, LossCurve, category_deltas, prompt_changes, verdict
+from punie.journal.compare import Column, LossCurve, category_deltas, compare_runs, prompt_changes
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#222}
@@ -124,7 +124,7 @@ def render_compare_html(columns: list[Column], forced: tuple[str, ...] = ()) -> 
         + _table(headers, rows, flags)
     )
     for column in columns[1:]:
-        decision, detail = verdict(base.report, column.report)
+        decision, detail = compare_runs(base.report, column.report)
         deltas = category_deltas(base.report, column.report) if decision != "incomplete" else []
         regressions = [d.category for d in deltas if d.regressed]
         warn = f" <span class='down'>REGRESSION in {', '.join(regressions)}</span>" if regressions else ""

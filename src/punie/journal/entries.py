@@ -88,7 +88,7 @@ def benchmark_entry(result: BenchmarkResult, step: str = "Benchmark: Training Sp
     verdict = result.verdict
     results = [
         f"Seconds per iteration: {result.seconds_per_iter:.2f} (min {result.min_seconds_per_iter:.2f}, "
-        f"max {result.max_seconds_per_iter:.2f}, {result.num_iters} iters, {result.warmup_iters} warm-up)",
+        f"max {result.max_seconds_per_iter:.2f}, {result.num_iters} iters, {result.untimed_iters} untimed)",
         f"Tokens per second: {result.tokens_per_second:.1f}",
         f"Total seconds: {result.total_seconds:.2f} (model load {result.load_seconds:.1f} s apart)",
         f"Peak memory: {result.peak_memory_gb or 0:.2f} GB (MLX), {result.peak_rss_gb:.2f} GB RSS",

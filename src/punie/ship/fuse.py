@@ -26,7 +26,7 @@ from punie.eval.run_config import EvalRunConfig
 from punie.eval.runner import run_evaluation
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
-from punie.journal.compare import CategoryDelta, category_deltas, verdict
+from punie.journal.compare import CategoryDelta, category_deltas, compare_runs
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.chat_template import model_template_hash, template_hash, tools_chat_template
 from punie.runtime.child_env import child_env
@@ -184,7 +184,7 @@ async def fuse_adapter(plan: FusePlan, checks: CheckSettings, progress: Progress
     if plan.quant_dir is not None:
         progress(f"checking the {plan.quantize}-bit copy")
         quant = await _eval(plan, checks, f"q{plan.quantize}", str(plan.quant_dir), None)
-        _, line = verdict(fused, quant)
+        _, line = compare_runs(fused, quant)
         result = dataclasses.replace(
             result, quant_report=quant, quant_deltas=tuple(category_deltas(fused, quant)), quant_decision=line
         )

@@ -47,6 +47,7 @@ class Tool:
     run: Run
     examples: Examples  # what the dataset generator asks of this tool
     weight: int = 3  # how often the generator picks this tool against the others and no tool
+    executes: bool = False  # it runs model-written commands (in the OS sandbox)
 
     @property
     def schema(self) -> dict[str, Any]:
@@ -128,6 +129,7 @@ TOOLS = (
         ("command",),
         _run_command,
         _run_example,
+        executes=True,
     ),
 )
 BUILTIN: dict[str, Tool] = {tool.name: tool for tool in TOOLS}

@@ -101,8 +101,10 @@ def disk_full(path: Path, margin: int = 1 << 20) -> str | None:
     return f"the disk holding {path} is full ({free:,} bytes free)" if free < margin else None
 
 
-def training_command(spec_path: Path) -> list[str]:
-    return [sys.executable, "-m", "punie.train.child", str(spec_path)]
+def training_command(spec_path: Path, python: str = sys.executable) -> list[str]:
+    """Pure: the argv of the training child (`punie train`'s and the benchmark's: the one builder)
+    that reads its spec from `spec_path`."""
+    return [python, "-m", "punie.train.child", str(spec_path)]
 
 
 def launched_command(spec_path: Path, launch: Launch, env: dict[str, str]) -> list[str]:
@@ -120,7 +122,7 @@ def failure_detail(summary: ChildSummary, log_path: Path, launch: Launch) -> str
     and how, else the end of its log."""
     ended = rank_failures(tail(log_path, 200)) if launch.distributed else []
     if ended:
-        return f"{'; '.join(ended)}, and mlx.launch stopped the other ranks"
+        return f"{'; '.join(ended)}, and mlx.launch stopped the other processes"
     return summary.error or tail(log_path, 12)
 
 

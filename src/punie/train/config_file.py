@@ -18,6 +18,7 @@ import yaml
 
 from punie.errors import UsageError
 from punie.train.lora_config import LoRAConfig
+from punie.train.settings import declared, setting_type
 
 FIELDS = {f.name: f for f in dataclasses.fields(LoRAConfig)}
 RENAMED = {"data": "data_dir", "adapter_path": "adapter_dir"}  # mlx-lm's name -> punie's
@@ -33,9 +34,8 @@ REFUSED = {
 }
 IGNORED_WHEN = {"train": True, "test": False}  # allowed at these values only
 FINE_TUNE_TYPES = ("lora", "dora")
-BOOLEANS = {"mask_prompt", "grad_checkpoint"}
-INTEGERS = {"iters", "batch_size", "rank", "num_layers", "max_seq_length", "seed", "save_every",
-            "steps_per_eval", "val_batches", "steps_per_report", "warmup"}  # fmt: skip
+BOOLEANS = {name for name in declared() if setting_type(name) is bool}
+INTEGERS = {name for name in declared() if setting_type(name) is int}
 
 
 def _number(path: Path, key: str, value: Any, integer: bool) -> int | float:

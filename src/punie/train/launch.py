@@ -22,7 +22,7 @@ from punie.errors import UsageError
 
 Backend = Literal["auto", "ring", "mpi", "nccl"]
 BACKENDS: tuple[str, ...] = ("auto", "ring", "mpi", "nccl")
-MAX_RANKS = 64
+MAX_PROCESSES = 64
 LOCAL = "127.0.0.1"
 # What a remote rank needs from punie's child environment (local ranks inherit all of it).
 REMOTE_ENV = ("PUNIE_DEVICE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "PYTHONUNBUFFERED")
@@ -31,22 +31,22 @@ RANK_ENDED = re.compile(r"Node with rank (\d+) (was killed|exited with code (-?\
 
 @dataclass(frozen=True)
 class Launch:
-    """How many processes train, and where: `ranks` per host (this machine when no hosts)."""
+    """How many processes train, and where: `processes` per host (this machine when no hosts)."""
 
-    ranks: int = 1
+    processes: int = 1
     hosts: tuple[str, ...] = ()
     hostfile: Path | None = None
     backend: Backend = "auto"
 
     def __post_init__(self) -> None:
-        if not 1 <= self.ranks <= MAX_RANKS:
-            raise UsageError(f"--ranks must be from 1 to {MAX_RANKS}, got {self.ranks}")
+        if not 1 <= self.processes <= MAX_PROCESSES:
+            raise UsageError(f"--processes must be from 1 to {MAX_PROCESSES}, got {self.processes}")
         if self.backend not in BACKENDS:
             raise UsageError(f"--backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.hosts and self.hostfile is not None:
             raise UsageError("give --hosts or --hostfile, not both")
-        if self.hostfile is not None and self.ranks != 1:
-            raise UsageError("--ranks repeats --hosts; in a --hostfile list a host once per rank")
+        if self.hostfile is not None and self.processes != 1:
+            raise UsageError("--processes repeats --hosts; in a --hostfile list a host once per process")
         if any(not h.strip() or "," in h for h in self.hosts):
             raise UsageError(f"--hosts: one host name or IP per entry, got {list(self.hosts)}")
         if self.hostfile is not None:
@@ -54,7 +54,7 @@ class Launch:
 
     @property
     def distributed(self) -> bool:
-        return self.ranks > 1 or bool(self.hosts) or self.hostfile is not None
+        return self.processes > 1 or bool(self.hosts) or self.hostfile is not None
 
     @property
     def local_only(self) -> bool:
@@ -64,11 +64,11 @@ class Launch:
     def world_size(self) -> int:
         if self.hostfile is not None:
             return len(hostfile_hosts(self.hostfile))
-        return max(len(self.hosts), 1) * self.ranks
+        return max(len(self.hosts), 1) * self.processes
 
     def describe(self) -> str:
         where = "this machine" if self.local_only else f"{len(set(self.hostlist()))} host(s)"
-        return f"{self.world_size} ranks on {where}, backend {self.backend}"
+        return f"{self.world_size} processes on {where}, backend {self.backend}"
 
     def hostlist(self) -> list[str]:
         if self.hostfile is not None:
@@ -104,7 +104,7 @@ def check_batches(launch: Launch, batch_size: int) -> None:
     world = launch.world_size
     if batch_size % world:
         raise UsageError(
-            f"--batch-size {batch_size} is the global batch, split evenly across {world} ranks: "
+            f"--batch-size {batch_size} is the global batch, split evenly across {world} processes: "
             f"use a multiple of {world}"
         )
 
@@ -129,7 +129,7 @@ def launch_command(
     if launch.hostfile is not None:
         out += ["--hostfile", str(launch.hostfile)]
     else:
-        out += ["--hosts", ",".join(launch.hostlist()), "-n", str(launch.ranks)]
+        out += ["--hosts", ",".join(launch.hostlist()), "-n", str(launch.processes)]
     if port is not None:
         out += ["--starting-port", str(port)]
     if not launch.local_only:
@@ -152,6 +152,6 @@ def rank_env(env: Mapping[str, str], launch: Launch, cpus: int) -> dict[str, str
 def rank_failures(log_text: str) -> list[str]:
     """Pure: what mlx.launch said of ranks that ended badly ("rank 1 was killed")."""
     return [
-        f"rank {rank} was killed" if how == "was killed" else f"rank {rank} exited with code {code}"
+        f"process {rank} was killed" if how == "was killed" else f"process {rank} exited with code {code}"
         for rank, how, code in RANK_ENDED.findall(log_text)
     ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from punie.data.dataset_check import chat_token_counter, mask_prompt_warning, validate_dataset
 from punie.data.jsonl_io import dataset_hash
@@ -21,7 +23,7 @@ from punie.train.checkpoints import (
     latest_checkpoint,
     safetensors_problem,
 )
-from punie.train.child_runner import EventHandler, run_training_child
+from punie.train.child_runner import EventHandler, run_training_child, training_command
 from punie.train.events import (
     TOKENS_PER_SECOND,
     TrainReport,
@@ -31,7 +33,7 @@ from punie.train.events import (
     training_tokens_per_second,
 )
 from punie.train.launch import Launch, check_batches
-from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_command, build_train_spec
+from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_spec
 from punie.train.shapes import model_parameters
 
 
@@ -55,10 +57,12 @@ class TrainingRun:
     best: Path | None = None
     resumed_from: Path | None = None
     start_iteration: int = 0
-    world_size: int = 1  # ranks under mlx.launch
+    world_size: int = 1  # processes under mlx.launch
     backend: str = "none"
+    record: dict[str, Any] = dataclasses.field(default_factory=dict)  # what run.json holds
 
 
+RUN_RECORD = "run.json"
 OPTIMIZER_STATE = (
     "not saved: mlx_lm.lora's train_model builds its optimizer inside and saves only the adapter "
     "weights, so a resumed run starts with fresh optimizer moments, its learning-rate schedule "
@@ -159,7 +163,7 @@ async def run_training(
         start_iteration=point.iteration if point else 0,
         parameters=model_parameters(model_dir),
     )
-    command = build_train_command(config)
+    command = training_command(adapter_dir / SPEC_FILE)
     if launch.distributed:
         _say(progress, f"training on {launch.describe()} (mlx.launch)")
     run = await run_training_child(
@@ -195,13 +199,15 @@ async def run_training(
         world_size=summary.world_size,
         backend=summary.backend,
     )
-    write_run_record(result, model_dir)
-    return result
+    record = run_record(result, model_dir)
+    write_json_atomic(adapter_dir / RUN_RECORD, record)
+    return dataclasses.replace(result, record=record)
 
 
-def write_run_record(run: TrainingRun, model_dir: Path) -> Path:
-    """`run.json` beside the adapter: what reproduces it (command, data hash, template, versions)."""
-    record = {
+def run_record(run: TrainingRun, model_dir: Path) -> dict[str, Any]:
+    """What `run.json` beside the adapter holds: what reproduces it (command, data hash, template,
+    versions)."""
+    return {
         "command": list(run.command),
         "config": {
             k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(run.config).items()
@@ -226,6 +232,9 @@ def write_run_record(run: TrainingRun, model_dir: Path) -> Path:
         "optimizer_state": OPTIMIZER_STATE,
         "metrics": str(run.metrics_path),
     }
-    path = run.adapter_dir / "run.json"
-    write_json_atomic(path, record)
-    return path
+
+
+def read_run_record(adapter_dir: Path) -> dict[str, Any] | None:
+    """The run.json an earlier training left beside its adapter (None: there is none)."""
+    path = adapter_dir / RUN_RECORD
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None

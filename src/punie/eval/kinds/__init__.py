@@ -1,18 +1,31 @@
 """The kinds of prompt, each declared once in its own module: how its prompts are asked (one
 completion, or the agent's tool loop over a workspace), what its suite records must hold, how its
-answers are scored, and its label and journal column.
+answers are scored, and its label, place and journal column.
 
-`KINDS` is the registry: suites, the runner, reports and the journal read a kind from it and never
-branch on a kind's name. Adding a kind is one module here (a `Kind`) plus its entry below.
+`KINDS` is the registry, gathered from this package's modules: suites, the runner, reports and the
+journal read a kind from it and never branch on a kind's name. Adding a kind is one module here
+that declares a `Kind` at its top level (plus its test); nothing else names it.
 """
 
 from __future__ import annotations
 
-from punie.eval.kinds.base import Fields, Interaction, Kind, Verdict
-from punie.eval.kinds.code_generation import CODE_GENERATION
-from punie.eval.kinds.reasoning import REASONING
-from punie.eval.kinds.tool_calling import TOOL_CALLING
+import importlib
+import pkgutil
 
-KINDS: dict[str, Kind] = {kind.name: kind for kind in (TOOL_CALLING, CODE_GENERATION, REASONING)}
+from punie.eval.kinds.base import Fields, Interaction, Kind, Verdict
+
+
+def _gather() -> dict[str, Kind]:
+    """Every `Kind` declared at the top level of this package's modules, in `position` order."""
+    found: list[Kind] = []
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "base":
+            names = vars(importlib.import_module(f"{__name__}.{module.name}"))
+            found.extend(value for value in names.values() if isinstance(value, Kind))
+    kinds = sorted(found, key=lambda kind: (kind.position, kind.name))
+    return {kind.name: kind for kind in kinds}
+
+
+KINDS: dict[str, Kind] = _gather()
 
 __all__ = ["KINDS", "Fields", "Interaction", "Kind", "Verdict"]

@@ -65,6 +65,7 @@ class Kind:
     score: Scorer
     offers_tools: bool = False  # its prompts carry tools (and report where their calls came from)
     runs_code: Callable[[Prompt], bool] = lambda prompt: False  # model-written code, sandboxed
+    position: int = 100  # its place among the kinds in reports and the journal: lower first
 
     @property
     def column(self) -> str:

@@ -42,5 +42,11 @@ def score(prompt: Prompt, response: RecordedResponse, limits: SandboxLimits) -> 
 
 
 CODE_GENERATION = Kind(
-    "code_generation", "single", "Code Gen", check, score, runs_code=lambda prompt: bool(prompt.tests)
+    "code_generation",
+    "single",
+    "Code Gen",
+    check,
+    score,
+    runs_code=lambda prompt: bool(prompt.tests),
+    position=20,
 )

@@ -20,4 +20,4 @@ def score(prompt: Prompt, response: RecordedResponse, limits: SandboxLimits) -> 
     return answer.passed, None if answer.passed else "wrong_answer", answer.reason
 
 
-REASONING = Kind("reasoning", "single", "Reasoning", check, score)
+REASONING = Kind("reasoning", "single", "Reasoning", check, score, position=30)

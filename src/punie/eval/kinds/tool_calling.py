@@ -7,6 +7,7 @@ from punie.eval.response import RecordedResponse
 from punie.eval.tool_match import ExpectedCall
 from punie.eval.tool_score import ToolRules, score_tool_calls
 from punie.sandbox.limits import SandboxLimits
+from punie.tools.builtin import BUILTIN
 
 
 def check(fields: Fields, fail: Fail, prompt_id: str) -> Fields:
@@ -39,5 +40,6 @@ TOOL_CALLING = Kind(
     check,
     score,
     offers_tools=True,
-    runs_code=lambda prompt: "run_command" in prompt.tools,  # the one built-in tool that executes
+    runs_code=lambda prompt: any(BUILTIN[name].executes for name in prompt.tools if name in BUILTIN),
+    position=10,
 )
