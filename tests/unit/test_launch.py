@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.cli.options import launch_from
+from punie.cli.train_options import launch_from
 from punie.errors import UsageError
 from punie.train.launch import Launch, check_batches, launch_command, rank_env, rank_failures, resolved
 

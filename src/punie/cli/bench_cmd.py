@@ -12,8 +12,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, PROCESSES_HELP, launch_from
-from punie.cli.train_options import train_options
+from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
 from punie.journal.entries import benchmark_entry
 from punie.runtime.blas import REFERENCE, find_blas
@@ -21,6 +20,7 @@ from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.bench_compare import combine_repeats, ratio_rows
 from punie.train.benchmark import BENCH_SETTINGS, BenchmarkResult, run_training_benchmark
+from punie.train.launch import Launch
 from punie.train.settings import TrainSettings
 from punie.train.shapes import SHAPES, get_shape
 from punie.train.speed_bands import Thresholds
@@ -75,6 +75,7 @@ async def _measure(label: str, repeat: int, **kwargs: Any) -> BenchmarkResult:
 
 @app.command("train")
 @train_options(defaults=BENCH_SETTINGS)
+@launch_options()
 def bench_train(
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Alias, MLX directory or cached hub id."),
     settings: dict[str, Any] | None = None,
@@ -97,13 +98,9 @@ def bench_train(
     ),
     usable_max: float = typer.Option(30.0, "--usable-max", help="s/iter up to which it is usable."),
     pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
-    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
-    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
-    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
-    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
+    launch: Launch = Launch(),
 ) -> None:
     """Time LoRA training on this machine and say whether it is fast enough to iterate."""
-    launch = launch_from(processes, hosts, hostfile, backend)
     training = dataclasses.replace(BENCH_SETTINGS, **(settings or {}))
     if untimed < 0:
         raise UsageError(f"--untimed must be 0 or more, got {untimed}")

@@ -12,16 +12,8 @@ import typer
 
 from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
-from punie.cli.options import (
-    BACKEND_HELP,
-    HOSTFILE_HELP,
-    HOSTS_HELP,
-    PROCESSES_HELP,
-    TIMEOUT_HELP,
-    UNSAFE_EXEC_HELP,
-    launch_from,
-)
-from punie.cli.train_options import train_options
+from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.train_options import launch_options, train_options
 from punie.eval.report import percent, points
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
@@ -40,6 +32,7 @@ from punie.journal.compare import category_deltas
 from punie.runtime.atomic import write_text_atomic
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
+from punie.train.launch import Launch
 from punie.train.lora_config import TRAIN_DEFAULTS
 
 app = typer.Typer(
@@ -107,6 +100,7 @@ def print_outcome(result: ExperimentResult) -> None:
 
 @app.command("run")
 @train_options()
+@launch_options()
 def run(
     data: Path = typer.Option(..., "--data", help="Dataset directory (train.jsonl, valid.jsonl)."),
     name: str = typer.Option(..., "--name", help="The step's name in the journal."),
@@ -125,10 +119,7 @@ def run(
     allow_overlap: bool = typer.Option(
         False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
     ),
-    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
-    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
-    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
-    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
+    launch: Launch = Launch(),
     vary: list[str] = typer.Option(
         [],
         "--vary",
@@ -154,7 +145,7 @@ def run(
         force=force,
         device=check_request(device),
         allow_overlap=allow_overlap,
-        launch=launch_from(processes, hosts, hostfile, backend),
+        launch=launch,
         eval=EvalSettings(
             suite=suite,
             max_tokens=max_tokens,

@@ -10,12 +10,12 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import BACKEND_HELP, HOSTFILE_HELP, HOSTS_HELP, PROCESSES_HELP, launch_from
-from punie.cli.train_options import train_options
+from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
 from punie.train.config_file import read_train_config
+from punie.train.launch import Launch
 from punie.train.lora_config import LoRAConfig
 from punie.train.runner import TrainingRun, run_training
 
@@ -44,7 +44,7 @@ def _show(run: TrainingRun) -> None:
             else []
         ),
         ("trainable parameters", f"{run.trainable_parameters:,}"),
-        *([("ranks", f"{run.world_size} (mlx.launch, {run.backend})")] if run.world_size > 1 else []),
+        *([("processes", f"{run.world_size} (mlx.launch, {run.backend})")] if run.world_size > 1 else []),
         ("peak memory: MLX / RSS", f"{run.peak_memory_gb:.2f} GB / {run.peak_rss_gb:.2f} GB"),
         ("best checkpoint", run.best.name if run.best else "-"),
         ("metrics", str(run.metrics_path)),
@@ -54,6 +54,7 @@ def _show(run: TrainingRun) -> None:
 
 
 @train_options()
+@launch_options()
 def train(
     data_dir: Path | None = typer.Argument(
         None, help="Dataset dir (train.jsonl, valid.jsonl); or `data:` in --config."
@@ -69,13 +70,9 @@ def train(
     resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --output."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
-    processes: int = typer.Option(1, "--processes", help=PROCESSES_HELP),
-    hosts: list[str] | None = typer.Option(None, "--hosts", help=HOSTS_HELP),
-    hostfile: Path | None = typer.Option(None, "--hostfile", help=HOSTFILE_HELP, dir_okay=False),
-    backend: str = typer.Option("auto", "--backend", help=BACKEND_HELP),
+    launch: Launch = Launch(),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
-    launch = launch_from(processes, hosts, hostfile, backend)
     values: dict[str, Any] = read_train_config(config) if config else {}
     values.update(settings or {})
     if model is not None:

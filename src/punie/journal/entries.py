@@ -129,7 +129,9 @@ def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> 
     if run_record.get("best_checkpoint"):
         results.append(f"Best checkpoint: {run_record['best_checkpoint']}")
     if int(str(run_record.get("world_size") or 1)) > 1:
-        results.append(f"Ranks: {run_record['world_size']} (mlx.launch, backend {run_record.get('backend')})")
+        results.append(
+            f"Processes: {run_record['world_size']} (mlx.launch, backend {run_record.get('backend')})"
+        )
     return Entry(
         kind="train",
         step=step,
