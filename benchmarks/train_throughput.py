@@ -203,7 +203,7 @@ def gpu_main(opts: argparse.Namespace) -> None:
             rows = [("raw mlx-lm", raw), ("torch + peft", peer_result)]
             print(
                 f"{name}: punie {punie_rate:.0f} tok/s, {ours.seconds_per_iter:.3f} s/iter, "
-                f"peak {ours.peak_memory_gb or 0:.1f} GB, verdict {ours.verdict and ours.verdict.decision}",
+                f"peak {ours.peak_memory_gb or 0:.1f} GB, {ours.speed_band and ours.speed_band.decision}",
                 flush=True,
             )
             table.append((name, "punie", punie_rate, f"{ours.seconds_per_iter:.3f} s/iter"))

@@ -63,7 +63,10 @@ async def test_benchmark_result_is_sane(train_model_dir: Path, tmp_path: Path) -
     # rank 4 on all seven projections of one layer (mlx-lm's default keys for llama)
     assert result.trainable_parameters == 4 * (2 * (576 + 576) + 2 * (576 + 192) + 3 * (576 + 1536))
     assert result.device.startswith("Device(") and result.mlx_version and result.mlx_lm_version
-    assert result.verdict is not None and result.verdict.projected_1000_min > result.verdict.projected_100_min
+    assert (
+        result.speed_band is not None
+        and result.speed_band.projected_1000_min > result.speed_band.projected_100_min
+    )
     assert events[:2] == ["start", "loaded"] and events.count("train") == 3 and events[-1] == "done"
 
 
@@ -121,7 +124,7 @@ def test_bench_cli_json_and_bad_input(train_model_dir: Path, tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert data["num_iters"] == 2 and data["seconds_per_iter"] > 0 and data["verdict"]["decision"]
+    assert data["num_iters"] == 2 and data["seconds_per_iter"] > 0 and data["speed_band"]["decision"]
     assert data["blas"] and data["peak_rss_gb"] > 0
 
     bad = run_punie("bench", "train", "--iters", "0")

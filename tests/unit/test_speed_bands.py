@@ -1,6 +1,6 @@
 import pytest
 
-from punie.train.speed_bands import Thresholds, classify, verdict
+from punie.train.speed_bands import Thresholds, classify, speed_band
 
 
 @pytest.mark.parametrize(
@@ -35,7 +35,7 @@ def test_bad_thresholds_rejected() -> None:
 
 
 def test_projection_includes_load_time() -> None:
-    v = verdict(2.0, load_seconds=60.0)
+    v = speed_band(2.0, load_seconds=60.0)
     assert v.decision == "proceed"
     assert v.projected_100_min == pytest.approx((60 + 200) / 60)
     assert v.projected_1000_min == pytest.approx((60 + 2000) / 60)

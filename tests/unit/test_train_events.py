@@ -76,7 +76,7 @@ def test_combine_repeats_uses_every_timed_iteration() -> None:
     assert combined.seconds_per_iter == 3.0  # median of 2, 2, 4, 4: warm-ups (9 s) excluded
     assert (combined.min_seconds_per_iter, combined.max_seconds_per_iter) == (2.0, 4.0)
     assert combined.tokens_per_second == pytest.approx((100 * 4 + 50 * 8) / 12)
-    assert combined.verdict is not None and combined.verdict.decision == "proceed"
+    assert combined.speed_band is not None and combined.speed_band.decision == "proceed"
 
 
 def test_ratio_rows() -> None:

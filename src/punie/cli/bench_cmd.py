@@ -1,4 +1,4 @@
-"""`punie bench train`: training speed with a decision verdict."""
+"""`punie bench train`: training speed and its band (proceed / usable / marginal / pivot)."""
 
 from __future__ import annotations
 
@@ -54,10 +54,10 @@ def _show(result: BenchmarkResult) -> None:
         ),
     ]
     ui.table("Training benchmark", ("measure", "value"), rows)
-    if result.verdict:
-        v = result.verdict
+    if result.speed_band:
+        v = result.speed_band
         ui.result(
-            f"verdict: [bold]{v.decision.upper()}[/bold] — {v.reason} "
+            f"speed band: [bold]{v.decision.upper()}[/bold] — {v.reason} "
             f"({v.seconds_per_iter:.2f} s/iter; 100 iters ≈ {v.projected_100_min:.1f} min, "
             f"1000 iters ≈ {v.projected_1000_min:.1f} min)"
         )
@@ -93,9 +93,7 @@ def bench_train(
     shape: str | None = typer.Option(
         None, "--shape", help=f"Random weights of a named architecture: {', '.join(SHAPES)}."
     ),
-    proceed_max: float = typer.Option(
-        5.0, "--proceed-max", help="s/iter up to which the verdict is proceed."
-    ),
+    proceed_max: float = typer.Option(5.0, "--proceed-max", help="s/iter up to which the band is proceed."),
     usable_max: float = typer.Option(30.0, "--usable-max", help="s/iter up to which it is usable."),
     pivot_above: float = typer.Option(60.0, "--pivot-above", help="s/iter above which it is pivot."),
     launch: Launch = Launch(),

@@ -140,7 +140,9 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
     if await make_dataset(config, hooks):
         hooks.step(f"generated {config.examples} tool-calling examples in {config.data_dir}")
     result = await benchmark_once(config, bench_hooks or hooks)
-    if result is not None and result.verdict is not None:
-        hooks.step(f"benchmark: {result.seconds_per_iter:.2f} s/iter, verdict {result.verdict.decision}")
+    if result is not None and result.speed_band is not None:
+        hooks.step(
+            f"benchmark: {result.seconds_per_iter:.2f} s/iter, speed band {result.speed_band.decision}"
+        )
     experiment = demo_experiment(config)
     return await run_experiment(experiment, hooks)

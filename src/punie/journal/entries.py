@@ -85,7 +85,7 @@ def eval_entry(
 
 
 def benchmark_entry(result: BenchmarkResult, step: str = "Benchmark: Training Speed") -> Entry:
-    verdict = result.verdict
+    band = result.speed_band
     results = [
         f"Seconds per iteration: {result.seconds_per_iter:.2f} (min {result.min_seconds_per_iter:.2f}, "
         f"max {result.max_seconds_per_iter:.2f}, {result.num_iters} iters, {result.untimed_iters} untimed)",
@@ -95,10 +95,10 @@ def benchmark_entry(result: BenchmarkResult, step: str = "Benchmark: Training Sp
         f"Device {result.device}, BLAS {result.blas}",
     ]
     decision = ""
-    if verdict is not None:
+    if band is not None:
         decision = (
-            f"{verdict.decision} — {verdict.reason} (100 iters ≈ {verdict.projected_100_min:.1f} min, "
-            f"1000 iters ≈ {verdict.projected_1000_min:.1f} min)"
+            f"{band.decision} — {band.reason} (100 iters ≈ {band.projected_100_min:.1f} min, "
+            f"1000 iters ≈ {band.projected_1000_min:.1f} min)"
         )
     return Entry(
         kind="benchmark",

@@ -7,7 +7,7 @@ import statistics
 from collections.abc import Sequence
 
 from punie.train.benchmark import BenchmarkResult
-from punie.train.speed_bands import Thresholds, verdict
+from punie.train.speed_bands import Thresholds, speed_band
 
 
 def combine_repeats(
@@ -36,7 +36,7 @@ def combine_repeats(
         iteration_tokens_per_second=tuple(t for r in results for t in r.iteration_tokens_per_second),
         report_steps=tuple(n for r in results for n in r.window_steps),
         repeats=len(results),
-        verdict=verdict(median, load, thresholds),
+        speed_band=speed_band(median, load, thresholds),
     )
 
 

@@ -21,7 +21,7 @@ from punie.train.launch import Launch, check_batches
 from punie.train.lora_config import LoRAConfig, default_dtype, lora_args, report_every
 from punie.train.settings import TrainSettings
 from punie.train.shapes import get_shape, model_parameters
-from punie.train.speed_bands import Thresholds, Verdict, verdict
+from punie.train.speed_bands import SpeedBand, Thresholds, speed_band
 
 __all__ = ["BenchmarkResult", "create_dummy_dataset", "run_training_benchmark"]
 
@@ -68,7 +68,7 @@ class BenchmarkResult:
     iteration_tokens_per_second: tuple[float, ...] = ()
     report_steps: tuple[int, ...] = ()
     repeats: int = 1
-    verdict: Verdict | None = None
+    speed_band: SpeedBand | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -205,5 +205,5 @@ async def run_training_benchmark(
         iteration_seconds=per_iter,
         iteration_tokens_per_second=tuple(r.tokens_per_second for r in summary.train),
         report_steps=tuple(r.steps for r in summary.train),
-        verdict=verdict(median, load, thresholds),
+        speed_band=speed_band(median, load, thresholds),
     )

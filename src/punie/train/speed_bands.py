@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Decision = Literal["proceed", "usable", "marginal", "pivot"]
+BandName = Literal["proceed", "usable", "marginal", "pivot"]
 
 
 @dataclass(frozen=True)
@@ -31,15 +31,15 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    decision: Decision
+class SpeedBand:
+    decision: BandName
     seconds_per_iter: float
     projected_100_min: float
     projected_1000_min: float
     reason: str
 
 
-def classify(seconds_per_iter: float, thresholds: Thresholds = Thresholds()) -> Decision:
+def classify(seconds_per_iter: float, thresholds: Thresholds = Thresholds()) -> BandName:
     if seconds_per_iter <= thresholds.proceed_max:
         return "proceed"
     if seconds_per_iter <= thresholds.usable_max:
@@ -49,7 +49,7 @@ def classify(seconds_per_iter: float, thresholds: Thresholds = Thresholds()) -> 
     return "pivot"
 
 
-REASONS: dict[Decision, str] = {
+REASONS: dict[BandName, str] = {
     "proceed": "fast iteration: proceed with this model",
     "usable": "slower, but usable for real training runs",
     "marginal": "short runs only; consider a smaller model",
@@ -57,12 +57,12 @@ REASONS: dict[Decision, str] = {
 }
 
 
-def verdict(
+def speed_band(
     seconds_per_iter: float, load_seconds: float = 0.0, thresholds: Thresholds = Thresholds()
-) -> Verdict:
+) -> SpeedBand:
     """Pure: the decision and projected wall time of 100- and 1000-iteration runs."""
     decision = classify(seconds_per_iter, thresholds)
-    return Verdict(
+    return SpeedBand(
         decision=decision,
         seconds_per_iter=seconds_per_iter,
         projected_100_min=(load_seconds + 100 * seconds_per_iter) / 60,
