@@ -1,7 +1,7 @@
 """The phrasings and pools the dataset generator draws a built-in tool's examples from.
 
 Train and eval pools are disjoint: no path, request phrasing or no-tool question here appears in
-the built-in suite (tests/unit/test_generate_tool_calling.py checks it with the decontamination
+the built-in suite (tests/unit/data/test_generate_tool_calling.py checks it with the decontamination
 linter), so a pass on the suite is not a memorised training example.
 """
 

@@ -16,7 +16,7 @@ from punie.runtime.registry import RegisteredModel, read_registry, register, reg
 from punie.ship.fuse import same_answers
 from punie.ship.gguf_meta import CONTROL, NORMAL, bpe_metadata, modelfile, pre_tokenizer_name
 from punie.ship.plan import FusePlan, default_name, fuse_command, quantize_command, read_adapter
-from tests.unit.test_models import TINY_LLAMA
+from tests.unit.runtime.test_models import TINY_LLAMA
 
 
 def adapter(tmp_path: Path, run: dict | None = None, config: dict | None = None) -> Path:

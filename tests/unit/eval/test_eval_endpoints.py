@@ -9,7 +9,7 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.runner import run_evaluation
 from punie.serve.endpoint import Endpoint, endpoints_from_file, endpoints_from_flags, parse_header
-from tests.unit.test_eval_runner import FakeServer, config
+from tests.unit.eval.test_eval_runner import FakeServer, config
 
 
 class Hosts:
