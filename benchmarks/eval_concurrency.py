@@ -16,8 +16,9 @@ import time
 from pathlib import Path
 
 from punie.eval.baseline import response_signature
+from punie.eval.client import SamplingSettings
 from punie.eval.results_log import read_results
-from punie.eval.run_config import EvalRunConfig
+from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
@@ -54,9 +55,11 @@ async def main() -> None:
                 output_dir=out,
                 manage_server=False,
                 endpoints=(server.config.endpoint(level),),
-                concurrency=level,
-                max_tokens=args.max_tokens,
-                prompt_timeout=600,
+                settings=EvalSettings(
+                    SamplingSettings(max_tokens=args.max_tokens, seed=0),
+                    concurrency=level,
+                    prompt_timeout=600,
+                ),
             )
             started = time.monotonic()
             report = await run_evaluation(config)

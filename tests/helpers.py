@@ -110,17 +110,25 @@ def ctrl_c_when(args: list[str], ready: Callable[[], bool], wait: float = 180) -
 
 
 def fake_eval_config(suite: Any, tmp_path: Path, concurrency: int = 1, **kw: Any) -> Any:
-    """An EvalRunConfig against the in-process fake server at http://fake/v1 (no speed probe)."""
-    from punie.eval.run_config import EvalRunConfig
+    """An EvalRunConfig against the in-process fake server at http://fake/v1 (no speed probe);
+    `kw` names EvalRunConfig's fields and EvalSettings' alike."""
+    import dataclasses
+
+    from punie.eval.run_config import EvalRunConfig, EvalSettings
     from punie.serve.endpoint import Endpoint
 
+    names = {f.name for f in dataclasses.fields(EvalSettings)}
+    settings = {
+        "concurrency": concurrency,
+        "prompt_timeout": 60.0,
+        **{k: v for k, v in kw.items() if k in names},
+    }
     fields = {
         "suite": suite,
         "output_dir": tmp_path / "run",
         "manage_server": False,
         "endpoints": (Endpoint("http://fake/v1", concurrency=concurrency),),
-        "concurrency": concurrency,
-        "prompt_timeout": 60.0,
-        **kw,
+        "settings": EvalSettings(**settings),
+        **{k: v for k, v in kw.items() if k not in names},
     }
     return EvalRunConfig(**fields)

@@ -46,11 +46,9 @@ def demo(
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device), seed=seed)
-    evaluation = dataclasses.replace(
-        base.eval, per_category=per_category or None, unsafe_exec=unsafe_exec, prompt_timeout=timeout
-    )
+    evaluation = dataclasses.replace(base.eval, unsafe_exec=unsafe_exec, prompt_timeout=timeout)
     train = base.train.with_iters(settings["iters"]) if settings else base.train
-    config = dataclasses.replace(base, train=train, eval=evaluation)
+    config = dataclasses.replace(base, train=train, eval=evaluation, per_category=per_category or None)
     with (
         cli_hooks(config.train.iters) as hooks,
         cli_hooks(config.bench_iters) as bench_hooks,

@@ -13,10 +13,11 @@ from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
+from punie.eval.client import SamplingSettings
 from punie.eval.report import RESULTS_FILE, EvalReport, load_report, percent
 from punie.eval.rescore import replay_results
 from punie.eval.results_log import read_results
-from punie.eval.run_config import DEFAULT_CONCURRENCY, EvalRunConfig
+from punie.eval.run_config import DEFAULT_CONCURRENCY, EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN, first_per_category
@@ -168,15 +169,14 @@ def evaluate(
         manage_server=not no_server,
         endpoints=endpoints,
         model_name=served_name,
-        concurrency=concurrency,
-        temperature=temperature,
-        top_p=top_p,
-        max_tokens=max_tokens,
-        seed=seed,
-        prompt_timeout=timeout,
+        settings=EvalSettings(
+            SamplingSettings(temperature, top_p, max_tokens, seed),
+            concurrency=concurrency,
+            prompt_timeout=timeout,
+            unsafe_exec=unsafe_exec,
+        ),
         resume=resume,
         baseline=baseline,
-        unsafe_exec=unsafe_exec,
         extra={"suite_source": suite_source(source)},
     )
     ui.step(

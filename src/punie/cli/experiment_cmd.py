@@ -14,7 +14,9 @@ from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.cli.train_options import launch_options, train_options
+from punie.eval.client import SamplingSettings
 from punie.eval.report import percent, points
+from punie.eval.run_config import EvalSettings
 from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.grid import (
@@ -26,7 +28,7 @@ from punie.experiment.grid import (
     render_grid_html,
     run_grid,
 )
-from punie.experiment.plan import STATE_FILE, EvalSettings, ExperimentConfig, read_state, training_settings
+from punie.experiment.plan import STATE_FILE, ExperimentConfig, read_state, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
 from punie.runtime.atomic import write_text_atomic
@@ -147,13 +149,13 @@ def run(
         allow_overlap=allow_overlap,
         launch=launch,
         eval=EvalSettings(
-            suite=suite,
-            max_tokens=max_tokens,
+            SamplingSettings(max_tokens=max_tokens, seed=0),
             concurrency=concurrency,
-            per_category=per_category or None,
             unsafe_exec=unsafe_exec,
             prompt_timeout=timeout,
         ),
+        suite=suite,
+        per_category=per_category or None,
     )
     if vary:
         _grid(config, name, [parse_axis(v) for v in vary], iters)

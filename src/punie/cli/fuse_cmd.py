@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from pathlib import Path
 
 import typer
@@ -15,7 +16,7 @@ from punie.eval.suite import BUILTIN
 from punie.runtime.device import check_request
 from punie.runtime.models import EMBEDDED, resolve_model
 from punie.ship.entry import fuse_entry, gguf_check_text
-from punie.ship.fuse import CheckSettings, FuseResult, fuse_adapter
+from punie.ship.fuse import CHECK_EVAL, CheckSettings, FuseResult, fuse_adapter
 from punie.ship.plan import FusePlan, default_name, read_adapter
 
 
@@ -72,7 +73,9 @@ def fuse(
         True, "--check/--no-check", help="Check greedy equivalence (and the quantized score) on --suite."
     ),
     per_category: int = typer.Option(0, "--per-category", help="Check prompts per category (0: all)."),
-    max_tokens: int = typer.Option(96, "--max-tokens", help="Max tokens per answer in the checks."),
+    max_tokens: int = typer.Option(
+        CHECK_EVAL.sampling.max_tokens, "--max-tokens", help="Max tokens per answer in the checks."
+    ),
     journal: Path | None = typer.Option(Path("JOURNAL.md"), "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
@@ -89,9 +92,8 @@ def fuse(
     checks = CheckSettings(
         suite=suite if check else None,
         per_category=per_category,
-        max_tokens=max_tokens,
         device=check_request(device),
-        unsafe_exec=unsafe_exec,
+        eval=dataclasses.replace(CHECK_EVAL.with_sampling(max_tokens=max_tokens), unsafe_exec=unsafe_exec),
     )
     result = asyncio.run(fuse_adapter(plan, checks, ui.step))
     _show(result)

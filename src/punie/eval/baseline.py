@@ -25,7 +25,15 @@ if TYPE_CHECKING:
 REGISTRY = "baselines.json"
 
 
-SAMPLING_KEYS = ("temperature", "top_p", "max_tokens", "seed", "max_turns")  # what makes runs comparable
+# What makes runs comparable: every sampling field sent with a request, and the agent's turns.
+SAMPLING_KEYS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "seed",
+    "repetition_penalty",
+    "max_turns",
+)
 # Raised whenever a scorer changes what passes: a baseline scored by an older one is not reused.
 SCORING_VERSION = 2  # 2: a choice stated as "B) Paris ..." counts (answer_score.choice_letter)
 
@@ -42,7 +50,7 @@ def baseline_key(model: str, suite_hash: str, settings: dict[str, object]) -> st
 def _config_key(config: EvalRunConfig) -> str | None:
     if config.server is None:
         return None
-    return baseline_key(config.server.model_path, config.suite.suite_hash(), config.settings())
+    return baseline_key(config.server.model_path, config.suite.suite_hash(), config.recorded())
 
 
 def _registry(home: Path | None) -> Path:

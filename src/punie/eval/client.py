@@ -9,17 +9,34 @@ from typing import Any
 
 import httpx
 
+from punie.errors import UsageError
 from punie.eval.response import Turn
 from punie.serve.endpoint import Endpoint
 
 
 @dataclass(frozen=True)
 class SamplingSettings:
+    """How each completion is sampled: every field is sent with every request (`build_request`)."""
+
     temperature: float = 0.0
     top_p: float = 1.0
     max_tokens: int = 256
-    seed: int | None = None
+    seed: int | None = None  # sent only when sampling (temperature > 0)
     repetition_penalty: float | None = None  # mlx_lm.server takes it per request, not as a flag
+
+    def __post_init__(self) -> None:
+        checks = [
+            (self.max_tokens >= 1, f"--max-tokens must be at least 1, got {self.max_tokens}"),
+            (self.temperature >= 0, f"--temperature must be 0 or more, got {self.temperature}"),
+            (0 < self.top_p <= 1, f"--top-p must be in (0, 1], got {self.top_p}"),
+            (
+                self.repetition_penalty is None or self.repetition_penalty >= 0,
+                f"repetition_penalty must be 0 or more, got {self.repetition_penalty}",
+            ),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise UsageError(message)
 
 
 class ServerError(Exception):

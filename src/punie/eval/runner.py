@@ -81,7 +81,7 @@ async def _ask(
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
         # cancellation that lands as the request finishes, and the run would go on.
         with waiting.timing():
-            async with asyncio.timeout(waiting.left(config.prompt_timeout)):
+            async with asyncio.timeout(waiting.left(config.settings.prompt_timeout)):
                 return await client.complete(http, messages, tools)  # type: ignore[arg-type]
 
     if KINDS[prompt.kind].interaction == "single":
@@ -94,12 +94,12 @@ async def _ask(
             chat,
             AgentTools(
                 ws,
-                config.limits,
+                config.settings.limits,
                 prompt.tool_results,
                 frozenset(spec.name for spec in prompt.tool_specs if not spec.builtin),
             ),
             prompt.tool_schemas(),
-            config.max_turns,
+            config.settings.max_turns,
         )
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)
@@ -115,8 +115,8 @@ async def _respond(
         turns = await _ask(prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir()))
         return RecordedResponse(turns, seconds=time.monotonic() - started)
     except TimeoutError:
-        await state.check_alive(http, f"no answer to {prompt.id} in {config.prompt_timeout:g} s")
-        detail = state.dead or f"no answer in {config.prompt_timeout:g} s"
+        await state.check_alive(http, f"no answer to {prompt.id} in {config.settings.prompt_timeout:g} s")
+        detail = state.dead or f"no answer in {config.settings.prompt_timeout:g} s"
         return RecordedResponse(
             (), "server_error" if state.dead else "timeout", detail, time.monotonic() - started
         )
@@ -136,13 +136,16 @@ async def _with_scaled_timeout(
     except ServerError:
         return replace(
             config,
-            prompt_timeout=CEILING,
+            settings=replace(config.settings, prompt_timeout=CEILING),
             extra={**config.extra, "generation_tokens_per_second": "unmeasured"},
         )
     concurrency = sum(c.endpoint.concurrency for c in clients)
-    timeout = scaled_timeout(config.max_tokens, config.max_turns, concurrency, rate)
+    settings = config.settings
+    timeout = scaled_timeout(settings.sampling.max_tokens, settings.max_turns, concurrency, rate)
     return replace(
-        config, prompt_timeout=timeout, extra={**config.extra, "generation_tokens_per_second": f"{rate:.1f}"}
+        config,
+        settings=replace(settings, prompt_timeout=timeout),
+        extra={**config.extra, "generation_tokens_per_second": f"{rate:.1f}"},
     )
 
 
@@ -202,7 +205,7 @@ async def _evaluate(
     started = time.monotonic()
     pending = [p for p in config.suite.prompts if p.id not in done]
     # Fail closed before any server starts: model-written code runs only under OS isolation.
-    isolation = require_isolation(config.unsafe_exec) if needs_execution(pending) else None
+    isolation = require_isolation(config.settings.unsafe_exec) if needs_execution(pending) else None
     for record in done.values():
         if on_result is not None:
             on_result(record.result)
@@ -213,18 +216,18 @@ async def _evaluate(
             server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
             await server.start(timeout=180.0)
             template = model_template_hash(server.model_dir) if server.model_dir else None
-        endpoints = (server.config.endpoint(config.concurrency),) if server else config.endpoints
+        endpoints = (server.config.endpoint(config.settings.concurrency),) if server else config.endpoints
         states = [_RunState(server, e) for e in endpoints]
-        clients = [ChatClient(e, config.model_name, config.sampling) for e in endpoints]
+        clients = [ChatClient(e, config.model_name, config.settings.sampling) for e in endpoints]
         queue = deque(pending)  # every endpoint's workers take the next prompt: a fast one takes more
         lock = asyncio.Lock()
 
         async def keep(prompt: EvalPrompt, response: RecordedResponse) -> None:
             try:
-                result = await asyncio.to_thread(score_prompt, prompt, response, config.limits)
+                result = await asyncio.to_thread(score_prompt, prompt, response, config.settings.limits)
             except Exception:
                 response = crashed(response, prompt)
-                result = score_prompt(prompt, response, config.limits)  # the error path runs nothing
+                result = score_prompt(prompt, response, config.settings.limits)  # the error path runs nothing
             entry = Recorded(prompt.id, suite_hash, response, result)
             async with lock:
                 append_result(results_path, entry)
@@ -243,7 +246,7 @@ async def _evaluate(
 
         # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
-            if config.prompt_timeout is None:
+            if config.settings.prompt_timeout is None:
                 config = await _with_scaled_timeout(config, clients, http)
             await asyncio.gather(
                 *(
@@ -271,7 +274,7 @@ async def _evaluate(
         prompt_count=len(config.suite.prompts),
         started_at=started_at,
         seconds=time.monotonic() - started,
-        settings={**config.settings(), **(_isolation_settings(isolation) if isolation else {})},
+        settings={**config.recorded(), **(_isolation_settings(isolation) if isolation else {})},
         versions={k: v for k in ("mlx", "mlx-lm", "punie") if (v := version_of(k))},
         chat_template_hash=template,
         error=error,

@@ -16,7 +16,9 @@ from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
 from punie.data.replay import collect_replay, mix_replay
-from punie.experiment.plan import EvalSettings, ExperimentConfig, TrainSettings, training_settings
+from punie.eval.client import SamplingSettings
+from punie.eval.run_config import EvalSettings
+from punie.experiment.plan import ExperimentConfig, TrainSettings, training_settings
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.entries import benchmark_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -45,7 +47,10 @@ class DemoConfig:
     train: TrainSettings = DEMO_TRAINING
     # The whole built-in suite (24 tool-calling, 12 code, 24 reasoning prompts): fewer cannot show
     # a change as significant (paired exact test).
-    eval: EvalSettings = dataclasses.field(default_factory=lambda: EvalSettings(max_tokens=96, concurrency=4))
+    eval: EvalSettings = dataclasses.field(
+        default_factory=lambda: EvalSettings(SamplingSettings(max_tokens=96, seed=0), concurrency=4)
+    )
+    per_category: int | None = None  # the demo's suite: the built-in one, whole
     replay: float = 0.3  # replay examples per tool-calling example (punie.data.replay)
     whole_share: float = 0.5  # tool requests that also give their whole trajectory
     replay_max_tokens: int = 160
@@ -110,6 +115,7 @@ def demo_experiment(config: DemoConfig) -> ExperimentConfig:
         journal=config.journal,
         training=dataclasses.replace(config.train, seed=config.seed),
         eval=config.eval,
+        per_category=config.per_category,
         force=config.force,
         device=config.device,
     )

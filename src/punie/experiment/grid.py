@@ -112,7 +112,7 @@ def train_cell(training: TrainSettings, cell: dict[str, Any]) -> TrainSettings:
 def cell_config(base: ExperimentConfig, grid: str, cell: dict[str, Any]) -> ExperimentConfig:
     """Pure: the base experiment with the cell's settings, under runs/<grid>/<cell>."""
     training = train_cell(base.training, cell)
-    evaluation = dataclasses.replace(base.eval, **{k: v for k, v in cell.items() if k in EVAL_AXES})
+    evaluation = base.eval.with_sampling(**{k: v for k, v in cell.items() if k in EVAL_AXES})
     data_dir = replay_data_dir(base, grid, cell["replay"]) if "replay" in cell else base.data_dir
     return dataclasses.replace(
         base,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from punie.eval.run_config import EvalSettings
 from punie.eval.suite import BUILTIN
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.models import DEFAULT_MODEL
@@ -21,18 +22,6 @@ STATE_FILE = "experiment.json"
 
 
 @dataclass(frozen=True)
-class EvalSettings:
-    suite: str = BUILTIN
-    max_tokens: int = 256
-    temperature: float = 0.0
-    top_p: float = 1.0
-    concurrency: int = 4
-    prompt_timeout: float | None = None  # seconds per prompt; None: scaled to the measured speed
-    per_category: int | None = None  # only the first N prompts of each category
-    unsafe_exec: bool = False  # model-written code without OS isolation (--unsafe-exec)
-
-
-@dataclass(frozen=True)
 class ExperimentConfig:
     name: str
     data_dir: Path
@@ -41,10 +30,12 @@ class ExperimentConfig:
     journal: Path = Path("JOURNAL.md")
     training: TrainSettings = field(default_factory=TrainSettings)
     eval: EvalSettings = field(default_factory=EvalSettings)
+    suite: str = BUILTIN  # what base and adapter answer
+    per_category: int | None = None  # only the first N prompts of each category
     force: bool = False
     device: str = "auto"
     allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)
-    launch: Launch = field(default_factory=Launch)  # ranks/hosts for training (mlx.launch)
+    launch: Launch = field(default_factory=Launch)  # processes/hosts for training (mlx.launch)
 
     @property
     def root(self) -> Path:

@@ -70,14 +70,13 @@ class ExperimentResult:
 def _overlaps(config: ExperimentConfig) -> list[Overlap]:
     """Training examples that overlap the prompts this experiment evaluates: stop with the list,
     unless the user allowed it (the journal then says how many)."""
-    settings = config.eval
-    prompts = first_per_category(load_suite(settings.suite), settings.per_category).prompts
+    prompts = first_per_category(load_suite(config.suite), config.per_category).prompts
     overlaps = dataset_overlaps(config.data_dir, prompts)
     if overlaps and not config.allow_overlap:
         shown = "\n".join(str(o) for o in overlaps[:10])
         more = f"\n... and {len(overlaps) - 10} more" if len(overlaps) > 10 else ""
         raise UsageError(
-            f"{len(overlaps)} training example(s) overlap the eval suite {settings.suite}, so a pass may be "
+            f"{len(overlaps)} training example(s) overlap the eval suite {config.suite}, so a pass may be "
             f"memorised:\n{shown}{more}\nremove them (punie dataset lint lists them) or pass --allow-overlap "
             "(the journal records it)"
         )
@@ -92,24 +91,18 @@ def _validate(config: ExperimentConfig, model_dir: Path, max_seq_length: int) ->
 def _eval_config(
     config: ExperimentConfig, output: Path, adapter: Path | None, baseline: Path | None
 ) -> EvalRunConfig:
-    settings = config.eval
     return EvalRunConfig(
-        suite=first_per_category(load_suite(settings.suite), settings.per_category),
+        suite=first_per_category(load_suite(config.suite), config.per_category),
         output_dir=output,
+        settings=config.eval,
         server=ServerConfig(
             model_path=config.model,
             port=0,
             adapter_path=str(adapter) if adapter else None,
             device=config.device,
         ),
-        concurrency=settings.concurrency,
-        temperature=settings.temperature,
-        top_p=settings.top_p,
-        max_tokens=settings.max_tokens,
-        prompt_timeout=settings.prompt_timeout,
         resume=(output / "results.jsonl").is_file(),
         baseline=baseline,
-        unsafe_exec=settings.unsafe_exec,
     )
 
 
@@ -130,7 +123,7 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> tuple[Path, Eval
     """The base model's evaluation with these settings: the cached one (another experiment's),
     else a new one. Its directory and its report."""
     probe = _eval_config(config, config.runs_dir / "_base" / "probe", None, None)
-    key = baseline_key(config.model, probe.suite.suite_hash(), probe.settings())
+    key = baseline_key(config.model, probe.suite.suite_hash(), probe.recorded())
     cached = find_baseline(key)
     if cached is not None and (report := load_report(cached)).complete:
         hooks.step(f"base model already evaluated with these settings: {cached}")

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import PunieError, UsageError
+from punie.eval.client import SamplingSettings
 from punie.eval.report import EvalReport
-from punie.eval.run_config import EvalRunConfig
+from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
@@ -40,14 +41,16 @@ from punie.ship.plan import GGUF_FROM_FUSE, FusePlan, fuse_command, quantize_com
 Progress = Callable[[str], None]
 
 
+# How the checks evaluate: short answers, greedy, 4 prompts in flight.
+CHECK_EVAL = EvalSettings(SamplingSettings(max_tokens=96, seed=0), concurrency=4)
+
+
 @dataclass(frozen=True)
 class CheckSettings:
     suite: str | None = "builtin"  # None: no checks
     per_category: int = 0  # 0: every prompt
-    max_tokens: int = 96
-    concurrency: int = 4
     device: str = "auto"
-    unsafe_exec: bool = False
+    eval: EvalSettings = CHECK_EVAL
 
 
 @dataclass(frozen=True)
@@ -141,10 +144,8 @@ async def _eval(
         server=ServerConfig(
             model_path=model, port=0, adapter_path=str(adapter) if adapter else None, device=checks.device
         ),
-        concurrency=checks.concurrency,
-        max_tokens=checks.max_tokens,
+        settings=checks.eval,
         resume=(output / "results.jsonl").is_file(),
-        unsafe_exec=checks.unsafe_exec,
     )
     report = await run_evaluation(config)
     if not report.complete:

@@ -10,10 +10,11 @@ import pytest
 
 from punie.errors import UsageError
 from punie.eval.baseline import adapter_proof, compare_responses
+from punie.eval.client import SamplingSettings
 from punie.eval.report import load_report
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import read_results
-from punie.eval.run_config import EvalRunConfig
+from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import parse_suite
 from punie.serve.config import ServerConfig
@@ -172,14 +173,12 @@ async def test_the_repetition_penalty_the_report_records_is_the_one_sent(tmp_pat
     run = EvalRunConfig(
         suite=SUITE,
         output_dir=tmp_path / "run",
-        server=ServerConfig(model_path="m", repetition_penalty=1.3),
+        settings=EvalSettings(SamplingSettings(repetition_penalty=1.3), concurrency=1, prompt_timeout=60.0),
         manage_server=False,
         endpoints=(Endpoint("http://fake/v1", concurrency=1),),
-        concurrency=1,
-        prompt_timeout=60.0,
     )
     report = await run_evaluation(run, transport=httpx.MockTransport(spy))
-    assert report.settings["server_flags"]["repetition_penalty"] == 1.3  # type: ignore[index]
+    assert report.settings["repetition_penalty"] == 1.3
     assert bodies and all(body["repetition_penalty"] == 1.3 for body in bodies)
     plain: list[dict[str, Any]] = []
 

@@ -20,13 +20,13 @@ from punie.experiment.grid import (
     render_grid_html,
     run_grid,
 )
-from punie.experiment.plan import EvalSettings, ExperimentConfig, training_settings
+from punie.experiment.plan import ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks
 from punie.journal.compare import Decision
 
 BASE = ExperimentConfig(
     name="g", data_dir=Path("data"), runs_dir=Path("runs"), training=training_settings(30, batch_size=2),
-    eval=EvalSettings(per_category=2),
+    per_category=2,
 )  # fmt: skip
 
 
@@ -60,7 +60,7 @@ def test_cells_are_the_product_and_each_is_an_ordinary_experiment() -> None:
         "batch_size": 2,
         "learning_rate": 2e-4,
     }
-    assert config.eval.temperature == 0.7 and config.eval.per_category == 2
+    assert config.eval.sampling.temperature == 0.7 and config.per_category == 2
     with pytest.raises(UsageError, match="learning_rate must be positive"):
         cell_config(BASE, "g", {"learning_rate": -1.0})
 
