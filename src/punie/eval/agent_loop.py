@@ -66,8 +66,6 @@ class AgentTools:
             with self.clock.timing():
                 limits = replace(self.limits, wall_seconds=min(self.limits.wall_seconds, left))
                 return tool.run(self.workspace, call.arguments, limits)
-        except KeyError as exc:
-            return f"error: missing argument {exc.args[0]!r} for {call.name}"
         except Exception as exc:  # the documented contract: the model gets an error string
             return f"error: {call.name} failed: {exc.__class__.__name__}: {exc}"[:RESULT_LIMIT]
 

@@ -67,7 +67,13 @@ async def test_the_loop_stops_at_the_turn_limit(tmp_path: Path) -> None:
 
 def test_bad_calls_answer_with_errors(tmp_path: Path) -> None:
     tools = AgentTools(Workspace(tmp_path))
-    assert tools.execute(Call("read_file", {})).startswith("error: missing argument 'path'")
+    assert tools.execute(Call("read_file", {})) == "error: read_file: missing argument 'path'"
+    assert tools.execute(Call("read_file", {"path": 3})) == (
+        "error: read_file: argument 'path': Input should be a valid string"
+    )
+    assert tools.execute(Call("read_file", {"path": "a", "mode": "r"})).startswith(
+        "error: read_file: argument 'mode'"
+    )
     assert tools.execute(Call("delete_everything", {})).startswith("error: unknown tool")
 
 
