@@ -4,6 +4,7 @@ from punie.data.filters import dedupe, low_quality, not_python, python2, run_fil
 from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.ops import merge_examples, parse_ratio, percentiles, split_examples, split_stats
 from punie.data.validate import check_example
+from punie.tools.builtin import BUILTIN
 
 
 def chat(user: str, answer: str) -> dict:
@@ -15,7 +16,7 @@ def test_generator_is_deterministic_valid_and_structured() -> None:
     assert rows == generate_tool_calling(60, seed=3) != generate_tool_calling(60, seed=4)
     assert all(check_example(row, "f", 1) == [] for row in rows)  # no errors, no text-call warnings
     categories = {row["category"] for row in rows}
-    assert categories == {"read_file", "write_file", "run_command", "no_tool"}
+    assert categories == {*BUILTIN, "no_tool"}
 
 
 def test_split_is_seeded_and_complete() -> None:
@@ -46,7 +47,7 @@ def test_stats() -> None:
     assert (
         stats["examples"] == 30 and 2 < stats["messages_per_example"] < 4
     )  # trajectories and no-tool answers
-    assert set(stats["tool_calls_by_tool"]) <= {"read_file", "write_file", "run_command"}
+    assert set(stats["tool_calls_by_tool"]) <= set(BUILTIN)
     assert stats["no_tool_examples"] == stats["categories"]["no_tool"]
     assert set(stats["tokens_per_example"]) == {"min", "p50", "p90", "p99", "max"}
     assert percentiles([]) == {}

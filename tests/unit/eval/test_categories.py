@@ -32,7 +32,7 @@ def test_own_categories_are_scored_as_their_kind() -> None:
     p1, r1, r2 = suite.prompts
     assert (p1.kind, r1.kind, r2.kind) == ("tool_calling", "reasoning", "reasoning")
     assert list(suite.by_category()) == ["reasoning", "bfcl_parallel", "arithmetic"]
-    assert set(KINDS) == {"tool_calling", "code_generation", "reasoning"}
+    assert list(KINDS)[:3] == ["tool_calling", "code_generation", "reasoning"]  # by position
     call = Turn("", ({"type": "function", "function": {"name": "ping", "arguments": '{"host": "a.com"}'}},))
     assert score_prompt(p1, RecordedResponse((call,))).passed
     assert score_prompt(r1, RecordedResponse((Turn("4"),))).passed

@@ -29,6 +29,7 @@ from punie.train.lora_config import (
     training_settings,
 )
 from punie.train.runner import resume_point
+from punie.train.settings import declared
 from punie.train.shapes import SHAPES, model_parameters
 
 
@@ -61,7 +62,7 @@ def test_every_field_is_in_the_trainer_args() -> None:
         extra={"optimizer": "adamw"},
     )
     args = lora_args(config, Path("resume.safetensors"))
-    assert args == {
+    expected = {
         "optimizer": "adamw",
         "data": "d",
         "adapter_path": "a",
@@ -80,6 +81,9 @@ def test_every_field_is_in_the_trainer_args() -> None:
         "lora_parameters": {"rank": 2, "scale": 20.0, "dropout": 0.05, "keys": ["mlp.up_proj"]},
         "resume_adapter_file": "resume.safetensors",
     }
+    assert expected.items() <= args.items()
+    # anything more is a setting declared to pass to mlx-lm as it is (a new one needs no edit here)
+    assert set(args) - set(expected) <= {s.mlx for s in declared().values()}
 
 
 def test_a_cosine_schedule_with_warmup_is_mlx_lm_s_own_and_a_resumed_run_goes_on_from_its_rate() -> None:
