@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ import httpx
 from punie.errors import UsageError
 from punie.eval.response import Turn
 from punie.serve.endpoint import Endpoint
+
+CONNECTION_RETRY_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)  # seconds before each retry of a refused connection
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class ChatClient:
     endpoint: Endpoint
     model: str
     sampling: SamplingSettings
+    retry_waits: tuple[float, ...] = CONNECTION_RETRY_WAITS
 
     async def complete(
         self, http: httpx.AsyncClient, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
@@ -98,18 +102,28 @@ class ChatClient:
         # ASCII escapes: a model's own tool arguments may hold a lone surrogate (not UTF-8)
         payload = json.dumps(body).encode()
         headers = {**self.endpoint.request_headers(), "Content-Type": "application/json"}
-        try:
-            response = await http.post(
-                f"{self.endpoint.url}/chat/completions", content=payload, headers=headers
-            )
-        except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
-            raise ServerError(f"server unreachable: {exc}", unreachable=True) from None
+        response = await self._post(http, payload, headers)
         if response.status_code != 200:
             raise ServerError(f"HTTP {response.status_code}: {response.text[:300]}")
         try:
             return turn_from_completion(response.json())
         except ValueError:
             raise ServerError(f"not JSON: {response.text[:200]}") from None
+
+    async def _post(self, http: httpx.AsyncClient, payload: bytes, headers: dict[str, str]) -> httpx.Response:
+        """POST, retrying a refused or reset connection after each of `retry_waits` (seconds):
+        mlx_lm.server's listen backlog is the standard library's 5, so a burst of requests can be
+        refused while the server is up and busy. Only when every retry fails is it unreachable."""
+        for wait in (*self.retry_waits, None):
+            try:
+                return await http.post(
+                    f"{self.endpoint.url}/chat/completions", content=payload, headers=headers
+                )
+            except (httpx.ConnectError, httpx.RemoteProtocolError, httpx.ReadError) as exc:
+                if wait is None:
+                    raise ServerError(f"server unreachable: {exc!r}", unreachable=True) from None
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     async def generation_rate(self, http: httpx.AsyncClient, prompt: str, max_tokens: int) -> float:
         """Tokens per second of one short greedy completion (usage's count, else ~4 characters a token)."""

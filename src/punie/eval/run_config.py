@@ -13,7 +13,7 @@ from typing import Any
 
 from punie.errors import UsageError
 from punie.eval.agent_loop import MAX_TURNS
-from punie.eval.client import SamplingSettings
+from punie.eval.client import CONNECTION_RETRY_WAITS, SamplingSettings
 from punie.eval.suite import EvalSuite
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
@@ -34,6 +34,7 @@ class EvalSettings:
     max_turns: int = MAX_TURNS  # the agent loop's turns per tool-calling prompt
     unsafe_exec: bool = False  # run model-written code without OS isolation (the user's explicit choice)
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)  # what model-written code may use
+    retry_waits: tuple[float, ...] = CONNECTION_RETRY_WAITS  # before retrying a refused connection
 
     def __post_init__(self) -> None:
         checks = [

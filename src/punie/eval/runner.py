@@ -218,7 +218,10 @@ async def _evaluate(
             template = model_template_hash(server.model_dir) if server.model_dir else None
         endpoints = (server.config.endpoint(config.settings.concurrency),) if server else config.endpoints
         states = [_RunState(server, e) for e in endpoints]
-        clients = [ChatClient(e, config.model_name, config.settings.sampling) for e in endpoints]
+        settings = config.settings
+        clients = [
+            ChatClient(e, config.model_name, settings.sampling, settings.retry_waits) for e in endpoints
+        ]
         queue = deque(pending)  # every endpoint's workers take the next prompt: a fast one takes more
         lock = asyncio.Lock()
 

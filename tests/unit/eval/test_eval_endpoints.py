@@ -46,7 +46,8 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
 async def test_a_dead_endpoint_leaves_its_prompts_to_the_other(tmp_path: Path) -> None:
     hosts = Hosts(a=FakeServer(die_after=0), b=FakeServer())
     endpoints = (Endpoint("http://a/v1", concurrency=1), Endpoint("http://b/v1", concurrency=1))
-    report = await run_evaluation(config(tmp_path, endpoints=endpoints), transport=hosts.transport())
+    run = config(tmp_path, endpoints=endpoints, retry_waits=(0.01,))
+    report = await run_evaluation(run, transport=hosts.transport())
     assert len(report.results) == 4
     assert sum(r.failure == "server_error" for r in report.results) == 1  # the one in flight when it died
     assert "http://a/v1" in str(report.error) and len(hosts.servers["b"].asked) >= 3

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +89,33 @@ async def test_a_run_streams_results_and_writes_both_reports(tmp_path: Path) -> 
     assert len(read_results(tmp_path / "run" / "results.jsonl")) == 4
 
 
+async def test_a_refused_connection_is_retried_and_loses_no_prompt(tmp_path: Path) -> None:
+    """Issue 27: mlx_lm.server's listen backlog of 5 refuses bursts while it is up; each request
+    here is refused twice, then answered."""
+    refused = Counter[str]()
+
+    def busy() -> httpx.MockTransport:
+        fake = FakeServer()
+        refused.clear()
+
+        async def handle(request: httpx.Request) -> httpx.Response:
+            key = request.content.decode()
+            if request.url.path.endswith("/chat/completions") and refused[key] < 2:
+                refused[key] += 1
+                raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+            return await fake.handle(request)
+
+        return httpx.MockTransport(handle)
+
+    report = await run_evaluation(config(tmp_path, retry_waits=(0.01, 0.02)), transport=busy())
+    assert report.complete and report.incomplete() == {} and sum(refused.values()) >= 8
+    one_retry = await run_evaluation(config(tmp_path / "b", retry_waits=(0.01,)), transport=busy())
+    assert not one_retry.complete  # the retries are what kept every prompt
+
+
 async def test_server_death_marks_the_rest_and_resume_finishes(tmp_path: Path) -> None:
     dying = FakeServer(die_after=2)
-    report = await run_evaluation(config(tmp_path), transport=dying.transport())
+    report = await run_evaluation(config(tmp_path, retry_waits=(0.01,)), transport=dying.transport())
     assert report.error is not None and "stopped" in report.error and not report.complete
     assert sum(r.failure == "server_error" for r in report.results) == 2
     assert load_report(tmp_path / "run").error == report.error  # the partial report is on disk
