@@ -35,8 +35,7 @@ def write_comparison(paths: list[Path], output: Path, force: bool = False) -> li
     write_text_atomic(output, render_compare_html(columns, forced=tuple(problems)))
     lines = []
     for column in columns[1:]:
-        decision, detail = compare_runs(columns[0].report, column.report)
-        lines.append(f"{column.label}: {decision} ({detail})")
+        lines.append(f"{column.label}: {compare_runs(columns[0].report, column.report).text()}")
     return lines
 
 

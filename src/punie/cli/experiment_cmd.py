@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import statistics
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.cli.train_options import launch_options, train_options
+from punie.eval.categories import label
 from punie.eval.client import SamplingSettings
 from punie.eval.report import percent, points
 from punie.eval.run_config import EvalSettings
@@ -29,6 +31,7 @@ from punie.experiment.grid import (
     run_grid,
 )
 from punie.experiment.plan import STATE_FILE, ExperimentConfig, read_state, training_settings
+from punie.experiment.recipe import RecipeResult, replicate_seeds, run_recipe
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
 from punie.runtime.atomic import write_text_atomic
@@ -122,6 +125,13 @@ def run(
         False, "--allow-overlap", help="Train even on examples that overlap the eval prompts (journaled)."
     ),
     launch: Launch = Launch(),
+    seeds: int = typer.Option(
+        1,
+        "--seeds",
+        help="Replicates: train the recipe with this many seeds (0, 1, ...) and decide about the recipe "
+        "over all of them (an interval counting seeds and prompts); 1 decides about one adapter.",
+    ),
+    seed_list: str | None = typer.Option(None, "--seed-list", help="The replicates' seeds, e.g. 0,1,2."),
     vary: list[str] = typer.Option(
         [],
         "--vary",
@@ -157,12 +167,50 @@ def run(
         suite=suite,
         per_category=per_category or None,
     )
+    chosen = replicate_seeds(seeds, seed_list, config.training.seed)
     if vary:
         _grid(config, name, [parse_axis(v) for v in vary], iters)
+        return
+    if len(chosen) > 1 or seed_list:
+        _recipe(config, chosen)
         return
     with cli_hooks(iters) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
         result = asyncio.run(run_experiment(config, hooks))
     print_outcome(result)
+
+
+def _recipe(config: ExperimentConfig, seeds: tuple[int, ...]) -> None:
+    kept = f"finished seeds are kept under {config.root}; run the same command again to continue"
+    with say_what_was_kept(lambda: kept):
+        result = asyncio.run(
+            run_recipe(config, seeds, Hooks(ui.step), hooks_for=lambda one: cli_hooks(one.training.iters))
+        )
+    print_recipe(result)
+
+
+def print_recipe(result: RecipeResult) -> None:
+    if result.skipped:
+        ui.info("this recipe is already recorded (use --force to run it again)")
+    base = result.base
+    rows = [
+        [
+            label(e.category, base.labels),
+            percent(statistics.fmean(base.passes(e.category).values())),
+            percent(
+                statistics.fmean(r.adapter.score_by_category().get(e.category, 0.0) for r in result.runs)
+            ),
+            f"{100 * e.mean:+.1f} ({100 * e.low:+.1f} to {100 * e.high:+.1f})",
+            ", ".join(f"{change:+d}" for change in e.per_seed),
+        ]
+        for e in result.effects
+    ]
+    seeds = ", ".join(map(str, result.seeds))
+    ui.table(
+        f"recipe {result.name} over seeds {seeds}: base vs adapters",
+        ["category", "base", "adapters (mean)", "Δ pts (95% CI, seeds x prompts)", "Δ prompts per seed"],
+        rows,
+    )
+    ui.result(f"decision: {result.decision.text()}\njournal: {result.journal}")
 
 
 app.command("grid")(run)

@@ -215,7 +215,7 @@ def _record(
                 adapter,
                 config.name,
                 str(config.data_dir),
-                notes=f"{decision.outcome}: {decision.detail}"
+                notes=f"{decision.outcome} ({decision.claim}): {decision.detail}"
                 + (f"; OVERLAP ALLOWED ({overlaps_allowed})" if overlaps_allowed else ""),
             ),
             repro={

@@ -15,15 +15,20 @@ from punie.train.lora_config import METRICS_FILE
 Outcome = Literal["improved", "regressed", "mixed", "unchanged", "incomplete"]
 
 
+ADAPTER_CLAIM = "adapter"  # one run: McNemar's test speaks of that adapter, not of its recipe
+
+
 class Decision(NamedTuple):
-    """What a comparison of two runs decides, and the line that says where and how sure: a typed
-    value from the comparison to the journal, rendered as text only at the edge (`text`)."""
+    """What a comparison decides, the line that says where and how sure, and the claim it makes:
+    of one `adapter` (one run against the base), or of a `recipe over K seeds`. A typed value from
+    the comparison to the journal, rendered as text only at the edge (`text`)."""
 
     outcome: Outcome
     detail: str
+    claim: str = ADAPTER_CLAIM
 
     def text(self) -> str:
-        return f"{self.outcome} — {self.detail}"
+        return f"{self.outcome} ({self.claim}) — {self.detail}"
 
 
 @dataclass(frozen=True)

@@ -124,11 +124,11 @@ def render_compare_html(columns: list[Column], forced: tuple[str, ...] = ()) -> 
         + _table(headers, rows, flags)
     )
     for column in columns[1:]:
-        decision, detail = compare_runs(base.report, column.report)
-        deltas = category_deltas(base.report, column.report) if decision != "incomplete" else []
+        decision = compare_runs(base.report, column.report)
+        deltas = category_deltas(base.report, column.report) if decision.outcome != "incomplete" else []
         regressions = [d.category for d in deltas if d.regressed]
         warn = f" <span class='down'>REGRESSION in {', '.join(regressions)}</span>" if regressions else ""
-        parts.append(f"<p><b>{escape(column.label)}</b>: {decision} — {escape(detail)}{warn}</p>")
+        parts.append(f"<p><b>{escape(column.label)}</b>: {escape(decision.text())}{warn}</p>")
         proof = column.report.adapter_proof
         if proof is not None:
             cls = "warn" if proof.suspicious else ""

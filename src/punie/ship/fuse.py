@@ -185,7 +185,7 @@ async def fuse_adapter(plan: FusePlan, checks: CheckSettings, progress: Progress
     if plan.quant_dir is not None:
         progress(f"checking the {plan.quantize}-bit copy")
         quant = await _eval(plan, checks, f"q{plan.quantize}", str(plan.quant_dir), None)
-        _, line = compare_runs(fused, quant)
+        line = compare_runs(fused, quant).detail
         result = dataclasses.replace(
             result, quant_report=quant, quant_deltas=tuple(category_deltas(fused, quant)), quant_decision=line
         )

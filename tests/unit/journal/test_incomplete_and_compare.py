@@ -33,10 +33,10 @@ def test_timeouts_stay_out_of_scores_and_decisions() -> None:
     }
     assert not timed_out.complete and timed_out.incomplete() == {"timeout": 1}
     assert timed_out.failure_classes() == {}
-    decision, detail = compare_runs(base, timed_out)
+    decision, detail, _ = compare_runs(base, timed_out)
     assert decision == "incomplete" and "1 timeout" in detail
     wrong = report(result("a", "reasoning", True), result("b", "reasoning", False, "wrong_answer"))
-    decision, detail = compare_runs(base, wrong)  # a real failure still counts, though one is noise
+    decision, detail, _ = compare_runs(base, wrong)  # a real failure still counts, though one is noise
     assert decision == "unchanged" and "reasoning -50.0 pts, p = 1" in detail
 
 

@@ -51,9 +51,9 @@ def test_gain_in_one_category_and_loss_in_another_is_mixed_not_averaged() -> Non
         (7, 0, 0.0156),  # 2 * 0.5**7: McNemar's exact test on the 7 discordant prompts
         (0, 6, 0.0312),
     ]
-    decision, detail = decide(deltas)
+    decision, detail, _ = decide(deltas)
     assert decision == "mixed" and "tool_calling +87.5 pts" in detail and "reasoning -75.0 pts" in detail
-    assert decide([]) == ("unchanged", "no category changed")
+    assert decide([]) == ("unchanged", "no category changed", "adapter")
     assert [c[0] for c in prompt_changes(BASE, ADAPTER)] == [f"t{i}" for i in range(7)] + [
         f"r{i}" for i in range(6)
     ]
@@ -63,7 +63,7 @@ def test_a_change_within_noise_decides_nothing() -> None:
     """One prompt of six (16.7 points) is what the demo once called an improvement."""
     before = report(None, [False] * 6, [True, True, True, False, False, False])
     after = report("a", [True] + [False] * 5, [True, True, False, True, True, True])
-    decision, detail = decide(category_deltas(before, after))
+    decision, detail, _ = decide(category_deltas(before, after))
     assert decision == "unchanged"
     assert (
         "no significant change (n = 6) in tool_calling +16.7 pts, p = 1, reasoning +33.3 pts, p = 0.625"
@@ -73,6 +73,7 @@ def test_a_change_within_noise_decides_nothing() -> None:
     assert decide(category_deltas(before, worse)) == (
         "unchanged",
         "no significant change (n = 6) in reasoning -50.0 pts, p = 0.25",
+        "adapter",
     )
 
 

@@ -1,0 +1,105 @@
+"""`experiment run --seeds N`: a recipe (data + settings) trained once per seed, each replicate an
+ordinary experiment under `runs/<name>/<name>-seed<S>` (resumable, a no-op once finished, its own
+journal row about its adapter), then one decision about the recipe over all of them, journaled
+once. The base is evaluated once: every replicate finds it in the baseline cache."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+from punie.errors import PunieError, UsageError
+from punie.eval.recipe_stats import RecipeEffect
+from punie.eval.report import EvalReport
+from punie.experiment.grid import Runner
+from punie.experiment.plan import ExperimentConfig
+from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.journal.compare import Decision
+from punie.journal.recipe import decide_recipe, recipe_effects, recipe_entry
+from punie.journal.render import record
+from punie.runtime.atomic import write_json_atomic
+
+RECIPE_STATE = "recipe.json"
+MAX_SEEDS = 20
+
+
+@dataclass(frozen=True)
+class RecipeResult:
+    name: str
+    seeds: tuple[int, ...]
+    runs: tuple[ExperimentResult, ...]  # one a seed, in `seeds` order
+    effects: tuple[RecipeEffect, ...]
+    decision: Decision
+    journal: Path
+    skipped: bool = False  # recorded by an earlier invocation
+
+    @property
+    def base(self) -> EvalReport:
+        return self.runs[0].base
+
+
+def replicate_seeds(seeds: int, explicit: str | None, first: int = 0) -> tuple[int, ...]:
+    """Pure: the seeds of `--seeds N` (first, first + 1, ...) or of `--seed-list 3,4,5`."""
+    if explicit:
+        try:
+            chosen = tuple(int(part) for part in explicit.split(",") if part.strip())
+        except ValueError:
+            raise UsageError(f"--seed-list {explicit!r}: expected whole numbers like 0,1,2") from None
+        if len(set(chosen)) != len(chosen) or any(seed < 0 for seed in chosen):
+            raise UsageError(f"--seed-list {explicit!r}: each seed once, 0 or more")
+    else:
+        chosen = tuple(range(first, first + seeds))
+    if not 1 <= len(chosen) <= MAX_SEEDS:
+        raise UsageError(f"a recipe takes 1 to {MAX_SEEDS} seeds, got {len(chosen)}")
+    return chosen
+
+
+def replicate(config: ExperimentConfig, seed: int) -> ExperimentConfig:
+    """Pure: the experiment of one seed: the recipe's settings, trained with `seed`."""
+    return dataclasses.replace(
+        config,
+        name=f"{config.name}-seed{seed}",
+        runs_dir=config.root,
+        training=dataclasses.replace(config.training, seed=seed),
+    )
+
+
+def _recorded(root: Path, seeds: Sequence[int]) -> bool:
+    path = root / RECIPE_STATE
+    return path.is_file() and json.loads(path.read_text(encoding="utf-8")).get("seeds") == list(seeds)
+
+
+async def run_recipe(
+    config: ExperimentConfig,
+    seeds: Sequence[int],
+    hooks: Hooks,
+    run: Runner = run_experiment,
+    hooks_for: Callable[[ExperimentConfig], AbstractContextManager[Hooks]] | None = None,
+) -> RecipeResult:
+    """Every seed's experiment in turn (finished ones are no-ops), then the recipe's decision."""
+    if len(seeds) < 2:
+        raise UsageError("a recipe decision needs at least 2 seeds (one seed speaks of its adapter)")
+    replicates = [replicate(config, seed) for seed in seeds]
+    runs = []
+    for index, (seed, one) in enumerate(zip(seeds, replicates, strict=True), start=1):
+        hooks.step(f"seed {seed} ({index}/{len(seeds)}): {one.name}")
+        with hooks_for(one) if hooks_for else nullcontext(hooks) as seed_hooks:
+            runs.append(await run(one, seed_hooks))
+    base = runs[0].base
+    if any(r.base.suite_hash != base.suite_hash for r in runs):
+        raise PunieError(f"{config.name}: the seeds were evaluated on different suites; rerun with --force")
+    effects = tuple(recipe_effects(base, [r.adapter for r in runs]))
+    decision = decide_recipe(effects, dict(base.labels))
+    skipped = not config.force and _recorded(config.root, seeds)
+    if not skipped:
+        settings = f"{config.training.changed() or 'the default settings'}"
+        entry = recipe_entry(
+            config.name, str(config.data_dir), seeds, base, [r.adapter for r in runs], effects, settings
+        )
+        record(config.journal, entry)
+        write_json_atomic(config.root / RECIPE_STATE, {"seeds": list(seeds), "decision": decision._asdict()})
+    return RecipeResult(config.name, tuple(seeds), tuple(runs), effects, decision, config.journal, skipped)
