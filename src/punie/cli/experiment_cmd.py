@@ -31,7 +31,13 @@ from punie.experiment.grid import (
     run_grid,
 )
 from punie.experiment.plan import STATE_FILE, ExperimentConfig, read_state, training_settings
-from punie.experiment.recipe import RecipeResult, replicate_seeds, run_recipe
+from punie.experiment.recipe import (
+    RecipeResult,
+    recipe_grid_rows,
+    render_recipe_grid_html,
+    replicate_seeds,
+    run_recipe,
+)
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
 from punie.runtime.atomic import write_text_atomic
@@ -169,7 +175,7 @@ def run(
     )
     chosen = replicate_seeds(seeds, seed_list, config.training.seed)
     if vary:
-        _grid(config, name, [parse_axis(v) for v in vary], iters)
+        _grid(config, name, [parse_axis(v) for v in vary], chosen)
         return
     if len(chosen) > 1 or seed_list:
         _recipe(config, chosen)
@@ -199,8 +205,8 @@ def print_recipe(result: RecipeResult) -> None:
             percent(
                 statistics.fmean(r.adapter.score_by_category().get(e.category, 0.0) for r in result.runs)
             ),
-            f"{100 * e.mean:+.1f} ({100 * e.low:+.1f} to {100 * e.high:+.1f})",
-            ", ".join(f"{change:+d}" for change in e.per_seed),
+            e.points(),
+            e.seed_changes,
         ]
         for e in result.effects
     ]
@@ -216,20 +222,39 @@ def print_recipe(result: RecipeResult) -> None:
 app.command("grid")(run)
 
 
-def _grid(config: ExperimentConfig, name: str, axes: list[Axis], iters: int) -> None:
+def _grid(config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...]) -> None:
     page = grid_page(config, name)
     kept = f"finished cells are kept under {page.parent}; run the same command again to continue the grid"
     with say_what_was_kept(lambda: kept):
+        if len(seeds) > 1:
+            _recipe_grid(config, name, axes, seeds, page)
+            return
         results = asyncio.run(
             run_grid(
                 config,
                 name,
                 axes,
                 Hooks(ui.step),
+                run_experiment,
                 hooks_for=lambda cell: cli_hooks(cell.training.iters),
             )
         )
     headers, rows = grid_rows(results)
-    ui.table(f"grid {name}: adapter scores (95% CI, n) and decisions", headers, rows)
+    ui.table(f"grid {name}: adapter scores (95% CI, n) and decisions (each about its adapter)", headers, rows)
     write_text_atomic(page, render_grid_html(name, results))
+    ui.result(f"grid page: {page}")
+
+
+def _recipe_grid(
+    config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...], page: Path
+) -> None:
+    async def recipe(cell: ExperimentConfig, hooks: Hooks) -> RecipeResult:
+        return await run_recipe(cell, seeds, hooks, hooks_for=lambda one: cli_hooks(one.training.iters))
+
+    results = asyncio.run(run_grid(config, name, axes, Hooks(ui.step), recipe))
+    headers, rows = recipe_grid_rows(results)
+    ui.table(
+        f"grid {name}: each cell's recipe over {len(seeds)} seeds (Δ pts vs base, 95% CI)", headers, rows
+    )
+    write_text_atomic(page, render_recipe_grid_html(name, results))
     ui.result(f"grid page: {page}")

@@ -58,9 +58,18 @@ class RecipeEffect:
     def regressed(self) -> bool:
         return self.high < 0
 
+    @property
+    def seed_changes(self) -> str:
+        """`+10, +1, +2`: each seed's change in passed prompts."""
+        return ", ".join(f"{change:+d}" for change in self.per_seed)
+
+    def points(self) -> str:
+        """`+12.5 (+3.1 to +21.9)`: the mean change and its interval, in points."""
+        return f"{100 * self.mean:+.1f} ({100 * self.low:+.1f} to {100 * self.high:+.1f})"
+
     def text(self) -> str:
         """`+12.5 pts (95% CI +3.1 to +21.9; per seed +10, +1, +2; 3 seeds x 24 prompts)`."""
-        per_seed = ", ".join(f"{change:+d}" for change in self.per_seed)
+        per_seed = self.seed_changes
         level = round(100 * self.confidence)
         return (
             f"{100 * self.mean:+.1f} pts ({level}% CI {100 * self.low:+.1f} to {100 * self.high:+.1f}; "

@@ -21,14 +21,14 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from punie.data.jsonl_io import read_dataset, write_dataset
 from punie.data.replay import remix_replay
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.experiment.plan import ExperimentConfig
-from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.experiment.run import ExperimentResult, Hooks
 from punie.train.settings import TrainSettings, declared, parse_value, setting_type
 
 # axis -> (parser, short name in cell names); training axes are the settings declared with an
@@ -145,6 +145,7 @@ def write_replay_data(base: ExperimentConfig, grid: str, ratios: Sequence[float]
 
 
 Runner = Callable[[ExperimentConfig, Hooks], Awaitable[ExperimentResult]]
+R = TypeVar("R")
 
 
 async def run_grid(
@@ -152,11 +153,12 @@ async def run_grid(
     grid: str,
     axes: Sequence[Axis],
     hooks: Hooks,
-    run: Runner = run_experiment,
+    run: Callable[[ExperimentConfig, Hooks], Awaitable[R]],
     hooks_for: Callable[[ExperimentConfig], AbstractContextManager[Hooks]] | None = None,
-) -> list[tuple[dict[str, Any], ExperimentResult]]:
+) -> list[tuple[dict[str, Any], R]]:
     """Run every cell in turn (finished ones are no-ops, so a rerun resumes the grid); `hooks_for`
-    gives a cell its own progress (the CLI sizes its training bar to the cell's iterations)."""
+    gives a cell its own progress (the CLI sizes its training bar to the cell's iterations). A
+    cell is one experiment, or (with a recipe runner) one experiment a seed."""
     plan = cells(axes)
     configs = [cell_config(base, grid, cell) for cell in plan]  # every cell checked before any runs
     write_replay_data(base, grid, sorted({cell["replay"] for cell in plan if "replay" in cell}))
@@ -191,23 +193,34 @@ def grid_rows(
     return headers, rows
 
 
+ADAPTER_GRID = (
+    "Adapter scores per cell with 95% Wilson intervals; each decision compares the cell's adapter "
+    "with the base model on the same prompts (McNemar's exact test, p &lt; 0.05): a claim about "
+    "that adapter, not its recipe."
+)
+
+
 def render_grid_html(grid: str, results: Sequence[tuple[dict[str, Any], ExperimentResult]]) -> str:
     """Pure: a self-contained page: the grid's table, each cell linked to its comparison page."""
     headers, rows = grid_rows(results)
+    links = [result.compare_html.parent.name + "/compare.html" for _, result in results]
+    return grid_html(grid, headers, rows, links, ADAPTER_GRID)
+
+
+def grid_html(grid: str, headers: list[str], rows: list[list[str]], links: list[str], about: str) -> str:
+    """Pure: a self-contained page of a grid's table, each row linked to a comparison page."""
     head = "".join(f"<th>{escape(h)}</th>" for h in [*headers, "comparison"])
     body = "".join(
         "<tr>"
         + "".join(f"<td>{escape(c)}</td>" for c in row)
-        + f"<td><a href='{escape(result.compare_html.parent.name)}/compare.html'>compare</a></td></tr>"
-        for row, (_, result) in zip(rows, results, strict=True)
+        + f"<td><a href='{escape(link)}'>compare</a></td></tr>"
+        for row, link in zip(rows, links, strict=True)
     )
     return (
         f"<!doctype html><html><head><meta charset='utf-8'><title>grid {escape(grid)}</title>"
         "<style>body{font-family:sans-serif}td,th{border:1px solid #ccc;padding:4px;font-size:13px}"
         "table{border-collapse:collapse}</style></head><body>"
-        f"<h1>Grid {escape(grid)}</h1><p>Adapter scores per cell with 95% Wilson intervals; each "
-        "decision compares the cell's adapter with the base model on the same prompts (McNemar's "
-        f"exact test, p &lt; 0.05).</p><table><tr>{head}</tr>{body}</table></body></html>\n"
+        f"<h1>Grid {escape(grid)}</h1><p>{about}</p><table><tr>{head}</tr>{body}</table></body></html>\n"
     )
 
 

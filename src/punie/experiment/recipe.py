@@ -11,11 +11,13 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from punie.errors import PunieError, UsageError
+from punie.eval.categories import label
 from punie.eval.recipe_stats import RecipeEffect
 from punie.eval.report import EvalReport
-from punie.experiment.grid import Runner
+from punie.experiment.grid import Runner, grid_html
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import Decision
@@ -103,3 +105,41 @@ async def run_recipe(
         record(config.journal, entry)
         write_json_atomic(config.root / RECIPE_STATE, {"seeds": list(seeds), "decision": decision._asdict()})
     return RecipeResult(config.name, tuple(seeds), tuple(runs), effects, decision, config.journal, skipped)
+
+
+def recipe_grid_rows(
+    results: Sequence[tuple[dict[str, Any], RecipeResult]],
+) -> tuple[list[str], list[list[str]]]:
+    """Pure: (headers, rows): each cell's settings, each category's change against the base (mean
+    over the seeds, its interval, per-seed changes), and the recipe's decision."""
+    if not results:
+        return [], []
+    settings = list(results[0][0])
+    first = results[0][1]
+    categories = [e.category for e in first.effects]
+    headers = [*settings, *(f"Δ {label(c, first.base.labels)}" for c in categories), "decision"]
+    rows = []
+    for cell, result in results:
+        effects = {e.category: e for e in result.effects}
+        changes = [f"{e.points()}; {e.seed_changes}" if (e := effects.get(c)) else "—" for c in categories]
+        rows.append(
+            [str(cell[k]) for k in settings]
+            + changes
+            + [f"{result.decision.outcome} ({result.decision.claim})"]
+        )
+    return headers, rows
+
+
+def render_recipe_grid_html(grid: str, results: Sequence[tuple[dict[str, Any], RecipeResult]]) -> str:
+    """Pure: the grid page of recipe cells, each linked to its first seed's comparison page."""
+    headers, rows = recipe_grid_rows(results)
+    links = [
+        f"{r.runs[0].compare_html.parent.parent.name}/{r.runs[0].compare_html.parent.name}/compare.html"
+        for _, r in results
+    ]
+    about = (
+        "Each cell is a recipe trained once per seed; each change is the adapters' mean against the base "
+        "in points, with its 95% interval over seeds and prompts and the change in prompts of each seed. "
+        "A cell improves or regresses a category only when its interval excludes 0."
+    )
+    return grid_html(grid, headers, rows, links, about)

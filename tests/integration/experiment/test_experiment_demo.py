@@ -103,6 +103,19 @@ def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -
     assert report["complete"] and len(report["results"]) == 6
     assert "step-1" in (tmp_path / "J.md").read_text()
 
+    # The same recipe over 2 seeds: the base evaluation above serves both (cached), each seed is
+    # an experiment of its own, and the recipe's decision is journaled once.
+    recipe = [*args[:5], "recipe-1", *args[6:], "--seeds", "2"]
+    done = subprocess.run(punie_cmd(*recipe), capture_output=True, text=True, timeout=900, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "recipe over 2 seeds" in done.stdout and "Δ prompts per seed" in done.stdout
+    assert "base model already evaluated" in done.stderr
+    journal = (tmp_path / "J.md").read_text()
+    assert "Recipe: recipe-1 (2 seeds)" in journal and "recipe-1-seed1" in journal
+    again = subprocess.run(punie_cmd(*recipe), capture_output=True, text=True, timeout=300, env=env)
+    assert again.returncode == 0 and "already recorded" in again.stderr
+    assert (tmp_path / "J.md").read_text().count("Recipe: recipe-1") == journal.count("Recipe: recipe-1")
+
 
 @pytest.mark.skipif(not (shutil.which("chromium") or shutil.which("chromium-browser")), reason="no chromium")
 def test_compare_page_renders_in_headless_chromium(tmp_path: Path) -> None:

@@ -11,8 +11,15 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
+from punie.experiment.grid import parse_axis, run_grid
 from punie.experiment.plan import ExperimentConfig, training_settings
-from punie.experiment.recipe import replicate_seeds, run_recipe
+from punie.experiment.recipe import (
+    RecipeResult,
+    recipe_grid_rows,
+    render_recipe_grid_html,
+    replicate_seeds,
+    run_recipe,
+)
 from punie.experiment.run import ExperimentResult, Hooks
 from punie.journal.compare import Decision
 from punie.journal.ledger import ledger_path, read_entries
@@ -81,3 +88,28 @@ def test_seeds_are_counted_or_listed_once() -> None:
             replicate_seeds(1, bad)
     with pytest.raises(UsageError, match="1 to 20 seeds"):
         replicate_seeds(0, None)
+
+
+async def test_a_grid_of_recipes_tabulates_each_cell_s_interval_and_claim(tmp_path: Path) -> None:
+    async def fake_run(config: ExperimentConfig, hooks: Hooks) -> ExperimentResult:
+        lost = 6 if config.training.learning_rate > 1e-4 else config.training.seed % 2  # lr 2e-4 loses
+        return ExperimentResult(
+            _report(None, BASE_PASSES), _report("a", _losing(lost)), Decision("unchanged", "-"),
+            config.compare_html, config.journal, Path("b"), config.adapter_eval_dir,
+        )  # fmt: skip
+
+    async def recipe(cell: ExperimentConfig, hooks: Hooks) -> RecipeResult:
+        return await run_recipe(cell, (0, 1, 2), hooks, fake_run)
+
+    config = _config(tmp_path)
+    results = await run_grid(
+        config, "g", [parse_axis("learning_rate=1e-4,2e-4")], Hooks(lambda _: None), recipe
+    )
+    headers, rows = recipe_grid_rows(results)
+    assert headers == ["learning_rate", "Δ Reasoning", "decision"]
+    assert rows[0][2] == "unchanged (recipe over 3 seeds)" and rows[0][1].endswith("; +0, -1, +0")
+    assert (
+        rows[1][2] == "regressed (recipe over 3 seeds)" and rows[1][1] == "-25.0 (-43.7 to -6.3); -6, -6, -6"
+    )
+    page = render_recipe_grid_html("g", results)
+    assert "g-lr0.0002/g-lr0.0002-seed0/compare.html" in page and "interval excludes 0" in page
