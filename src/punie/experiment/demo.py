@@ -9,6 +9,8 @@ a tool-calling dataset with replay answers of the base model mixed in, benchmark
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from punie.data.replay import collect_replay, mix_replay
 from punie.eval.client import SamplingSettings
 from punie.eval.run_config import EvalSettings
 from punie.experiment.plan import ExperimentConfig, TrainSettings, training_settings
+from punie.experiment.recipe import RecipeResult, conclude_recipe
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.entries import benchmark_entry
 from punie.journal.ledger import ledger_path, read_entries
@@ -90,16 +93,18 @@ def demo_splits(config: DemoConfig, answers: list[dict[str, object]]) -> dict[st
     return {k: v for k, v in splits.items() if v}
 
 
-async def make_dataset(config: DemoConfig, hooks: Hooks) -> bool:
+async def make_dataset(
+    config: DemoConfig, hooks: Hooks, answers: list[dict[str, object]] | None = None
+) -> bool:
     """Generate the demo dataset once (False when it is already there): the tool-calling examples,
     plus the base model's own answers to general, code and reasoning requests at `replay` per
-    example, so the adapter keeps answering code and questions (self-distillation)."""
+    example, so the adapter keeps answering code and questions (self-distillation). `answers`:
+    replay answers already collected (the same for every seed), else they are collected here."""
     directory = config.data_dir
     if (directory / "train.jsonl").is_file():
         return False
-    answers: list[dict[str, object]] = []
-    if config.replay:
-        answers = await collect_demo_replay(config)
+    if answers is None:
+        answers = await collect_demo_replay(config) if config.replay else []
         hooks.step(f"replay: kept {len(answers)} complete answers of the base model")
     write_dataset(directory, demo_splits(config, answers))
     return True
@@ -152,3 +157,30 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
         )
     experiment = demo_experiment(config)
     return await run_experiment(experiment, hooks)
+
+
+async def run_demo_recipe(
+    config: DemoConfig,
+    seeds: Sequence[int],
+    hooks_for: Callable[[int], AbstractContextManager[Hooks]],
+    bench_hooks: Hooks | None = None,
+) -> RecipeResult:
+    """The demo's recipe over `seeds`: each seed generates its own data and trains its own adapter
+    (an ordinary demo run, resumable), the base is evaluated once, then one recipe decision."""
+    replicates = [dataclasses.replace(config, seed=seed) for seed in seeds]
+    missing = [one for one in replicates if not (one.data_dir / "train.jsonl").is_file()]
+    if missing:  # the base's replay answers are collected once for every seed's dataset
+        with hooks_for(seeds[0]) as hooks:
+            hooks.step(f"preparing {config.model}")
+            resolve_model(config.model, "train", progress=hooks.step)
+            answers = await collect_demo_replay(config) if config.replay else []
+            for one in missing:
+                await make_dataset(one, hooks, answers)
+    runs = []
+    for seed, one in zip(seeds, replicates, strict=True):
+        with hooks_for(seed) as hooks:
+            runs.append(await run_demo(one, hooks, bench_hooks))
+    recipe = dataclasses.replace(
+        demo_experiment(config), name=f"{config.name}-recipe", data_dir=config.workdir / "data"
+    )
+    return conclude_recipe(recipe, seeds, runs)

@@ -91,6 +91,14 @@ async def run_recipe(
         hooks.step(f"seed {seed} ({index}/{len(seeds)}): {one.name}")
         with hooks_for(one) if hooks_for else nullcontext(hooks) as seed_hooks:
             runs.append(await run(one, seed_hooks))
+    return conclude_recipe(config, seeds, runs)
+
+
+def conclude_recipe(
+    config: ExperimentConfig, seeds: Sequence[int], runs: Sequence[ExperimentResult]
+) -> RecipeResult:
+    """The recipe's decision over its seeds' finished experiments, journaled once (a state file
+    under `config.root` remembers it; `config.force` records it again)."""
     base = runs[0].base
     if any(r.base.suite_hash != base.suite_hash for r in runs):
         raise PunieError(f"{config.name}: the seeds were evaluated on different suites; rerun with --force")
