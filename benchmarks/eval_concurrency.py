@@ -48,6 +48,8 @@ async def main() -> None:
         )
         walls: dict[int, float] = {}
         signatures: dict[int, dict[str, str]] = {}
+        verdicts: dict[int, dict[str, bool]] = {}
+        lost: dict[int, int] = {}
         for level in levels:
             out = work / f"c{level}"
             config = EvalRunConfig(
@@ -67,17 +69,25 @@ async def main() -> None:
             signatures[level] = {
                 r.prompt_id: response_signature(r.response) for r in read_results(out / "results.jsonl")
             }
-            errors = sum(1 for r in report.results if r.failure in ("timeout", "server_error"))
+            verdicts[level] = {r.id: r.passed for r in report.scored()}
+            lost[level] = sum(1 for r in report.results if r.failure in ("timeout", "server_error"))
             print(
                 f"concurrency {level}: {walls[level]:7.1f} s  overall {100 * report.overall_score:5.1f}%  "
-                f"request errors {errors}",
+                f"prompts lost {lost[level]}",
                 flush=True,
             )
     first = levels[0]
-    print(f"\n| concurrency | wall s | vs {first} | responses differing from {first} |\n|---|---|---|---|")
+    print(
+        f"\n| concurrency | wall s | vs {first} | prompts lost | responses differing from {first} "
+        f"| verdicts differing from {first} |\n|---|---|---|---|---|---|"
+    )
     for level in levels:
-        differ = sum(signatures[level][k] != v for k, v in signatures[first].items())
-        print(f"| {level} | {walls[level]:.1f} | {walls[level] / walls[first]:.2f}x | {differ} |")
+        differ = sum(signatures[level].get(k) != v for k, v in signatures[first].items())
+        flipped = sum(verdicts[level].get(k) != v for k, v in verdicts[first].items())
+        print(
+            f"| {level} | {walls[level]:.1f} | {walls[level] / walls[first]:.2f}x | {lost[level]} | {differ} "
+            f"| {flipped} |"
+        )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ from typing import Any
 import typer
 
 from punie.cli import ui
-from punie.cli.experiment_cmd import cli_hooks, print_outcome, print_recipe
+from punie.cli.experiment_cmd import print_outcome, print_recipe
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.progress_hooks import cli_hooks
 from punie.cli.train_options import train_options
 from punie.errors import UsageError
 from punie.experiment.demo import DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe

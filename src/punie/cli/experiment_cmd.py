@@ -4,43 +4,35 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from punie.cli import ui
+from punie.cli.grid_cmd import run_grid_command
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.progress_hooks import cli_hooks
 from punie.cli.train_options import launch_options, train_options
+from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.client import SamplingSettings
 from punie.eval.report import percent, points
 from punie.eval.run_config import EvalSettings
-from punie.eval.score import EvalResult
 from punie.eval.suite import BUILTIN
 from punie.experiment.grid import (
     AXIS_NAMES,
-    Axis,
-    grid_page,
-    grid_rows,
     parse_axis,
-    render_grid_html,
-    run_grid,
 )
 from punie.experiment.plan import STATE_FILE, ExperimentConfig, read_state, training_settings
 from punie.experiment.recipe import (
     RecipeResult,
-    recipe_grid_rows,
-    render_recipe_grid_html,
     replicate_seeds,
     run_recipe,
 )
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
-from punie.runtime.atomic import write_text_atomic
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.launch import Launch
@@ -49,28 +41,6 @@ from punie.train.lora_config import TRAIN_DEFAULTS
 app = typer.Typer(
     help="Experiments: validate, evaluate base, train, evaluate adapter, compare.", no_args_is_help=True
 )
-
-
-@contextmanager
-def cli_hooks(iters: int) -> Iterator[Hooks]:
-    """Progress bars for training and each evaluation, opened as the stages start."""
-    with ExitStack() as stack:
-        advance: list[Callable[[str], None]] = []
-        train_bar: list[Callable[[dict[str, Any]], None]] = []
-
-        def on_train_event(event: dict[str, Any]) -> None:
-            if not train_bar:
-                train_bar.append(stack.enter_context(ui.training_progress(iters, "training")))
-            train_bar[0](event)
-
-        def eval_started(label: str, total: int) -> None:
-            advance[:] = [stack.enter_context(ui.counting_progress(total, f"eval {label}"))]
-
-        def on_eval_result(result: EvalResult) -> None:
-            if advance:
-                advance[0](f"{result.id}: {'pass' if result.passed else result.failure}")
-
-        yield Hooks(ui.step, on_train_event, on_eval_result, eval_started)
 
 
 def kept_stages(root: Path) -> str:
@@ -138,6 +108,12 @@ def run(
         "over all of them (an interval counting seeds and prompts); 1 decides about one adapter.",
     ),
     seed_list: str | None = typer.Option(None, "--seed-list", help="The replicates' seeds, e.g. 0,1,2."),
+    select_share: float | None = typer.Option(
+        None,
+        "--select-share",
+        help="With --vary: choose the best cell on this share of each category's prompts (by prompt-id "
+        "hash) and report it on the rest, which did not choose it; journaled with the split.",
+    ),
     vary: list[str] = typer.Option(
         [],
         "--vary",
@@ -174,8 +150,10 @@ def run(
         per_category=per_category or None,
     )
     chosen = replicate_seeds(seeds, seed_list, config.training.seed)
+    if select_share is not None and not vary:
+        raise UsageError("--select-share chooses among a grid's cells: give --vary axes")
     if vary:
-        _grid(config, name, [parse_axis(v) for v in vary], chosen)
+        run_grid_command(config, name, [parse_axis(v) for v in vary], chosen, select_share)
         return
     if len(chosen) > 1 or seed_list:
         _recipe(config, chosen)
@@ -220,41 +198,3 @@ def print_recipe(result: RecipeResult) -> None:
 
 
 app.command("grid")(run)
-
-
-def _grid(config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...]) -> None:
-    page = grid_page(config, name)
-    kept = f"finished cells are kept under {page.parent}; run the same command again to continue the grid"
-    with say_what_was_kept(lambda: kept):
-        if len(seeds) > 1:
-            _recipe_grid(config, name, axes, seeds, page)
-            return
-        results = asyncio.run(
-            run_grid(
-                config,
-                name,
-                axes,
-                Hooks(ui.step),
-                run_experiment,
-                hooks_for=lambda cell: cli_hooks(cell.training.iters),
-            )
-        )
-    headers, rows = grid_rows(results)
-    ui.table(f"grid {name}: adapter scores (95% CI, n) and decisions (each about its adapter)", headers, rows)
-    write_text_atomic(page, render_grid_html(name, results))
-    ui.result(f"grid page: {page}")
-
-
-def _recipe_grid(
-    config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...], page: Path
-) -> None:
-    async def recipe(cell: ExperimentConfig, hooks: Hooks) -> RecipeResult:
-        return await run_recipe(cell, seeds, hooks, hooks_for=lambda one: cli_hooks(one.training.iters))
-
-    results = asyncio.run(run_grid(config, name, axes, Hooks(ui.step), recipe))
-    headers, rows = recipe_grid_rows(results)
-    ui.table(
-        f"grid {name}: each cell's recipe over {len(seeds)} seeds (Δ pts vs base, 95% CI)", headers, rows
-    )
-    write_text_atomic(page, render_recipe_grid_html(name, results))
-    ui.result(f"grid page: {page}")

@@ -24,7 +24,7 @@ from punie.eval.kinds import KINDS
 from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.jsonl_lines import BadLine, complete_records
 
-Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "recipe", "fuse", "note"]
+Kind = Literal["baseline", "eval", "benchmark", "train", "experiment", "recipe", "selection", "fuse", "note"]
 SCORE_COLUMNS = ("overall", *(kind.column for kind in KINDS.values()))
 
 
