@@ -127,6 +127,11 @@ def recipe_effect(
     """Pure: the recipe's effect on `category` from the base's passes and each seed's adapter's
     (by prompt id, over the prompts all of them scored)."""
     shared, table = changes(base, adapters)
+    if len(shared) < 2:  # one prompt (or none) says nothing of a recipe: the widest interval
+        mean = float(table.mean()) if table.size else 0.0
+        return RecipeEffect(
+            category, len(adapters), len(shared), mean, -1.0, 1.0, tuple(int(r.sum()) for r in table)
+        )
     mean, low, high = interval(table)
     per_seed = tuple(int(row.sum()) for row in table)
     return RecipeEffect(category, len(adapters), len(shared), mean, low, high, per_seed)

@@ -108,7 +108,8 @@ def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -
     recipe = [*args[:5], "recipe-1", *args[6:], "--seeds", "2"]
     done = subprocess.run(punie_cmd(*recipe), capture_output=True, text=True, timeout=900, env=env)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "recipe over 2 seeds" in done.stdout and "Δ prompts per seed" in done.stdout
+    said = " ".join(done.stdout.split())  # rich wraps long lines
+    assert "decision: " in said and "(recipe over 2 seeds)" in said and "2 seeds x 2 prompts" in said
     assert "base model already evaluated" in done.stderr
     journal = (tmp_path / "J.md").read_text()
     assert "Recipe: recipe-1 (2 seeds)" in journal and "recipe-1-seed1" in journal

@@ -57,3 +57,5 @@ def test_no_change_anywhere_is_a_zero_width_interval_and_bad_shapes_are_refused(
     assert interval(np.zeros((3, 24))) == (0.0, 0.0, 0.0)
     with pytest.raises(ValueError, match="at least 2 seeds"):
         interval(np.zeros((1, 24)))
+    one_prompt = recipe_effect("code", {"c": True}, [{"c": False}, {"c": False}])  # --per-category 1
+    assert (one_prompt.low, one_prompt.high) == (-1.0, 1.0) and not one_prompt.regressed
