@@ -35,6 +35,7 @@ from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
+from punie.serve.endpoint import DEFAULT_CONCURRENCY
 from punie.train.launch import Launch
 from punie.train.lora_config import TRAIN_DEFAULTS
 
@@ -89,7 +90,7 @@ def run(
     settings: dict[str, Any] | None = None,
     suite: str = typer.Option(BUILTIN, "--suite"),
     max_tokens: int = typer.Option(256, "--max-tokens", help="Eval generation limit."),
-    concurrency: int = typer.Option(4, "--concurrency", help="Eval prompts in flight."),
+    concurrency: int = typer.Option(DEFAULT_CONCURRENCY, "--concurrency", help="Eval prompts in flight."),
     per_category: int = typer.Option(0, "--per-category", help="Eval only the first N prompts per category."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", file_okay=False),
     journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),

@@ -51,7 +51,7 @@ class DemoConfig:
     # The whole built-in suite (24 tool-calling, 12 code, 24 reasoning prompts): fewer cannot show
     # a change as significant (paired exact test).
     eval: EvalSettings = dataclasses.field(
-        default_factory=lambda: EvalSettings(SamplingSettings(max_tokens=96, seed=0), concurrency=4)
+        default_factory=lambda: EvalSettings(SamplingSettings(max_tokens=96, seed=0))
     )
     per_category: int | None = None  # the demo's suite: the built-in one, whole
     replay: float = 0.3  # replay examples per tool-calling example (punie.data.replay)

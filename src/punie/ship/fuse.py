@@ -42,7 +42,7 @@ Progress = Callable[[str], None]
 
 
 # How the checks evaluate: short answers, greedy, 4 prompts in flight.
-CHECK_EVAL = EvalSettings(SamplingSettings(max_tokens=96, seed=0), concurrency=4)
+CHECK_EVAL = EvalSettings(SamplingSettings(max_tokens=96, seed=0))
 
 
 @dataclass(frozen=True)
