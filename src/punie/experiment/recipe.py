@@ -107,8 +107,10 @@ def conclude_recipe(
     skipped = not config.force and _recorded(config.root, seeds)
     if not skipped:
         settings = f"{config.training.changed() or 'the default settings'}"
+        adapters = [r.adapter for r in runs]
+        where = str(config.root)
         entry = recipe_entry(
-            config.name, str(config.data_dir), seeds, base, [r.adapter for r in runs], effects, settings
+            config.name, str(config.data_dir), where, seeds, base, adapters, effects, settings
         )
         record(config.journal, entry)
         write_json_atomic(config.root / RECIPE_STATE, {"seeds": list(seeds), "decision": decision._asdict()})

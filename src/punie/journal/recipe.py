@@ -45,8 +45,10 @@ def decide_recipe(effects: Sequence[RecipeEffect], labels: dict[str, str] | None
     return Decision(outcome, "; ".join(parts) or "no category scored", recipe_claim(seeds))
 
 
-def recipe_row(step: str, dataset: str | None, adapters: Sequence[EvalReport], decision: Decision) -> Row:
-    """The journal's row: each score the mean over the seeds' adapters."""
+def recipe_row(
+    step: str, dataset: str | None, where: str, adapters: Sequence[EvalReport], decision: Decision
+) -> Row:
+    """The journal's row: each score the mean over the seeds' adapters; `where` the recipe's runs."""
     categories = adapters[0].score_by_category()
     scores: dict[str, float | None] = {
         "overall": statistics.fmean(a.overall_score for a in adapters),
@@ -55,7 +57,7 @@ def recipe_row(step: str, dataset: str | None, adapters: Sequence[EvalReport], d
     return Row(
         step=step,
         dataset=dataset,
-        adapter=None,  # one a seed: each seed's own row links its adapter
+        adapter=where,  # one adapter a seed: each seed's own row links its own
         scores=scores,
         notes=f"mean of {len(adapters)} adapters; {decision.text()}",
         labels=adapters[0].labels,
@@ -63,8 +65,8 @@ def recipe_row(step: str, dataset: str | None, adapters: Sequence[EvalReport], d
 
 
 def recipe_entry(
-    step: str, dataset: str, seeds: Sequence[int], base: EvalReport, adapters: Sequence[EvalReport],
-    effects: Sequence[RecipeEffect], settings: str,
+    step: str, dataset: str, where: str, seeds: Sequence[int], base: EvalReport,
+    adapters: Sequence[EvalReport], effects: Sequence[RecipeEffect], settings: str,
 ) -> Entry:  # fmt: skip
     """The journal entry of a recipe run over `seeds` (one experiment each, recorded on its own)."""
     labels = dict(base.labels)
@@ -86,6 +88,6 @@ def recipe_entry(
         results=tuple(lines),
         decision=decision.text(),
         next_steps=("Each seed's own entry has its comparison page.",),
-        row=recipe_row(step, dataset, adapters, decision),
+        row=recipe_row(step, dataset, where, adapters, decision),
         repro={"seeds": ",".join(map(str, seeds)), "suite_hash": base.suite_hash},
     )
