@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import statistics
 from pathlib import Path
 from typing import Any
@@ -151,12 +152,14 @@ def run(
         per_category=per_category or None,
     )
     chosen = replicate_seeds(seeds, seed_list, config.training.seed)
+    if len(chosen) == 1:  # one seed: an ordinary experiment (about its adapter), trained with it
+        config = dataclasses.replace(config, training=dataclasses.replace(config.training, seed=chosen[0]))
     if select_share is not None and not vary:
         raise UsageError("--select-share chooses among a grid's cells: give --vary axes")
     if vary:
         run_grid_command(config, name, [parse_axis(v) for v in vary], chosen, select_share)
         return
-    if len(chosen) > 1 or seed_list:
+    if len(chosen) > 1:
         _recipe(config, chosen)
         return
     with cli_hooks(iters) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
