@@ -217,9 +217,12 @@ raise RuntimeError(f"RESULT {{got}}")
     finally:
         victim.kill()
         victim.wait()
-    # killpg(1) is kill(-1): without a pid namespace it also reaches the attack's own parent,
-    # the sandboxed command, so the Landlock backend's run can end before RESULT is printed.
-    assert "RESULT" in outcome.text or (shares_host_pids() and "exit code None" in outcome.text + " ")
+    # killpg(1) is kill(-1): without a pid namespace it also reaches the attack's own parent and
+    # peers, the sandboxed command, so the Landlock backend's run can end before RESULT is printed:
+    # killed outright, or its harness writing into a pipe whose reader was killed (seen in CI).
+    ended = ("exit code None", "Broken pipe")
+    assert not outcome.passed
+    assert "RESULT" in outcome.text or (shares_host_pids() and any(e in outcome.text + " " for e in ended))
 
 
 def test_kill_everything_reaches_nothing_outside(attack: Attack) -> None:
