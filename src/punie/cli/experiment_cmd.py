@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import statistics
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +33,7 @@ from punie.experiment.recipe import (
 )
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import category_deltas
+from punie.journal.recipe import mean_scores
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.endpoint import DEFAULT_CONCURRENCY
@@ -180,13 +180,12 @@ def print_recipe(result: RecipeResult) -> None:
     if result.skipped:
         ui.info("this recipe is already recorded (use --force to run it again)")
     base = result.base
+    base_scores, adapter_scores = base.score_by_category(), mean_scores([r.adapter for r in result.runs])
     rows = [
         [
             label(e.category, base.labels),
-            percent(statistics.fmean(base.passes(e.category).values())),
-            percent(
-                statistics.fmean(r.adapter.score_by_category().get(e.category, 0.0) for r in result.runs)
-            ),
+            percent(base_scores[e.category]),
+            percent(adapter_scores.get(e.category, 0.0)),
             e.points(),
             e.seed_changes,
         ]

@@ -32,8 +32,6 @@ import numpy as np
 
 from punie.eval.stats import CONFIDENCE
 
-METHOD = "crossed seeds x prompts random effects (ANOVA estimates, Satterthwaite t)"
-
 
 @dataclass(frozen=True)
 class RecipeEffect:
@@ -127,11 +125,9 @@ def recipe_effect(
     """Pure: the recipe's effect on `category` from the base's passes and each seed's adapter's
     (by prompt id, over the prompts all of them scored)."""
     shared, table = changes(base, adapters)
-    if len(shared) < 2:  # one prompt (or none) says nothing of a recipe: the widest interval
-        mean = float(table.mean()) if table.size else 0.0
-        return RecipeEffect(
-            category, len(adapters), len(shared), mean, -1.0, 1.0, tuple(int(r.sum()) for r in table)
-        )
-    mean, low, high = interval(table)
     per_seed = tuple(int(row.sum()) for row in table)
+    if len(shared) < 2:  # one prompt (or none) says nothing of a recipe: the widest interval
+        mean, low, high = float(table.mean()) if table.size else 0.0, -1.0, 1.0
+    else:
+        mean, low, high = interval(table)
     return RecipeEffect(category, len(adapters), len(shared), mean, low, high, per_seed)

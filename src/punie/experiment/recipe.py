@@ -102,15 +102,15 @@ def conclude_recipe(
     base = runs[0].base
     if any(r.base.suite_hash != base.suite_hash for r in runs):
         raise PunieError(f"{config.name}: the seeds were evaluated on different suites; rerun with --force")
-    effects = tuple(recipe_effects(base, [r.adapter for r in runs]))
+    adapters = [r.adapter for r in runs]
+    effects = tuple(recipe_effects(base, adapters))
     decision = decide_recipe(effects, dict(base.labels))
     skipped = not config.force and _recorded(config.root, seeds)
     if not skipped:
         settings = f"{config.training.changed() or 'the default settings'}"
-        adapters = [r.adapter for r in runs]
         where = str(config.root)
         entry = recipe_entry(
-            config.name, str(config.data_dir), where, seeds, base, adapters, effects, settings
+            config.name, str(config.data_dir), where, seeds, base, adapters, effects, decision, settings
         )
         record(config.journal, entry)
         write_json_atomic(config.root / RECIPE_STATE, {"seeds": list(seeds), "decision": decision._asdict()})

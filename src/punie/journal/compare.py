@@ -80,15 +80,18 @@ def category_deltas(baseline: EvalReport, other: EvalReport) -> list[CategoryDel
     ]
 
 
+def outcome_of(up: bool, down: bool) -> Outcome:
+    """Pure: what some categories up and some down make: never averaged, both at once is `mixed`."""
+    return "mixed" if up and down else "improved" if up else "regressed" if down else "unchanged"
+
+
 def decide(deltas: list[CategoryDelta]) -> Decision:
     """Pure: improved / regressed / mixed / unchanged, and the line that says where and how sure.
     A category counts as up or down only when its paired test says p < 0.05; never averaged: one
     category up and another down is `mixed`, with both named."""
     ups = [d for d in deltas if d.improved]
     downs = [d for d in deltas if d.regressed]
-    outcome: Outcome = (
-        "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
-    )
+    outcome = outcome_of(bool(ups), bool(downs))
     parts = [d.text() for d in ups + downs]
     noise = [d for d in deltas if d not in ups and d not in downs and abs(d.delta) > 1e-9]
     if noise:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from punie.eval.categories import label
 from punie.eval.recipe_stats import RecipeEffect, recipe_effect
 from punie.eval.report import EvalReport
-from punie.journal.compare import Decision, Outcome
+from punie.journal.compare import Decision, outcome_of
 from punie.journal.ledger import Entry, Row
 
 
@@ -32,9 +32,7 @@ def decide_recipe(effects: Sequence[RecipeEffect], labels: dict[str, str] | None
     said); the detail names every category with its interval and per-seed changes."""
     ups = [e for e in effects if e.improved]
     downs = [e for e in effects if e.regressed]
-    outcome: Outcome = (
-        "mixed" if ups and downs else "improved" if ups else "regressed" if downs else "unchanged"
-    )
+    outcome = outcome_of(bool(ups), bool(downs))
     seeds = effects[0].seeds if effects else 0
     parts = [f"{label(e.category, labels or {})} {e.text()}" for e in (*ups, *downs)]
     rest = [e for e in effects if e not in ups and e not in downs]
@@ -49,10 +47,9 @@ def recipe_row(
     step: str, dataset: str | None, where: str, adapters: Sequence[EvalReport], decision: Decision
 ) -> Row:
     """The journal's row: each score the mean over the seeds' adapters; `where` the recipe's runs."""
-    categories = adapters[0].score_by_category()
     scores: dict[str, float | None] = {
         "overall": statistics.fmean(a.overall_score for a in adapters),
-        **{c: statistics.fmean(a.score_by_category().get(c, 0.0) for a in adapters) for c in categories},
+        **mean_scores(adapters),
     }
     return Row(
         step=step,
@@ -64,16 +61,22 @@ def recipe_row(
     )
 
 
+def mean_scores(adapters: Sequence[EvalReport]) -> dict[str, float]:
+    """Pure: each category's score, the mean over the seeds' adapters (the first one's categories)."""
+    return {
+        c: statistics.fmean(a.score_by_category().get(c, 0.0) for a in adapters)
+        for c in adapters[0].score_by_category()
+    }
+
+
 def recipe_entry(
     step: str, dataset: str, where: str, seeds: Sequence[int], base: EvalReport,
-    adapters: Sequence[EvalReport], effects: Sequence[RecipeEffect], settings: str,
+    adapters: Sequence[EvalReport], effects: Sequence[RecipeEffect], decision: Decision, settings: str,
 ) -> Entry:  # fmt: skip
     """The journal entry of a recipe run over `seeds` (one experiment each, recorded on its own)."""
-    labels = dict(base.labels)
-    decision = decide_recipe(effects, labels)
+    base_scores = base.score_by_category()
     lines = [
-        f"{label(e.category, labels)}: base {100 * statistics.fmean(base.passes(e.category).values()):.1f}%, "
-        f"change {e.text()}"
+        f"{label(e.category, base.labels)}: base {100 * base_scores[e.category]:.1f}%, change {e.text()}"
         for e in effects
     ]
     return Entry(

@@ -177,9 +177,10 @@ def parse_value(name: str, text: str) -> Any:
     kind = setting_type(name)
     value: Any
     if kind is bool:
-        value = {"true": True, "false": False}[text.lower()] if text.lower() in ("true", "false") else None
-        if value is None:
+        flags = {"true": True, "false": False}
+        if text.lower() not in flags:
             raise ValueError(text)
+        value = flags[text.lower()]
     elif kind is str:
         choices = {c.lower(): c for c in _DECLARED[name].choices}
         value = choices.get(text.lower(), text)
