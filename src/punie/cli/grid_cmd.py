@@ -5,7 +5,6 @@ the cell chosen on selection prompts and reported on held-out ones."""
 from __future__ import annotations
 
 import asyncio
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,8 @@ from punie.experiment.plan import ExperimentConfig
 from punie.experiment.recipe import RecipeResult, recipe_grid_rows, render_recipe_grid_html, run_recipe
 from punie.experiment.run import Hooks, run_experiment
 from punie.experiment.selection import check_share, choice_entry, choose
-from punie.journal.render import record
-from punie.runtime.atomic import write_json_atomic, write_text_atomic
+from punie.journal.render import record_once
+from punie.runtime.atomic import write_text_atomic
 
 
 def run_grid_command(
@@ -68,11 +67,9 @@ def _choose(
         f"{choice.split.text()}\nchosen: {chosen} (selection score {100 * choice.selection_score:.1f}%)\n"
         f"held-out decision: {choice.decision.text()}"
     )
+    key = {"share": share, "chosen": chosen, "decision": choice.decision._asdict()}
     state = config.runs_dir / grid / "choice.json"
-    recorded = {"share": share, "chosen": chosen, "decision": choice.decision._asdict()}
-    if config.force or not state.is_file() or json.loads(state.read_text(encoding="utf-8")) != recorded:
-        record(config.journal, choice_entry(grid, chosen, choice))
-        write_json_atomic(state, recorded)
+    record_once(config.journal, choice_entry(grid, chosen, choice), state, key, config.force)
 
 
 def _recipe_grid(

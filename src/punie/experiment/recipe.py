@@ -6,7 +6,6 @@ once. The base is evaluated once: every replicate finds it in the baseline cache
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -22,8 +21,7 @@ from punie.experiment.plan import ExperimentConfig
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.compare import Decision
 from punie.journal.recipe import decide_recipe, recipe_effects, recipe_entry
-from punie.journal.render import record
-from punie.runtime.atomic import write_json_atomic
+from punie.journal.render import record_once
 
 RECIPE_STATE = "recipe.json"
 MAX_SEEDS = 20
@@ -70,11 +68,6 @@ def replicate(config: ExperimentConfig, seed: int) -> ExperimentConfig:
     )
 
 
-def _recorded(root: Path, seeds: Sequence[int]) -> bool:
-    path = root / RECIPE_STATE
-    return path.is_file() and json.loads(path.read_text(encoding="utf-8")).get("seeds") == list(seeds)
-
-
 async def run_recipe(
     config: ExperimentConfig,
     seeds: Sequence[int],
@@ -105,15 +98,20 @@ def conclude_recipe(
     adapters = [r.adapter for r in runs]
     effects = tuple(recipe_effects(base, adapters))
     decision = decide_recipe(effects, dict(base.labels))
-    skipped = not config.force and _recorded(config.root, seeds)
-    if not skipped:
-        settings = f"{config.training.changed() or 'the default settings'}"
-        where = str(config.root)
-        entry = recipe_entry(
-            config.name, str(config.data_dir), where, seeds, base, adapters, effects, decision, settings
-        )
-        record(config.journal, entry)
-        write_json_atomic(config.root / RECIPE_STATE, {"seeds": list(seeds), "decision": decision._asdict()})
+    settings = f"{config.training.changed() or 'the default settings'}"
+    entry = recipe_entry(
+        config.name,
+        str(config.data_dir),
+        str(config.root),
+        seeds,
+        base,
+        adapters,
+        effects,
+        decision,
+        settings,
+    )
+    state = config.root / RECIPE_STATE
+    skipped = not record_once(config.journal, entry, state, {"seeds": list(seeds)}, config.force)
     return RecipeResult(config.name, tuple(seeds), tuple(runs), effects, decision, config.journal, skipped)
 
 

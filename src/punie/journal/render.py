@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from punie.eval.categories import label
 from punie.eval.report import percent
 from punie.journal.ledger import SCORE_COLUMNS, Entry, Row, append_entry, ledger_path, locked, read_entries
-from punie.runtime.atomic import write_text_atomic
+from punie.runtime.atomic import write_json_atomic, write_text_atomic
 
 NOTES_START = "<!-- punie:notes:start (hand-written; kept when punie re-renders this file) -->"
 NOTES_END = "<!-- punie:notes:end -->"
@@ -149,3 +151,15 @@ def record(journal_md: Path, entry: Entry) -> str | None:
     notice = append_entry(ledger_path(journal_md), relative_paths(entry, journal_md.parent))
     write_journal(journal_md)
     return notice
+
+
+def record_once(
+    journal_md: Path, entry: Entry, state: Path, key: dict[str, Any], force: bool = False
+) -> bool:
+    """Record `entry` unless `state` holds `key`, written when the same finished work was recorded
+    before (a rerun is then a no-op); `force` records it again. True when it was recorded."""
+    if not force and state.is_file() and json.loads(state.read_text(encoding="utf-8")) == key:
+        return False
+    record(journal_md, entry)
+    write_json_atomic(state, key)
+    return True
