@@ -29,6 +29,8 @@ from punie.eval.stats import paired_test
 from punie.experiment.demo import DemoConfig, collect_demo_replay, demo_experiment, demo_splits
 from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.experiment.selection import only, split_prompts
+from punie.journal.recipe import recipe_effects
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 
 
@@ -45,6 +47,13 @@ async def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE, a training setting")
     parser.add_argument("--keys", default=None, help="LoRA modules, comma-separated (default: every linear)")
+    parser.add_argument(
+        "--select-share",
+        type=float,
+        default=None,
+        help="also print the recipe's effect on the selection share of each category (the prompts "
+        "that choose the demo's settings) and on the held-out rest, as `experiment grid --select-share`",
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir)
@@ -66,6 +75,7 @@ async def main() -> None:
     answers = await collect_demo_replay(base)
     print(f"workdir {workdir}; replay: {len(answers)} complete answers of the base model", flush=True)
     deltas: dict[str, list[float]] = {}
+    results: list[ExperimentResult] = []
     for seed in (int(s) for s in args.seeds.split(",")):
         config = dataclasses.replace(base, seed=seed)
         if not config.data_dir.is_dir():
@@ -73,6 +83,7 @@ async def main() -> None:
         started = time.monotonic()
         result = await run_experiment(demo_experiment(config), hooks)
         print(f"seed {seed} ({time.monotonic() - started:.0f} s): {result.decision}", flush=True)
+        results.append(result)
         for category in result.adapter.score_by_category():
             before, after = passed(result, category)
             test = paired_test(before, after)
@@ -89,6 +100,18 @@ async def main() -> None:
         spread = statistics.stdev(values) if len(values) > 1 else 0.0
         shown = ", ".join(f"{v:+.1f}" for v in values)
         print(f"  {category:16} {statistics.mean(values):+6.1f} pts  sd {spread:4.1f}  ({shown})")
+    if args.select_share is not None:
+        split = split_prompts(results[0].base, args.select_share)
+        adapters = [r.adapter for r in results]
+        print(split.text())
+        for name, ids in (("selection", split.selection), ("held-out", split.held_out)):
+            base_part = only(results[0].base, ids)
+            parts = [only(adapter, ids) for adapter in adapters]
+            score = statistics.fmean(part.overall_score for part in parts)
+            base_score = 100 * base_part.overall_score
+            print(f"{name}: adapters' mean overall score {100 * score:.1f}% (base {base_score:.1f}%)")
+            for effect in recipe_effects(base_part, parts):
+                print(f"  {effect.category:16} {effect.text()}")
 
 
 if __name__ == "__main__":

@@ -13,11 +13,13 @@ import typer
 from punie.cli import ui
 from punie.cli.experiment_cmd import print_outcome, print_recipe
 from punie.cli.interrupt import say_what_was_kept
-from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.options import ENGINE_HELP, TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.cli.progress_hooks import cli_hooks
 from punie.cli.train_options import train_options
 from punie.errors import UsageError
-from punie.experiment.demo import DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe
+from punie.eval.categories import label
+from punie.eval.report import EvalReport
+from punie.experiment.demo import DEMO_SEEDS, DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe
 from punie.experiment.recipe import replicate_seeds
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
@@ -39,13 +41,14 @@ def demo(
         help="Seed of the generated data, its split and training (each seed has its own data and runs).",
     ),
     seeds: int = typer.Option(
-        1,
+        DEMO_SEEDS,
         "--seeds",
         help="Replicates from --seed on (each with its own data and adapter), then one decision about "
-        "the recipe over all of them; about 5 more minutes a seed on 2 cores.",
+        "the recipe over all of them; 1: a decision about one adapter. About 3 minutes a seed on 2 cores.",
     ),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
 ) -> None:
@@ -54,7 +57,9 @@ def demo(
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device), seed=seed)
-    evaluation = dataclasses.replace(base.eval, unsafe_exec=unsafe_exec, prompt_timeout=timeout)
+    evaluation = dataclasses.replace(
+        base.eval, unsafe_exec=unsafe_exec, prompt_timeout=timeout, engine=engine
+    )
     train = base.train.with_iters(settings["iters"]) if settings else base.train
     config = dataclasses.replace(base, train=train, eval=evaluation, per_category=per_category or None)
     chosen = replicate_seeds(seeds, None, seed)
@@ -65,6 +70,7 @@ def demo(
                 run_demo_recipe(config, chosen, lambda _: cli_hooks(config.train.iters), bench_hooks)
             )
         print_recipe(recipe)
+        _held_out(config, recipe.base)
         _summary(config, started)
         return
     with (
@@ -74,8 +80,19 @@ def demo(
     ):
         result = asyncio.run(run_demo(config, hooks, bench_hooks))
     print_outcome(result)
+    _held_out(config, result.base)
     _summary(
         config, started, f"{result.base_html}\n         {result.adapter_html}\n         {result.compare_html}"
+    )
+
+
+def _held_out(config: DemoConfig, base: EvalReport) -> None:
+    if config.held_out_of is None:
+        return
+    counts = ", ".join(f"{label(c, base.labels)} {n}" for c, n in base.scored_by_category().items())
+    ui.info(
+        f"scored on {base.prompt_count} held-out prompts ({counts}): the demo's settings were chosen on "
+        f"the other {config.held_out_of:g} of each category's prompts (docs/demo-grid.md), never on these"
     )
 
 

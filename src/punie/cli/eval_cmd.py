@@ -10,7 +10,7 @@ import typer
 from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
-from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.options import ENGINE_HELP, TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.client import SamplingSettings
@@ -128,6 +128,7 @@ def evaluate(
     per_category: int = typer.Option(0, "--per-category", help="Only the first N prompts of each category."),
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
     step: str | None = typer.Option(None, "--step", help="Journal step name (default: --output name)."),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
 ) -> None:
@@ -160,6 +161,7 @@ def evaluate(
             port=0,
             adapter_path=str(adapter) if adapter else None,
             device=check_request(device),
+            engine=engine,
         )
     )
     config = EvalRunConfig(
@@ -174,13 +176,15 @@ def evaluate(
             concurrency=concurrency,
             prompt_timeout=timeout,
             unsafe_exec=unsafe_exec,
+            engine=engine,
         ),
         resume=resume,
         baseline=baseline,
         extra={"suite_source": suite_source(source)},
     )
+    served = f"{model} ({config.recorded()['engine']})" if server else ", ".join(e.url for e in endpoints)
     ui.step(
-        f"evaluating {model if server else ', '.join(e.url for e in endpoints)} on suite {eval_suite.name} "
+        f"evaluating {served} on suite {eval_suite.name} "
         f"({len(eval_suite.prompts)} prompts, concurrency {concurrency}) -> {output}"
     )
     with ui.counting_progress(len(eval_suite.prompts), "eval") as advance:

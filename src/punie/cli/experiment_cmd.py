@@ -12,7 +12,7 @@ import typer
 from punie.cli import ui
 from punie.cli.grid_cmd import run_grid_command
 from punie.cli.interrupt import say_what_was_kept
-from punie.cli.options import TIMEOUT_HELP, UNSAFE_EXEC_HELP
+from punie.cli.options import ENGINE_HELP, TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.cli.progress_hooks import cli_hooks
 from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
@@ -97,6 +97,7 @@ def run(
     journal: Path = typer.Option(Path("JOURNAL.md"), "--journal", "-j"),
     force: bool = typer.Option(False, "--force", help="Run a finished step again."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     allow_overlap: bool = typer.Option(
@@ -147,6 +148,7 @@ def run(
             concurrency=concurrency,
             unsafe_exec=unsafe_exec,
             prompt_timeout=timeout,
+            engine=engine,
         ),
         suite=suite,
         per_category=per_category or None,

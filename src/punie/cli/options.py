@@ -11,3 +11,8 @@ TIMEOUT_HELP = (
     "Seconds per eval prompt (default: scaled to the generation speed measured at start). A prompt "
     "that times out is incomplete, never a model failure; --resume / rerunning retries it."
 )
+ENGINE_HELP = (
+    "Which server answers the eval: auto | mlx | llama.cpp (auto: llama.cpp on Linux for the embedded "
+    "model or a .gguf, several times faster there; mlx elsewhere). Recorded in every report; a "
+    "comparison never mixes engines."
+)

@@ -25,8 +25,10 @@ if TYPE_CHECKING:
 REGISTRY = "baselines.json"
 
 
-# What makes runs comparable: every sampling field sent with a request, and the agent's turns.
+# What makes runs comparable: every sampling field sent with a request, the agent's turns, and
+# the engine that computed the answers.
 SAMPLING_KEYS = (
+    "engine",
     "temperature",
     "top_p",
     "max_tokens",

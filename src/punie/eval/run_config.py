@@ -18,6 +18,7 @@ from punie.eval.suite import EvalSuite
 from punie.sandbox import SandboxLimits
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.endpoint import DEFAULT_CONCURRENCY, Endpoint
+from punie.serve.engines import AUTO, ENGINE_CHOICES, engine_of
 
 SAMPLING_FIELDS = ("temperature", "top_p", "max_tokens", "seed", "repetition_penalty")
 
@@ -35,6 +36,7 @@ class EvalSettings:
     unsafe_exec: bool = False  # run model-written code without OS isolation (the user's explicit choice)
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)  # what model-written code may use
     retry_waits: tuple[float, ...] = CONNECTION_RETRY_WAITS  # before retrying a refused connection
+    engine: str = AUTO  # which server a managed evaluation starts (punie.serve.engines)
 
     def __post_init__(self) -> None:
         checks = [
@@ -44,6 +46,10 @@ class EvalSettings:
                 f"--timeout must be positive, got {self.prompt_timeout}",
             ),
             (self.max_turns >= 1, f"max turns must be at least 1, got {self.max_turns}"),
+            (
+                self.engine in ENGINE_CHOICES,
+                f"--engine must be one of {', '.join(ENGINE_CHOICES)}, got {self.engine!r}",
+            ),
         ]
         for ok, message in checks:
             if not ok:
@@ -94,6 +100,8 @@ class EvalRunConfig:
         server = self.server
         return {
             **self.settings.recorded(),
+            # the engine that answered (never two in one comparison); unknown behind --base-url
+            "engine": engine_of(server).name if self.manage_server and server is not None else None,
             "managed_server": self.manage_server,
             "base_url": None if self.manage_server else ", ".join(e.url for e in self.endpoints),
             "server_flags": None

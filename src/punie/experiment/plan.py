@@ -32,6 +32,9 @@ class ExperimentConfig:
     eval: EvalSettings = field(default_factory=EvalSettings)
     suite: str = BUILTIN  # what base and adapter answer
     per_category: int | None = None  # only the first N prompts of each category
+    # Settings chosen on this selection share of each category (experiment/selection.py): base
+    # and adapter answer only the held-out rest. None: every prompt.
+    held_out_of: float | None = None
     force: bool = False
     device: str = "auto"
     allow_overlap: bool = False  # train on examples that overlap the eval prompts (journal says so)

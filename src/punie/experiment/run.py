@@ -21,6 +21,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
+from punie.experiment.selection import held_out_suite
 from punie.journal.compare import Decision, column_of, compare_runs
 from punie.journal.compare_html import render_compare_html
 from punie.journal.entries import eval_entry, eval_results, eval_row, train_entry
@@ -91,8 +92,11 @@ def _validate(config: ExperimentConfig, model_dir: Path, max_seq_length: int) ->
 def _eval_config(
     config: ExperimentConfig, output: Path, adapter: Path | None, baseline: Path | None
 ) -> EvalRunConfig:
+    suite = first_per_category(load_suite(config.suite), config.per_category)
+    if config.held_out_of is not None:
+        suite = held_out_suite(suite, config.held_out_of)
     return EvalRunConfig(
-        suite=first_per_category(load_suite(config.suite), config.per_category),
+        suite=suite,
         output_dir=output,
         settings=config.eval,
         server=ServerConfig(
@@ -100,9 +104,11 @@ def _eval_config(
             port=0,
             adapter_path=str(adapter) if adapter else None,
             device=config.device,
+            engine=config.eval.engine,
         ),
         resume=(output / "results.jsonl").is_file(),
         baseline=baseline,
+        extra={} if config.held_out_of is None else {"held_out_of": f"{config.held_out_of:g}"},
     )
 
 

@@ -120,7 +120,7 @@ def not_comparable(baseline: EvalReport, other: EvalReport) -> list[str]:
         if baseline.settings.get(key) != other.settings.get(key)
     ]
     if differ:
-        reasons.append("different sampling settings (" + ", ".join(differ) + ")")
+        reasons.append("different eval settings (" + ", ".join(differ) + ")")
     for name, report in (("the baseline", baseline), ("the other run", other)):
         if not report.complete:
             reasons.append(

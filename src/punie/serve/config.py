@@ -44,6 +44,7 @@ class ServerConfig:
     prompt_concurrency: int | None = None
     log_level: str = "INFO"
     device: str = "auto"  # auto | cpu | gpu: where the engine runs (see punie.runtime.device)
+    engine: str = "mlx"  # which server runs the model: punie.serve.engines (auto chooses there)
     extra_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -1,4 +1,5 @@
-"""`ServerProcess`: one managed `mlx_lm.server` child, started, proven ready, and always stopped."""
+"""`ServerProcess`: one managed server child (`mlx_lm.server`, or another engine of
+`punie.serve.engines`), started, proven ready, and always stopped."""
 
 from __future__ import annotations
 
@@ -18,16 +19,17 @@ from punie.runtime.models import hub_cache_dir, resolve_model
 from punie.runtime.paths import logs_dir, punie_home
 from punie.runtime.ports import pick_free_port, pid_listens_on, port_is_free
 from punie.runtime.supervise import spawn, stop_process
-from punie.serve.adapter_check import check_adapter
-from punie.serve.config import ServerConfig, build_server_command
+from punie.serve.config import ServerConfig
+from punie.serve.engines import engine_of
 from punie.serve.readiness import RETRYABLE, ProbeRefused, log_excerpt, one_token_completion
 
 
 class ServerProcess:
-    """A managed `mlx_lm.server`.
+    """A managed `mlx_lm.server` (or the engine `config.engine` names).
 
-    `start()` resolves the model (an alias is prepared on first use), checks the adapter and the
-    port, launches the server in its own process group with a parent-death guard, and returns only
+    `start()` resolves the model (an alias is prepared on first use) and the engine, has the
+    engine check the adapter and prepare its weights, checks the port, launches the server in
+    its own process group with a parent-death guard, and returns only
     once a one-token completion succeeds from the process it started. `stop()` is idempotent.
     """
 
@@ -45,6 +47,7 @@ class ServerProcess:
         self.command: list[str] = []
         self.model_dir: Path | None = None
         self._device = "auto"
+        self.engine = engine_of(config)
 
     @property
     def log_path(self) -> Path | None:
@@ -63,16 +66,17 @@ class ServerProcess:
         return self.config.base_url
 
     async def _prepare(self) -> ServerConfig:
-        resolved = await asyncio.to_thread(resolve_model, self._requested.model_path, "serve")
-        self.model_dir = resolved.path
-        if self._requested.adapter_path:
-            check_adapter(Path(self._requested.adapter_path), resolved.path)
-        host, port = self._requested.host, self._requested.port
+        requested = dataclasses.replace(self._requested, engine=self.engine.name)
+        if not requested.model_path.endswith(".gguf"):
+            resolved = await asyncio.to_thread(resolve_model, requested.model_path, "serve")
+            self.model_dir = resolved.path  # the MLX copy: its chat template is the one served
+        prepared = await self.engine.prepare(requested)
+        host, port = prepared.host, prepared.port
         if port == 0:
             port = pick_free_port(host)
         elif not port_is_free(host, port):
             raise PortInUseError(f"port {port} on {host} is already in use; pick another or use --port 0")
-        return dataclasses.replace(self._requested, model_path=str(resolved.path), port=port)
+        return dataclasses.replace(prepared, port=port)
 
     async def start(self, timeout: float = 60.0) -> None:
         """Start the server and wait until it answers a real completion (or raise ServerStartError)."""
@@ -81,7 +85,7 @@ class ServerProcess:
         self.config = await self._prepare()
         if self.config.device != "auto":  # auto needs no probe: MLX defaults to the GPU when it has one
             self._device = await asyncio.to_thread(resolve_device, self.config.device)
-        self.command = build_server_command(self.config)
+        self.command = self.engine.command(self.config)
         if self._log_path is None:
             stamp = time.strftime("%Y%m%d-%H%M%S")
             self._log_path = logs_dir() / f"server-{stamp}-{self.config.port}.log"
@@ -128,7 +132,7 @@ class ServerProcess:
 
     def _failure(self, what: str) -> str:
         log = log_excerpt(self._log_path) if self._log_path else ""
-        return f"mlx_lm.server {what} (log: {self._log_path})\n{log}".rstrip()
+        return f"{self.engine.label} {what} (log: {self._log_path})\n{log}".rstrip()
 
     async def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after `timeout`. Harmless when already stopped."""

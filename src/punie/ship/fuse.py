@@ -42,7 +42,8 @@ Progress = Callable[[str], None]
 
 
 # How the checks evaluate: short answers, greedy, 4 prompts in flight.
-CHECK_EVAL = EvalSettings(SamplingSettings(max_tokens=96, seed=0))
+# MLX for every check: the fused model is an MLX directory, and one comparison never mixes engines.
+CHECK_EVAL = EvalSettings(SamplingSettings(max_tokens=96, seed=0), engine="mlx")
 
 
 @dataclass(frozen=True)
@@ -142,7 +143,11 @@ async def _eval(
         suite=first_per_category(load_suite(checks.suite), checks.per_category),
         output_dir=output,
         server=ServerConfig(
-            model_path=model, port=0, adapter_path=str(adapter) if adapter else None, device=checks.device
+            model_path=model,
+            port=0,
+            adapter_path=str(adapter) if adapter else None,
+            device=checks.device,
+            engine=checks.eval.engine,
         ),
         settings=checks.eval,
         resume=(output / "results.jsonl").is_file(),

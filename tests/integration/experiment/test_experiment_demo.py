@@ -14,10 +14,11 @@ from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
 
-SMALL = ("--iters", "2", "--per-category", "1")
+SMALL = ("--iters", "2", "--per-category", "2", "--seeds", "2")
 
 
 def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(tmp_path: Path, train_model_dir: Path) -> None:
+    """The demo's recipe over two seeds, on the prompts held out from its settings' choice."""
     done = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     journal = (tmp_path / "JOURNAL.md").read_text()
@@ -34,9 +35,14 @@ def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(tmp_path: Path, train_mod
     compare = (tmp_path / "runs" / "demo-tool-calling" / "compare.html").read_text()
     assert "Δ pts" in compare and "<polyline" in compare and "<script" not in compare
     assert "decision:" in done.stdout and "journal:" in done.stdout
+    assert "(recipe over 2 seeds)" in done.stdout and "Δ prompts per seed" in done.stdout
+    assert "scored on 3 held-out prompts" in done.stderr  # one of each category's two
+    report = json.loads((tmp_path / "runs" / "demo-tool-calling" / "eval" / "report.json").read_text())
+    assert report["settings"]["held_out_of"] == "0.5" and report["settings"]["engine"] in ("mlx", "llama.cpp")
+    assert {e["kind"] for e in ledger} >= {"recipe"}
 
     again = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=300)
-    assert again.returncode == 0 and "already finished" in again.stderr
+    assert again.returncode == 0 and "already recorded" in again.stderr
     assert (tmp_path / "JOURNAL.jsonl").read_text().count("\n") == len(ledger)  # nothing recorded twice
 
 

@@ -7,7 +7,15 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
-from punie.experiment.selection import choice_entry, choose, only, split_prompts
+from punie.eval.suite_load import load_suite
+from punie.experiment.selection import (
+    choice_entry,
+    choose,
+    held_out_suite,
+    only,
+    split_ids,
+    split_prompts,
+)
 
 
 def _report(passed: dict[str, bool], adapter: str | None = "a") -> EvalReport:
@@ -56,3 +64,14 @@ def test_a_recipe_cell_is_judged_over_its_seeds_on_the_held_out_prompts() -> Non
     ]
     choice = choose(base, [({"lr": 1}, losing)], 0.5)
     assert choice.decision.claim == "recipe over 3 seeds" and choice.decision.outcome == "regressed"
+
+
+def test_an_experiment_whose_settings_were_chosen_answers_only_the_held_out_prompts() -> None:
+    suite = load_suite()
+    held = held_out_suite(suite, 0.5)
+    chosen_on = split_ids(((p.id, p.category) for p in suite.prompts), 0.5).selection
+    assert {p.id for p in held.prompts} == {p.id for p in suite.prompts} - chosen_on
+    assert chosen_on and not chosen_on & {p.id for p in held.prompts}
+    for category, prompts in suite.by_category().items():  # about half of each category is left
+        left = [p for p in held.prompts if p.category == category]
+        assert abs(len(left) - len(prompts) / 2) <= 0.5

@@ -1,0 +1,149 @@
+"""The engines that serve a model, each declared once: what it runs, what weights it computes
+with, whether it is installed, and how it gets those weights; and `auto`'s choice among them.
+
+- `mlx`: `mlx_lm.server` on the MLX copy punie trains on (float32 for the embedded model).
+- `llama.cpp`: llama.cpp's own server (`xllamacpp`'s prebuilt wheel) on the same weights as a
+  float32 GGUF, with a trained adapter converted to a llama.cpp LoRA GGUF. On a 2-core Linux
+  machine it evaluates the built-in suite several times faster (benchmarks/README.md).
+
+A report records the engine; comparisons and the baseline cache never mix two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hashlib
+import importlib.util
+import platform
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from punie.errors import AdapterError, UsageError
+from punie.runtime.chat_template import TEMPLATE_NAME
+from punie.runtime.child_env import child_env
+from punie.runtime.embedded import EMBEDDED
+from punie.runtime.models import classify, resolve_model
+from punie.serve.adapter_check import check_adapter
+from punie.serve.config import ServerConfig, build_server_command
+from punie.serve.endpoint import DEFAULT_CONCURRENCY
+
+AUTO = "auto"
+
+
+@dataclass(frozen=True)
+class Engine:
+    name: str
+    label: str  # how logs and errors name the server
+    weights: str  # what it computes with, as reports record it
+    module: str  # importable when the engine is installed
+    prepare: Callable[[ServerConfig], Awaitable[ServerConfig]]  # concrete weights for `command`
+    command: Callable[[ServerConfig], list[str]]  # pure: the child's argv
+
+    def installed(self) -> bool:
+        return importlib.util.find_spec(self.module) is not None
+
+
+async def _prepare_mlx(config: ServerConfig) -> ServerConfig:
+    resolved = await asyncio.to_thread(resolve_model, config.model_path, "serve")
+    if config.adapter_path:
+        check_adapter(Path(config.adapter_path), resolved.path)
+    return dataclasses.replace(config, model_path=str(resolved.path))
+
+
+def _lora_gguf(adapter_dir: Path) -> Path:
+    """The adapter as a llama.cpp LoRA GGUF beside it, converted once per adapter content."""
+    digest = hashlib.sha256()
+    for name in ("adapter_config.json", "adapters.safetensors"):
+        digest.update((adapter_dir / name).read_bytes())
+    out = adapter_dir / f"adapters-{digest.hexdigest()[:12]}.gguf"
+    if not out.is_file():
+        proc = subprocess.run(
+            [sys.executable, "-m", "punie.serve.lora_gguf", str(adapter_dir), str(out)],
+            env=child_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        if proc.returncode != 0:
+            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-5:])
+            raise AdapterError(f"{adapter_dir}: could not convert it for llama.cpp:\n{tail}")
+    return out
+
+
+def _base_gguf(model: str) -> Path:
+    if model.endswith(".gguf") and Path(model).expanduser().is_file():
+        return Path(model).expanduser().resolve()
+    if classify(model) == "alias":
+        from punie.runtime.prepare_gguf import prepare_gguf
+
+        return prepare_gguf(EMBEDDED[model])
+    raise UsageError(
+        f"the llama.cpp engine serves the embedded model or a .gguf file, not {model!r} "
+        "(`punie fuse --export-gguf` writes one; or use --engine mlx)"
+    )
+
+
+async def _prepare_llama(config: ServerConfig) -> ServerConfig:
+    if config.device == "gpu":
+        raise UsageError("the llama.cpp engine from PyPI runs on the CPU: use --engine mlx for the GPU")
+    gguf = await asyncio.to_thread(_base_gguf, config.model_path)
+    adapter = config.adapter_path
+    if adapter and not adapter.endswith(".gguf"):
+        resolved = await asyncio.to_thread(resolve_model, config.model_path, "serve")
+        check_adapter(Path(adapter), resolved.path)  # the same checks as for mlx_lm.server
+        adapter = str(await asyncio.to_thread(_lora_gguf, Path(adapter)))
+    return dataclasses.replace(config, model_path=str(gguf), adapter_path=adapter)
+
+
+def llama_command(config: ServerConfig, python: str = sys.executable) -> list[str]:
+    """Pure: the argv of punie's llama.cpp child for `config` (the port must be concrete)."""
+    if config.port == 0:
+        raise ValueError("resolve port 0 to a free port before building the command")
+    cmd = [python, "-m", "punie.serve.llama_child", "--model", config.model_path]
+    cmd += ["--host", config.host, "--port", str(config.port)]
+    cmd += ["--parallel", str(config.decode_concurrency or DEFAULT_CONCURRENCY)]
+    if config.chat_template is None:  # punie's tools-aware template, as the MLX copy carries
+        cmd += ["--chat-template-file", str(resources.files("punie.runtime").joinpath(TEMPLATE_NAME))]
+    else:
+        cmd += ["--chat-template", config.chat_template]
+    if config.adapter_path:
+        cmd += ["--lora", config.adapter_path]
+    return cmd + list(config.extra_args)
+
+
+ENGINES: dict[str, Engine] = {
+    engine.name: engine
+    for engine in (
+        Engine("mlx", "mlx_lm.server", "MLX", "mlx_lm", _prepare_mlx, build_server_command),
+        Engine("llama.cpp", "llama.cpp server", "GGUF float32", "xllamacpp", _prepare_llama, llama_command),
+    )
+}
+ENGINE_CHOICES = (AUTO, *ENGINES)
+
+
+def choose_engine(requested: str, model: str, device: str = "auto") -> str:
+    """The concrete engine for a request: `auto` takes llama.cpp where it is installed and can
+    serve the model on this machine's CPU (Linux: several times faster there), else mlx; Apple
+    silicon and the GPU stay on MLX."""
+    if requested != AUTO:
+        if requested not in ENGINES:
+            raise UsageError(f"unknown engine {requested!r} (choose from {', '.join(ENGINE_CHOICES)})")
+        if not ENGINES[requested].installed():
+            raise UsageError(
+                f"the {requested} engine is not installed (its Python package {ENGINES[requested].module!r} "
+                "is missing; see the README)"
+            )
+        return requested
+    llama = ENGINES["llama.cpp"]
+    servable = classify(model) == "alias" or model.endswith(".gguf")
+    fits = sys.platform == "linux" and device != "gpu" and platform.machine() in ("x86_64", "aarch64")
+    return llama.name if servable and fits and llama.installed() else "mlx"
+
+
+def engine_of(config: ServerConfig) -> Engine:
+    return ENGINES[choose_engine(config.engine, config.model_path, config.device)]
