@@ -21,6 +21,7 @@ from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
+from punie.experiment.reuse import Trained, adapter_key, copy_trained, find_trained, remember_trained
 from punie.experiment.selection import held_out_suite
 from punie.journal.compare import Decision, column_of, compare_runs
 from punie.journal.compare_html import render_compare_html
@@ -141,6 +142,12 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> tuple[Path, Eval
         hooks,
     )
     return output, report
+
+
+def _adapter_eval_key(config: ExperimentConfig, base_dir: Path) -> str:
+    """What makes two evaluations of one adapter the same work (suite, eval settings, engine)."""
+    probe = _eval_config(config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json")
+    return baseline_key(config.model, probe.suite.suite_hash(), probe.recorded())
 
 
 def _lora(config: ExperimentConfig) -> LoRAConfig:
@@ -293,9 +300,20 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
         mark(root, state, "base_eval", dir=str(base_path))
     base_dir = Path(state["stages"]["base_eval"]["dir"])
     trained: TrainingRun | None = None
+    key = adapter_key(config, data_hash)
+    eval_key = _adapter_eval_key(config, base_dir)
     if not done(state, "trained"):
-        trained = await _train(lora, hooks, config.launch)
-        mark(root, state, "trained", adapter=str(config.adapter_dir))
+        found = None if config.force else find_trained(key)
+        if found is not None and found.adapter_dir != config.adapter_dir.resolve():
+            answered = copy_trained(found, config.adapter_dir, config.adapter_eval_dir, eval_key)
+            hooks.step(
+                f"this adapter was trained before ({found.adapter_dir}): copied, not trained again"
+                + (", with its answers" if answered else "")
+            )
+            mark(root, state, "trained", adapter=str(config.adapter_dir), copied_from=str(found.adapter_dir))
+        else:
+            trained = await _train(lora, hooks, config.launch)
+            mark(root, state, "trained", adapter=str(config.adapter_dir))
     adapter: EvalReport | None = None
     if not done(state, "adapter_eval"):
         eval_config = _eval_config(
@@ -316,6 +334,7 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
     run_record = trained.record if trained else read_run_record(config.adapter_dir)
     _record(config, base_dir, base, adapter, decision, data_hash, run_record, overlap_note)
     mark(root, state, "recorded", journal=str(config.journal))
+    remember_trained(key, Trained(config.adapter_dir, config.adapter_eval_dir, eval_key))
     return ExperimentResult(
         base,
         adapter,

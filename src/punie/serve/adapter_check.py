@@ -15,6 +15,7 @@ from typing import Any
 
 from punie.errors import AdapterError
 
+ADAPTER_WEIGHTS = "adapters.safetensors"  # what mlx-lm writes and `--adapter-path` loads
 LORA_KEY = re.compile(r"^(?:model\.)?layers\.(\d+)\.(.+)\.(lora_a|lora_b)$")
 
 
@@ -76,7 +77,7 @@ def check_adapter(adapter_dir: Path, model_dir: Path) -> None:
     if not adapter_dir.is_dir():
         raise AdapterError(f"adapter directory not found: {adapter_dir}")
     config_file = adapter_dir / "adapter_config.json"
-    weights = adapter_dir / "adapters.safetensors"
+    weights = adapter_dir / ADAPTER_WEIGHTS
     for needed in (config_file, weights):
         if not needed.is_file():
             raise AdapterError(f"{adapter_dir} is not an adapter: {needed.name} is missing")

@@ -28,7 +28,7 @@ from punie.runtime.chat_template import TEMPLATE_NAME
 from punie.runtime.child_env import child_env
 from punie.runtime.embedded import EMBEDDED
 from punie.runtime.models import classify, resolve_model
-from punie.serve.adapter_check import check_adapter
+from punie.serve.adapter_check import ADAPTER_WEIGHTS, check_adapter
 from punie.serve.config import ServerConfig, build_server_command
 from punie.serve.endpoint import DEFAULT_CONCURRENCY
 
@@ -58,7 +58,7 @@ async def _prepare_mlx(config: ServerConfig) -> ServerConfig:
 def _lora_gguf(adapter_dir: Path) -> Path:
     """The adapter as a llama.cpp LoRA GGUF beside it, converted once per adapter content."""
     digest = hashlib.sha256()
-    for name in ("adapter_config.json", "adapters.safetensors"):
+    for name in ("adapter_config.json", ADAPTER_WEIGHTS):
         digest.update((adapter_dir / name).read_bytes())
     out = adapter_dir / f"adapters-{digest.hexdigest()[:12]}.gguf"
     if not out.is_file():

@@ -21,6 +21,7 @@ from typing import Any
 
 from punie.errors import AdapterError, install_excepthook
 from punie.runtime.gguf_layout import LAYER_PARTS
+from punie.serve.adapter_check import ADAPTER_WEIGHTS
 
 _MLX_KEY = re.compile(r"^(?:model\.)?layers\.(\d+)\.(.+)\.(lora_a|lora_b)$")
 _GGUF_PART = {hf: gguf for gguf, hf in LAYER_PARTS.items()}
@@ -52,7 +53,7 @@ def write_lora_gguf(adapter_dir: Path, out: Path) -> int:
 
     config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
     scale, rank = lora_scale(config)
-    loaded: Any = mx.load(str(adapter_dir / "adapters.safetensors"))
+    loaded: Any = mx.load(str(adapter_dir / ADAPTER_WEIGHTS))
     tensors = {gguf_lora_name(name): mx.array(value.T).astype(mx.float32) for name, value in loaded.items()}
     metadata: dict[str, Any] = {
         "general.type": "adapter",

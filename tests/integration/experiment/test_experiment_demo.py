@@ -117,6 +117,8 @@ def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -
     said = " ".join(done.stdout.split())  # rich wraps long lines
     assert "decision: " in said and "(recipe over 2 seeds)" in said and "2 seeds x 2 prompts" in said
     assert "base model already evaluated" in done.stderr
+    # Seed 0 is step-1's adapter (same data, settings and seed): copied with its answers, not redone.
+    assert done.stderr.count("copied, not trained again, with its answers") == 1
     journal = (tmp_path / "J.md").read_text()
     assert "Recipe: recipe-1 (2 seeds)" in journal and "recipe-1-seed1" in journal
     again = subprocess.run(punie_cmd(*recipe), capture_output=True, text=True, timeout=300, env=env)
