@@ -1,4 +1,5 @@
-"""`punie serve`: a managed mlx_lm.server in the foreground until Ctrl-C or SIGTERM."""
+"""`punie serve`: a managed server (mlx_lm.server unless --engine says otherwise) in the
+foreground until Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ async def serve_until_stopped(server: ServerProcess, timeout: float) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        ui.step(f"starting mlx_lm.server for {server.config.model_path}")
+        ui.step(f"starting {server.engine.label} for {server.config.model_path}")
         await server.start(timeout=timeout)
         ui.result(f"serving {server.config.model_path} at {server.base_url} (pid {server.pid})")
         ui.info(f"log: {server.log_path} — press Ctrl-C to stop")
@@ -32,7 +33,7 @@ async def serve_until_stopped(server: ServerProcess, timeout: float) -> int:
                 async with asyncio.timeout(1.0):
                     await stop.wait()
         if not server.is_running:
-            ui.error(f"mlx_lm.server exited unexpectedly (log: {server.log_path})")
+            ui.error(f"{server.engine.label} exited unexpectedly (log: {server.log_path})")
             return 1
         ui.step("stopping the server")
         return 0
@@ -49,6 +50,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Bind address (loopback by default)."),
     timeout: float = typer.Option(120.0, "--timeout", help="Seconds to wait for readiness."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
+    engine: str = typer.Option(
+        "mlx", "--engine", help="mlx (mlx_lm.server) | llama.cpp | auto: see `punie eval --help`."
+    ),
 ) -> None:
     """Serve a model (optionally with an adapter) until Ctrl-C."""
     config = ServerConfig(
@@ -57,6 +61,7 @@ def serve(
         port=port,
         host=host,
         adapter_path=str(adapter) if adapter else None,
+        engine=engine,
     )
     code = asyncio.run(serve_until_stopped(ServerProcess(config), timeout))
     raise typer.Exit(code)

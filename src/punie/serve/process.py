@@ -29,8 +29,8 @@ class ServerProcess:
 
     `start()` resolves the model (an alias is prepared on first use) and the engine, has the
     engine check the adapter and prepare its weights, checks the port, launches the server in
-    its own process group with a parent-death guard, and returns only
-    once a one-token completion succeeds from the process it started. `stop()` is idempotent.
+    its own process group with a parent-death guard, and returns only once a one-token
+    completion succeeds from the process it started. `stop()` is idempotent.
     """
 
     def __init__(
