@@ -12,8 +12,6 @@ import hashlib
 import importlib.util
 import json
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any
 
 from punie.errors import PunieError
 from punie.runtime.chat_template import template_hash, tools_chat_template
-from punie.runtime.child_env import child_env
+from punie.runtime.child_env import run_module
 from punie.runtime.embedded import EmbeddedModel, Variant, embedded_dir
 from punie.runtime.file_lock import exclusive_lock
 from punie.runtime.gguf_layout import hf_name, llama_config
@@ -88,17 +86,7 @@ def write_mlx_dir(gguf: Path, out: Path) -> None:
 
 
 def _run_child(args: list[str], what: str) -> str:
-    proc = subprocess.run(
-        [sys.executable, "-m", "mlx_lm", *args],
-        env=child_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-15:])
-        raise PunieError(f"{what} failed (exit {proc.returncode}):\n{tail}")
-    return proc.stdout
+    return run_module("mlx_lm", args, what)
 
 
 def verify_model_dir(directory: Path) -> str:

@@ -10,13 +10,12 @@ discipline: written to a temporary name, renamed into place only when complete.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Literal
 
 from punie.errors import PunieError, install_excepthook
-from punie.runtime.child_env import child_env
+from punie.runtime.child_env import run_module
 from punie.runtime.embedded import EmbeddedModel
 from punie.runtime.file_lock import exclusive_lock
 from punie.runtime.paths import models_dir
@@ -63,18 +62,8 @@ def prepare_gguf(model: EmbeddedModel, kind: GgufType = "f32") -> Path:
     with exclusive_lock(final.parent / f".gguf-{kind}.lock"):
         if final.is_file():
             return final
-        proc = subprocess.run(
-            [sys.executable, "-m", "punie.runtime.prepare_gguf", str(gguf_path(model)), str(final), kind],
-            env=child_env(),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if proc.returncode != 0 or not final.is_file():
-            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-10:])
-            raise PunieError(
-                f"converting {model.alias} to a {kind} GGUF failed (exit {proc.returncode}):\n{tail}"
-            )
+        args = [str(gguf_path(model)), str(final), kind]
+        run_module("punie.runtime.prepare_gguf", args, f"converting {model.alias} to a {kind} GGUF")
     return final
 
 

@@ -16,7 +16,6 @@ import dataclasses
 import hashlib
 import importlib.util
 import platform
-import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 
 from punie.errors import AdapterError, UsageError
 from punie.runtime.chat_template import TEMPLATE_NAME
-from punie.runtime.child_env import child_env
+from punie.runtime.child_env import run_module
 from punie.runtime.embedded import EMBEDDED
 from punie.runtime.models import classify, resolve_model
 from punie.serve.adapter_check import ADAPTER_WEIGHTS, check_adapter
@@ -62,16 +61,8 @@ def _lora_gguf(adapter_dir: Path) -> Path:
         digest.update((adapter_dir / name).read_bytes())
     out = adapter_dir / f"adapters-{digest.hexdigest()[:12]}.gguf"
     if not out.is_file():
-        proc = subprocess.run(
-            [sys.executable, "-m", "punie.serve.lora_gguf", str(adapter_dir), str(out)],
-            env=child_env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        if proc.returncode != 0:
-            tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-5:])
-            raise AdapterError(f"{adapter_dir}: could not convert it for llama.cpp:\n{tail}")
+        what = f"converting {adapter_dir} for llama.cpp"
+        run_module("punie.serve.lora_gguf", [str(adapter_dir), str(out)], what, 300, AdapterError)
     return out
 
 
