@@ -56,7 +56,8 @@ async def main() -> None:
     )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
-    base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir)
+    # The whole suite: the seeds' changes are shown on every prompt, and --select-share splits them.
+    base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir, held_out_of=None)
     cell = {}
     for text in args.set:
         try:
