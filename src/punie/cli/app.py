@@ -19,6 +19,7 @@ from punie.cli import (
     fuse_cmd,
     journal_cmd,
     model_cmd,
+    sample_cmd,
     serve_cmd,
     suite_cmd,
     train_cmd,
@@ -53,6 +54,7 @@ def _root(
 
 app.add_typer(model_cmd.app, name="model")
 app.add_typer(bench_cmd.app, name="bench")
+dataset_cmd.app.command("sample")(sample_cmd.sample_command)
 app.add_typer(dataset_cmd.app, name="dataset")
 app.add_typer(journal_cmd.app, name="journal")
 app.add_typer(experiment_cmd.app, name="experiment")

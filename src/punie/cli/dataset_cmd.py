@@ -215,7 +215,7 @@ async def replay_answers(model: str) -> list[dict[str, Any]]:
     async with ServerProcess(ServerConfig(model_path=model, port=0)) as server:
         with ui.counting_progress(len(REPLAY_PROMPTS), "replay answers") as advance:
             return await collect_replay(
-                server.config.endpoint(),
+                server.endpoint(),
                 SERVED_MODEL_NAME,
                 on_answer=lambda prompt, kept: advance("kept" if kept else "dropped (cut or a tool call)"),
             )

@@ -12,11 +12,12 @@ from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.progress_hooks import cli_hooks
 from punie.eval.report import EvalReport
+from punie.eval.suite_split import check_share
 from punie.experiment.grid import Axis, grid_page, grid_rows, render_grid_html, run_grid
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.recipe import RecipeResult, recipe_grid_rows, render_recipe_grid_html, run_recipe
 from punie.experiment.run import Hooks, run_experiment
-from punie.experiment.selection import check_share, choice_entry, choose
+from punie.experiment.selection import choice_entry, choose
 from punie.journal.render import record_once
 from punie.runtime.atomic import write_text_atomic
 

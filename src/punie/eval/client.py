@@ -12,6 +12,7 @@ import httpx
 
 from punie.errors import UsageError
 from punie.eval.response import Turn
+from punie.eval.tool_text import split_tool_text
 from punie.serve.endpoint import Endpoint
 
 CONNECTION_RETRY_WAITS = (0.25, 0.5, 1.0, 2.0, 4.0)  # seconds before each retry of a refused connection
@@ -106,9 +107,10 @@ class ChatClient:
         if response.status_code != 200:
             raise ServerError(f"HTTP {response.status_code}: {response.text[:300]}")
         try:
-            return turn_from_completion(response.json())
+            turn = turn_from_completion(response.json())
         except ValueError:
             raise ServerError(f"not JSON: {response.text[:200]}") from None
+        return split_tool_text(turn) if self.endpoint.tool_calls_in_text else turn
 
     async def _post(self, http: httpx.AsyncClient, payload: bytes, headers: dict[str, str]) -> httpx.Response:
         """POST, retrying a refused or reset connection after each of `retry_waits` (seconds):

@@ -216,7 +216,7 @@ async def _evaluate(
             server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
             await server.start(timeout=180.0)
             template = model_template_hash(server.model_dir) if server.model_dir else None
-        endpoints = (server.config.endpoint(config.settings.concurrency),) if server else config.endpoints
+        endpoints = (server.endpoint(config.settings.concurrency),) if server else config.endpoints
         states = [_RunState(server, e) for e in endpoints]
         settings = config.settings
         clients = [

@@ -84,9 +84,7 @@ async def collect_demo_replay(config: DemoConfig) -> list[dict[str, object]]:
     """The base model's own answers to the replay requests, through a managed server (greedy, so
     the same for every seed)."""
     async with ServerProcess(ServerConfig(model_path=config.model, port=0, device=config.device)) as server:
-        return await collect_replay(
-            server.config.endpoint(), SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens
-        )
+        return await collect_replay(server.endpoint(), SERVED_MODEL_NAME, max_tokens=config.replay_max_tokens)
 
 
 def demo_splits(config: DemoConfig, answers: list[dict[str, object]]) -> dict[str, list[dict[str, object]]]:

@@ -20,9 +20,9 @@ from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
+from punie.eval.suite_split import held_out_suite
 from punie.experiment.plan import ExperimentConfig, done, mark, read_state
 from punie.experiment.reuse import Trained, adapter_key, copy_trained, find_trained, remember_trained
-from punie.experiment.selection import held_out_suite
 from punie.journal.compare import Decision, column_of, compare_runs
 from punie.journal.compare_html import render_compare_html
 from punie.journal.entries import eval_entry, eval_results, eval_row, train_entry

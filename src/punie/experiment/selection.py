@@ -7,66 +7,21 @@ in the journal. Pure."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import statistics
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from punie.errors import UsageError
 from punie.eval.report import EvalReport
-from punie.eval.suite import EvalSuite
+from punie.eval.suite_split import Split, split_ids
 from punie.journal.compare import Decision, compare_runs
 from punie.journal.ledger import Entry
 from punie.journal.recipe import decide_recipe, recipe_effects
 
 
-@dataclass(frozen=True)
-class Split:
-    share: float  # of each category's prompts that select
-    selection: frozenset[str]
-    held_out: frozenset[str]
-
-    def text(self) -> str:
-        return (
-            f"settings chosen on {len(self.selection)} selection prompts ({self.share:g} of each category, "
-            f"by prompt-id hash), reported on {len(self.held_out)} held-out prompts"
-        )
-
-
-def check_share(share: float) -> float:
-    if not 0 < share < 1:
-        raise UsageError(f"--select-share must be between 0 and 1 (exclusive), got {share}")
-    return share
-
-
-def split_ids(prompts: Iterable[tuple[str, str]], share: float) -> Split:
-    """Pure: the selection / held-out split of (prompt id, category) pairs."""
-    check_share(share)
-    by_category: dict[str, list[str]] = defaultdict(list)
-    for prompt_id, category in prompts:
-        by_category[category].append(prompt_id)
-    selection: set[str] = set()
-    for ids in by_category.values():
-        ordered = sorted(ids, key=lambda i: hashlib.sha256(i.encode()).hexdigest())
-        count = min(len(ordered) - 1, max(1, round(share * len(ordered)))) if len(ordered) > 1 else 0
-        selection.update(ordered[:count])
-    every = {prompt_id for ids in by_category.values() for prompt_id in ids}
-    return Split(share, frozenset(selection), frozenset(every - selection))
-
-
 def split_prompts(report: EvalReport, share: float) -> Split:
     """Pure: the selection / held-out split of `report`'s prompts."""
     return split_ids(((r.id, r.category) for r in report.results), share)
-
-
-def held_out_suite(suite: EvalSuite, share: float) -> EvalSuite:
-    """Pure: `suite` without the prompts a selection share of `share` chose settings on: what an
-    experiment whose settings were so chosen reports on (the demo's)."""
-    split = split_ids(((p.id, p.category) for p in suite.prompts), share)
-    kept = tuple(p for p in suite.prompts if p.id in split.held_out)
-    return dataclasses.replace(suite, prompts=kept)
 
 
 def only(report: EvalReport, ids: frozenset[str]) -> EvalReport:

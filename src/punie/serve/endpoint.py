@@ -34,6 +34,9 @@ class Endpoint:
     api_key: str = LOCAL_API_KEY
     headers: tuple[tuple[str, str], ...] = ()
     concurrency: int = DEFAULT_CONCURRENCY
+    # The server hands tool calls back as the text the model wrote (punie's llama.cpp engine):
+    # the client splits them out as mlx_lm.server does (punie.eval.tool_text).
+    tool_calls_in_text: bool = False
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):

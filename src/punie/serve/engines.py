@@ -42,6 +42,7 @@ class Engine:
     module: str  # importable when the engine is installed
     prepare: Callable[[ServerConfig], Awaitable[ServerConfig]]  # concrete weights for `command`
     command: Callable[[ServerConfig], list[str]]  # pure: the child's argv
+    calls_as_text: bool = False  # hands tool calls back as text: the client splits them out
 
     def installed(self) -> bool:
         return importlib.util.find_spec(self.module) is not None
@@ -111,7 +112,9 @@ ENGINES: dict[str, Engine] = {
     engine.name: engine
     for engine in (
         Engine("mlx", "mlx_lm.server", "MLX", "mlx_lm", _prepare_mlx, build_server_command),
-        Engine("llama.cpp", "llama.cpp server", "GGUF float32", "xllamacpp", _prepare_llama, llama_command),
+        Engine(
+            "llama.cpp", "llama.cpp server", "GGUF float32", "xllamacpp", _prepare_llama, llama_command, True
+        ),
     )
 }
 ENGINE_CHOICES = (AUTO, *ENGINES)

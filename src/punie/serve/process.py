@@ -20,6 +20,7 @@ from punie.runtime.paths import logs_dir, punie_home
 from punie.runtime.ports import pick_free_port, pid_listens_on, port_is_free
 from punie.runtime.supervise import spawn, stop_process
 from punie.serve.config import ServerConfig
+from punie.serve.endpoint import DEFAULT_CONCURRENCY, Endpoint
 from punie.serve.engines import engine_of
 from punie.serve.readiness import RETRYABLE, ProbeRefused, log_excerpt, one_token_completion
 
@@ -64,6 +65,13 @@ class ServerProcess:
     @property
     def base_url(self) -> str:
         return self.config.base_url
+
+    def endpoint(self, concurrency: int = DEFAULT_CONCURRENCY) -> Endpoint:
+        """Where this server answers, as every client takes it (with how its engine hands back
+        tool calls)."""
+        return dataclasses.replace(
+            self.config.endpoint(concurrency), tool_calls_in_text=self.engine.calls_as_text
+        )
 
     async def _prepare(self) -> ServerConfig:
         requested = dataclasses.replace(self._requested, engine=self.engine.name)

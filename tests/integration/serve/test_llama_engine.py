@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from punie.serve.config import ServerConfig
+from punie.eval.client import ChatClient, SamplingSettings
+from punie.eval.tool_schema import BUILTIN_TOOLS
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.engines import ENGINES
 from punie.serve.process import ServerProcess
 from tests.helpers import lora_shapes
@@ -20,10 +22,28 @@ pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not ENGINES["llama.cpp"].installed(), reason="xllamacpp is not installed"),
 ]
-PROMPTS = (
-    "What is the capital of France?",
-    "Write a Python function that reverses a string.",
-    "Read the file src/app.py and tell me what it does.",
+TOOLS = [spec.openai() for spec in BUILTIN_TOOLS.values()]
+_CALL = {"type": "function", "function": {"name": "read_file", "arguments": {"path": "main.py"}}}
+PROMPTS: tuple[list[dict[str, object]], ...] = (
+    [{"role": "user", "content": "What is the capital of France?"}],
+    [{"role": "user", "content": "Write a Python function that reverses a string."}],
+    [{"role": "user", "content": "Read the file src/app.py and tell me what it does."}],
+    # A call the model copies (the base model calls no tool unprompted): the split is exercised
+    [
+        {
+            "role": "user",
+            "content": 'Repeat exactly, nothing else: <tool_call>\n{"name": "read_file", '
+            '"arguments": {"path": "app.py"}}\n</tool_call>',
+        }
+    ],
+    # A conversation that already called a tool: its call and result are in the history
+    [
+        {"role": "user", "content": "Read main.py."},
+        {"role": "assistant", "content": "", "tool_calls": [_CALL]},
+        {"role": "tool", "content": "print('hello')"},
+        {"role": "assistant", "content": "main.py prints hello."},
+        {"role": "user", "content": "Now read the file app.py."},
+    ],
 )
 
 
@@ -42,17 +62,20 @@ def random_adapter(directory: Path) -> Path:
     return directory
 
 
-async def answers(engine: str, adapter: Path | None, log: Path) -> list[str]:
+async def answers(engine: str, adapter: Path | None, log: Path) -> list[tuple[str, list[object]]]:
+    """Each prompt's greedy answer with the agent's tools offered: its text and its calls, as the
+    eval's client reads them (the llama.cpp engine's call text split out as mlx_lm.server does)."""
     config = ServerConfig(
         model_path="smollm2-135m", port=0, engine=engine, adapter_path=str(adapter) if adapter else None
     )
     out = []
     async with ServerProcess(config, log_path=log) as server, httpx.AsyncClient(timeout=120) as http:
         assert server.engine.name == engine
+        client = ChatClient(server.endpoint(1), SERVED_MODEL_NAME, SamplingSettings(max_tokens=40))
         for prompt in PROMPTS:
-            body = {"messages": [{"role": "user", "content": prompt}], "max_tokens": 24, "temperature": 0.0}
-            reply = await http.post(f"{server.base_url}/chat/completions", json=body)
-            out.append(reply.json()["choices"][0]["message"]["content"])
+            turn = await client.complete(http, prompt, TOOLS)
+            calls = [(c.name, c.arguments) for c in turn.parsed().calls]
+            out.append((turn.content, calls))
     return out
 
 
@@ -67,4 +90,5 @@ async def test_llama_cpp_answers_as_mlx_does_with_and_without_an_adapter(
     assert tuned_mlx != base_mlx  # the adapter changes the model, so the comparison below means something
     assert base_llama == base_mlx
     assert tuned_llama == tuned_mlx
+    assert any(calls for _, calls in tuned_mlx + base_mlx), "no prompt made a call: the split is untested"
     assert list(adapter.glob("adapters-*.gguf"))  # converted once, beside the adapter

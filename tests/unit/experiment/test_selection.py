@@ -8,14 +8,8 @@ from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
 from punie.eval.suite_load import load_suite
-from punie.experiment.selection import (
-    choice_entry,
-    choose,
-    held_out_suite,
-    only,
-    split_ids,
-    split_prompts,
-)
+from punie.eval.suite_split import held_out_suite, split_ids
+from punie.experiment.selection import choice_entry, choose, only, split_prompts
 
 
 def _report(passed: dict[str, bool], adapter: str | None = "a") -> EvalReport:

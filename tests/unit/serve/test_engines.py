@@ -20,7 +20,7 @@ from tests.unit.journal.test_incomplete_and_compare import report, result
 
 
 def test_every_engine_is_a_choice_and_builds_its_own_command() -> None:
-    assert ENGINE_CHOICES == (AUTO, *ENGINES)
+    assert (AUTO, *ENGINES) == ENGINE_CHOICES
     config = ServerConfig(model_path="/m/model.gguf", port=9001, adapter_path="/a/lora.gguf")
     assert ENGINES["mlx"].command(config) == build_server_command(config)
     argv = ENGINES["llama.cpp"].command(config)

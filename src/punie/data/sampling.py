@@ -1,0 +1,185 @@
+"""`punie dataset sample`'s shell: K answers per prompt from a model, each scored by punie's own
+scorer, written as on-policy SFT data, preference pairs and pass@K (the pure parts are in
+`punie.data.samples`).
+
+Each of the K samples is one evaluation of the prompts with its own sampling seed
+(`samples/seedI/results.jsonl`, resumable like any evaluation); the K evaluations run at once
+against one server, so the K answers to a prompt are in flight together and the server batches
+them. Prompts come from the *selection* share of the suite (the prompts that choose settings, by
+the same split as `experiment grid --select-share` and the demo), never from the held-out share
+that scores the result, unless overlap is explicitly allowed (and then recorded in the output).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from punie.data.jsonl_io import write_dataset
+from punie.data.ops import split_examples
+from punie.data.samples import (
+    PassRates,
+    Sample,
+    pass_rates,
+    preference_pairs,
+    sft_examples,
+    wanted_tool,
+)
+from punie.errors import UsageError
+from punie.eval.client import SamplingSettings
+from punie.eval.report import RESULTS_FILE, EvalReport
+from punie.eval.results_log import read_results
+from punie.eval.run_config import EvalRunConfig, EvalSettings
+from punie.eval.runner import run_evaluation
+from punie.eval.score import EvalResult
+from punie.eval.suite import EvalSuite
+from punie.eval.suite_split import split_ids
+from punie.runtime.atomic import write_json_atomic
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.endpoint import Endpoint
+from punie.serve.process import ServerProcess
+
+SUMMARY = "sample.json"
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    suite: EvalSuite
+    output: Path
+    k: int = 4
+    sampling: SamplingSettings = field(default_factory=lambda: SamplingSettings(temperature=0.8))
+    server: ServerConfig | None = None  # the managed server (model, adapter, engine)
+    endpoint: Endpoint | None = None  # or any OpenAI-compatible one (a teacher), with its key
+    model_name: str = SERVED_MODEL_NAME
+    select_share: float = 0.5  # sample from this share of each category (the selection split)
+    allow_overlap: bool = False  # sample from every prompt, the held-out ones included
+    concurrency: int = 16  # prompts in flight per sample
+
+    def __post_init__(self) -> None:
+        if self.k < 1:
+            raise UsageError(f"--k must be at least 1, got {self.k}")
+        if self.sampling.temperature <= 0 and self.k > 1:
+            raise UsageError(
+                "--temperature 0 gives the same answer K times: sample with a temperature above 0"
+            )
+        if (self.server is None) == (self.endpoint is None):
+            raise UsageError("sample from a managed model or from --base-url, not both")
+
+    def prompts(self) -> EvalSuite:
+        """The prompts sampled: the selection share of each category, unless overlap is allowed."""
+        if self.allow_overlap:
+            return self.suite
+        split = split_ids(((p.id, p.category) for p in self.suite.prompts), self.select_share)
+        return dataclasses.replace(
+            self.suite, prompts=tuple(p for p in self.suite.prompts if p.id in split.selection)
+        )
+
+
+@dataclass(frozen=True)
+class SampleResult:
+    prompts: int
+    samples: int
+    sft: int
+    pairs: int
+    rates: tuple[PassRates, ...]
+    tools: tuple[PassRates, ...]  # the tool-calling prompts' rates per tool they are about
+    output: Path
+
+
+def _samples(directory: Path, results: tuple[EvalResult, ...]) -> list[Sample]:
+    verdicts = {r.id: r for r in results}
+    out = []
+    for recorded in read_results(directory / RESULTS_FILE):
+        result = verdicts.get(recorded.prompt_id)
+        if result is not None:
+            out.append(Sample(recorded.prompt_id, result.passed, recorded.response, result.failure))
+    return out
+
+
+async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] | None = None) -> SampleResult:
+    suite = config.prompts()
+    if not suite.prompts:
+        raise UsageError("no prompt to sample: the suite's selection share is empty (use more prompts)")
+    server = ServerProcess(config.server, log_path=config.output / "server.log") if config.server else None
+    if server is not None:
+        await server.start(timeout=180.0)
+    try:
+        endpoint = server.endpoint(config.concurrency) if server else config.endpoint
+        assert endpoint is not None
+
+        async def one(index: int) -> EvalReport:
+            out = config.output / "samples" / f"seed{index}"
+            settings = EvalSettings(
+                dataclasses.replace(config.sampling, seed=index), concurrency=config.concurrency
+            )
+            run = EvalRunConfig(
+                suite,
+                out,
+                settings,
+                manage_server=False,
+                endpoints=(dataclasses.replace(endpoint, concurrency=config.concurrency),),
+                model_name=config.model_name,
+                resume=(out / RESULTS_FILE).is_file(),
+            )
+            return await run_evaluation(run, on_result)
+
+        reports = await asyncio.gather(*(one(i) for i in range(config.k)))
+    finally:
+        if server is not None:
+            await server.stop()
+    samples = [
+        s
+        for i, report in enumerate(reports)
+        for s in _samples(config.output / "samples" / f"seed{i}", report.results)
+    ]
+    prompts = {p.id: p for p in suite.prompts}
+    sft, pairs = sft_examples(prompts, samples), preference_pairs(prompts, samples)
+    _write(config.output / "sft", sft)
+    _write(config.output / "pairs", pairs)
+    rates = tuple(pass_rates(prompts, samples, config.k))
+    tools = tuple(pass_rates(prompts, samples, config.k, wanted_tool))
+    result = SampleResult(len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output)
+    write_json_atomic(config.output / SUMMARY, _summary(config, result, server))
+    return result
+
+
+def _write(directory: Path, rows: list[dict[str, object]]) -> None:
+    """train/valid splits when there are enough rows, else train alone (nothing when none);
+    derived from the samples, so a resumed run writes them afresh."""
+    shutil.rmtree(directory, ignore_errors=True)
+    if not rows:
+        return
+    splits = split_examples(rows, valid=0.1, test=0.0, seed=0) if len(rows) >= 2 else {"train": rows}
+    write_dataset(directory, {k: v for k, v in splits.items() if v})
+
+
+def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess | None) -> dict[str, object]:
+    """What sample.json records: which model wrote the data, how, from which prompts."""
+    writer = (
+        {
+            "model": config.server.model_path,
+            "adapter": config.server.adapter_path,
+            "engine": server.engine.name,
+        }
+        if config.server is not None and server is not None
+        else {"base_url": config.endpoint.base_url if config.endpoint else None, "model": config.model_name}
+    )
+    return {
+        "written_by": writer,
+        "suite": config.suite.name,
+        "suite_hash": config.suite.suite_hash(),
+        "prompts": "every prompt (--allow-overlap)"
+        if config.allow_overlap
+        else f"selection share {config.select_share:g}",
+        "k": config.k,
+        "sampling": dataclasses.asdict(config.sampling),
+        "samples": result.samples,
+        "sft_examples": result.sft,
+        "preference_pairs": result.pairs,
+        "pass_rates": [dataclasses.asdict(r) for r in result.rates],
+        "pass_rates_by_tool": [dataclasses.asdict(r) for r in result.tools],
+    }

@@ -1,0 +1,89 @@
+"""Issue 28: the model's own scored answers as SFT data, preference pairs and pass@K."""
+
+from __future__ import annotations
+
+import pytest
+
+from punie.data.samples import Sample, pass_at_k, pass_rates, preference_pairs, sft_examples
+from punie.eval.response import RecordedResponse, Turn
+from punie.eval.suite import EvalPrompt
+
+
+def test_pass_at_k_matches_hand_computed_values() -> None:
+    assert pass_at_k(4, 0, 1) == 0.0 and pass_at_k(4, 4, 1) == 1.0
+    assert pass_at_k(4, 1, 1) == pytest.approx(0.25)  # one pass in four
+    assert pass_at_k(4, 1, 2) == pytest.approx(1 - 3 / 6)  # 1 - C(3,2)/C(4,2)
+    assert pass_at_k(5, 2, 3) == pytest.approx(1 - 1 / 10)  # 1 - C(3,3)/C(5,3)
+    assert pass_at_k(10, 3, 5) == pytest.approx(1 - 21 / 252)  # 1 - C(7,5)/C(10,5)
+    assert pass_at_k(3, 2, 2) == 1.0  # fewer failures than draws: a pass is certain
+    with pytest.raises(ValueError, match="pass@k needs"):
+        pass_at_k(2, 3, 1)
+
+
+def _call(name: str, path: str) -> Turn:
+    return Turn(
+        f'<tool_call>\n{{"name": "{name}", "arguments": {{"path": "{path}"}}}}\n</tool_call>', (), "stop"
+    )
+
+
+PROMPTS = {
+    "t1": EvalPrompt("t1", "tool_calling", "Read a.py"),
+    "t2": EvalPrompt("t2", "tool_calling", "Read b.py"),
+}
+
+
+def _sample(prompt: str, passed: bool, path: str, error: str | None = None) -> Sample:
+    response = RecordedResponse((_call("read_file", path),), error)  # type: ignore[arg-type]
+    return Sample(prompt, passed, response, None if passed else "wrong_arguments")
+
+
+def test_pairs_join_a_pass_and_a_fail_of_the_same_prompt_only() -> None:
+    samples = [
+        _sample("t1", True, "a.py"),
+        _sample("t1", True, "a.py"),  # the same answer again: one of them counts
+        _sample("t1", False, "x.py"),
+        _sample("t1", False, "y.py"),
+        _sample("t2", True, "b.py"),  # t2 has no failure: no pair
+        _sample("t2", False, "z.py", error="timeout"),  # never answered: neither side
+    ]
+    pairs = preference_pairs(PROMPTS, samples)
+    assert len(pairs) == 1
+    pair = pairs[0]
+    assert pair["prompt_id"] == "t1" and pair["prompt"] == [{"role": "user", "content": "Read a.py"}]
+    chosen, rejected = pair["chosen"][0]["tool_calls"][0], pair["rejected"][0]["tool_calls"][0]
+    assert chosen["function"]["arguments"] == {"path": "a.py"}
+    assert rejected["function"]["arguments"] == {"path": "x.py"}
+    assert pair["chosen"] != pair["rejected"]
+
+
+def test_sft_keeps_each_distinct_passing_answer_once_and_pass_rates_count_answered_samples() -> None:
+    samples = [_sample("t1", True, "a.py"), _sample("t1", True, "a.py"), _sample("t1", False, "x.py")]
+    samples += [_sample("t2", False, "q.py"), _sample("t2", False, "z.py", error="timeout")]
+    examples = sft_examples(PROMPTS, samples)
+    assert len(examples) == 1 and examples[0]["messages"][-1]["role"] == "assistant"
+    assert examples[0]["messages"][-1]["tool_calls"][0]["function"]["name"] == "read_file"
+    (rates,) = pass_rates(PROMPTS, samples, k=3)
+    assert rates.prompts == 2 and rates.samples == 1  # t2 had one answered sample
+    assert rates.pass_at_1 == pytest.approx((2 / 3 + 0) / 2)
+    assert rates.pass_at_k == pytest.approx((1.0 + 0) / 2)
+
+
+def test_pass_rates_per_tool_name_the_tool_each_prompt_is_about() -> None:
+    from punie.data.samples import wanted_tool
+    from punie.eval.tool_match import ExpectedCall
+
+    prompts = {
+        "r": EvalPrompt("r", "tool_calling", "Read a.py", expected_calls=(ExpectedCall("read_file"),)),
+        "w": EvalPrompt("w", "tool_calling", "Write b.py", expected_calls=(ExpectedCall("write_file"),)),
+        "n": EvalPrompt("n", "tool_calling", "What is 2+2?", no_tool=True),
+        "q": EvalPrompt("q", "reasoning", "2+2?"),
+    }
+    assert [wanted_tool(p) for p in prompts.values()] == ["read_file", "write_file", "no tool", ""]
+    samples = [
+        _sample("r", True, "a"),
+        _sample("w", False, "b"),
+        _sample("n", True, "c"),
+        _sample("q", True, "d"),
+    ]
+    rates = {r.category: r.pass_at_1 for r in pass_rates(prompts, samples, 1, wanted_tool)}
+    assert rates == {"read_file": 1.0, "write_file": 0.0, "no tool": 1.0}  # the reasoning prompt: no tool
