@@ -37,7 +37,9 @@ SAMPLING_KEYS = (
     "max_turns",
 )
 # Raised whenever a scorer changes what passes: a baseline scored by an older one is not reused.
-SCORING_VERSION = 2  # 2: a choice stated as "B) Paris ..." counts (answer_score.choice_letter)
+# 2: a choice stated as "B) Paris ..." counts (answer_score.choice_letter); 3: the llama.cpp
+# engine's tool-call text is split out as mlx_lm.server does (eval/tool_text.py)
+SCORING_VERSION = 3
 
 
 def baseline_key(model: str, suite_hash: str, settings: dict[str, object]) -> str:
