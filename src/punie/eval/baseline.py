@@ -85,9 +85,7 @@ def register_baseline(config: EvalRunConfig, home: Path | None = None) -> None:
 def response_signature(response: RecordedResponse) -> str:
     """Pure: what counts as 'the same response': the text and the calls (names and arguments; a
     call's id is the server's random label) of every turn."""
-    turns = [
-        (t.content, [(call.name, call.arguments) for call in t.parsed().calls]) for t in response.turns
-    ]
+    turns = [(t.content, [(call.name, call.arguments) for call in t.parsed().calls]) for t in response.turns]
     return json.dumps(turns, sort_keys=True)
 
 

@@ -278,7 +278,7 @@ async def _evaluate(
         started_at=started_at,
         seconds=time.monotonic() - started,
         settings={**config.recorded(), **(_isolation_settings(isolation) if isolation else {})},
-        versions={k: v for k in ("mlx", "mlx-lm", "punie") if (v := version_of(k))},
+        versions={k: v for k in ("mlx", "mlx-lm", "xllamacpp", "punie") if (v := version_of(k))},
         chat_template_hash=template,
         error=error,
         adapter_proof=adapter_proof(config, {r.prompt_id: r.response for r in ordered}),

@@ -36,6 +36,11 @@ def eval_results(report: EvalReport) -> list[str]:
         )
     if report.error:
         lines.append(f"Stopped early: {report.error}")
+    if report.settings.get("engine"):
+        lines.append(f"Engine: {report.settings['engine']}")
+    if report.settings.get("held_out_of"):
+        share = report.settings["held_out_of"]
+        lines.append(f"Prompts: held out from a {share} selection share (the settings were chosen there)")
     if report.settings.get("unsafe_exec"):
         lines.append("UNSAFE: model-written code ran without OS isolation (--unsafe-exec)")
     return lines
@@ -58,6 +63,8 @@ def eval_repro(
         "dataset_sha256": dataset_hash,
         "mlx": report.versions.get("mlx"),
         "mlx_lm": report.versions.get("mlx-lm"),
+        "engine": str(report.settings.get("engine") or "") or None,
+        "xllamacpp": report.versions.get("xllamacpp"),
         "chat_template_sha256": report.chat_template_hash,
         "suite": f"{report.suite_name} ({report.suite_hash})",
         "eval_report": str(report_dir / "report.json"),
