@@ -249,7 +249,7 @@ async def _evaluate(
 
         # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
-            if config.settings.prompt_timeout is None:
+            if config.settings.prompt_timeout is None and pending:  # nothing to ask: no server, no probe
                 config = await _with_scaled_timeout(config, clients, http)
             await asyncio.gather(
                 *(
