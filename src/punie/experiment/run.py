@@ -144,10 +144,9 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> tuple[Path, Eval
     return output, report
 
 
-def _adapter_eval_key(config: ExperimentConfig, base_dir: Path) -> str:
+def _adapter_eval_key(config: ExperimentConfig, adapter_eval: EvalRunConfig) -> str:
     """What makes two evaluations of one adapter the same work (suite, eval settings, engine)."""
-    probe = _eval_config(config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json")
-    return baseline_key(config.model, probe.suite.suite_hash(), probe.recorded())
+    return baseline_key(config.model, adapter_eval.suite.suite_hash(), adapter_eval.recorded())
 
 
 def _lora(config: ExperimentConfig) -> LoRAConfig:
@@ -301,7 +300,8 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
     base_dir = Path(state["stages"]["base_eval"]["dir"])
     trained: TrainingRun | None = None
     key = adapter_key(config, data_hash)
-    eval_key = _adapter_eval_key(config, base_dir)
+    adapter_eval = _eval_config(config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json")
+    eval_key = _adapter_eval_key(config, adapter_eval)
     if not done(state, "trained"):
         found = None if config.force else find_trained(key)
         if found is not None and found.adapter_dir != config.adapter_dir.resolve():
@@ -316,10 +316,9 @@ async def _run_stages(config: ExperimentConfig, lora: LoRAConfig, hooks: Hooks) 
             mark(root, state, "trained", adapter=str(config.adapter_dir))
     adapter: EvalReport | None = None
     if not done(state, "adapter_eval"):
-        eval_config = _eval_config(
-            config, config.adapter_eval_dir, config.adapter_dir, base_dir / "report.json"
-        )
-        adapter = await _evaluate(eval_config, "adapter", hooks)
+        # resume answers an earlier invocation, or a reused adapter, left behind
+        resume = (config.adapter_eval_dir / "results.jsonl").is_file()
+        adapter = await _evaluate(dataclasses.replace(adapter_eval, resume=resume), "adapter", hooks)
         mark(root, state, "adapter_eval", dir=str(config.adapter_eval_dir))
     base = base or load_report(base_dir)
     adapter = adapter or load_report(config.adapter_eval_dir)
