@@ -19,7 +19,7 @@ from punie.cli.train_options import train_options
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.report import EvalReport
-from punie.experiment.demo import DEMO_SEEDS, DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe
+from punie.experiment.demo import DEMO_SEEDS, DEMO_TRADE, DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe
 from punie.experiment.recipe import replicate_seeds
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
@@ -44,7 +44,7 @@ def demo(
         DEMO_SEEDS,
         "--seeds",
         help="Replicates from --seed on (each with its own data and adapter), then one decision about "
-        "the recipe over all of them; 1: a decision about one adapter. About 3 minutes a seed on 2 cores.",
+        "the recipe over all of them; 1: a decision about one adapter. About 3.5 minutes a seed on 2 cores.",
     ),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
@@ -94,6 +94,8 @@ def _held_out(config: DemoConfig, base: EvalReport) -> None:
         f"scored on {base.prompt_count} held-out prompts ({counts}): the demo's settings were chosen on "
         f"the other {config.held_out_of:g} of each category's prompts (docs/demo-grid.md), never on these"
     )
+    if config.train == DEMO_TRAINING:  # what the default settings traded to fit the demo's time
+        ui.info(DEMO_TRADE)
 
 
 def _summary(config: DemoConfig, started: float, reports: str | None = None) -> None:

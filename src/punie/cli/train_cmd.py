@@ -17,7 +17,9 @@ from punie.runtime.device import check_request
 from punie.train.config_file import read_train_config
 from punie.train.launch import Launch
 from punie.train.lora_config import LoRAConfig
+from punie.train.methods import METHODS
 from punie.train.runner import TrainingRun, run_training
+from punie.train.settings import TRAIN_DEFAULTS
 
 
 def _show(run: TrainingRun) -> None:
@@ -81,7 +83,7 @@ def train(
     data = data_dir or values.get("data_dir")
     if data is None:
         raise UsageError("give the dataset directory (punie train DATA_DIR) or `data:` in --config")
-    values["data_dir"] = data
+    values["data_dir"] = METHODS[values.get("method", TRAIN_DEFAULTS["method"])].data_dir(Path(data))
     values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data.name
     lora = LoRAConfig(**values)
     with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:

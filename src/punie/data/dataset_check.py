@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.data.findings import Finding
-from punie.data.formats import as_chat
+from punie.data.formats import as_chat, example_format, preference_chats
 from punie.data.jsonl_io import dataset_examples
 from punie.data.validate import SPLITS, check_lines
 
@@ -39,6 +39,8 @@ def chat_token_counter(model_dir: Path) -> tuple[TokenCounter, str]:
     tokenizer = load_tokenizer(model_dir)
 
     def count(example: dict[str, Any]) -> int:
+        if example_format(example) == "preference":  # the longer of its two conversations
+            return max(count(chat) for chat in preference_chats(example))
         chat = as_chat(example)
         if chat is None:  # mlx-lm's text format: the text itself, no template
             return len(tokenizer.encode(example["text"]))

@@ -3,14 +3,17 @@
 - `chat`: `{"messages": [...], "tools": [...]}` (punie's own, and mlx-lm's);
 - `completions`: `{"prompt": "...", "completion": "..."}`, which mlx-lm renders through the chat
   template as a user turn and an assistant turn;
-- `text`: `{"text": "..."}`, trained on as it is (no template).
+- `text`: `{"text": "..."}`, trained on as it is (no template);
+- `preference`: `{"prompt": [...], "chosen": [...], "rejected": [...], "tools": [...]}`, TRL's
+  conversational preference layout (the messages before the answer, then two answers), which
+  `punie dataset sample` writes and `punie train --method dpo` reads.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-Format = Literal["chat", "completions", "text"]
+Format = Literal["chat", "completions", "text", "preference"]
 
 
 def example_format(example: Any) -> Format | None:
@@ -19,6 +22,8 @@ def example_format(example: Any) -> Format | None:
         return None
     if "messages" in example:
         return "chat"
+    if "chosen" in example and "rejected" in example:
+        return "preference"
     if "prompt" in example and "completion" in example:
         return "completions"
     if "text" in example:
@@ -36,3 +41,14 @@ def as_chat(example: dict[str, Any]) -> dict[str, Any] | None:
             ]
         }
     return example if example_format(example) == "chat" else None
+
+
+def preference_chats(example: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The two conversations a preference example compares: its prompt followed by the chosen
+    answer, and by the rejected one (each with the example's tools)."""
+    prompt = list(example.get("prompt") or [])
+    tools = {"tools": example["tools"]} if example.get("tools") else {}
+    return (
+        {"messages": prompt + list(example.get("chosen") or []), **tools},
+        {"messages": prompt + list(example.get("rejected") or []), **tools},
+    )

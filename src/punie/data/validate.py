@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from punie.data.alignment import text_tool_call
 from punie.data.findings import Finding
-from punie.data.formats import example_format
+from punie.data.formats import example_format, preference_chats
 from punie.data.schema_check import schema_errors
 
 ROLES = {"system", "user", "assistant", "tool"}
@@ -72,6 +73,8 @@ def check_example(example: Any, file: str, line: int) -> list[Finding]:
         if not isinstance(example["text"], str) or not example["text"].strip():
             err("text", "must be a non-empty string")
         return found
+    if kind == "preference":
+        return _check_preference(example, file, line)
     if kind == "completions":
         for key in ("prompt", "completion"):
             if not isinstance(example[key], str) or not example[key].strip():
@@ -126,6 +129,40 @@ def check_example(example: Any, file: str, line: int) -> list[Finding]:
             f"messages[{len(messages) - 1}].role",
             f"the last message must be from the assistant, not {last.get('role')!r}",
         )
+    return found
+
+
+def _check_preference(example: dict[str, Any], file: str, line: int) -> list[Finding]:
+    """A preference pair: a prompt (messages ending before the answer) and two answers that are
+    assistant turns (with tool results between calls); each whole conversation is then checked
+    as a chat example, its fields named `chosen: messages[i]...`."""
+    found: list[Finding] = []
+    prompt = example.get("prompt")
+    if not isinstance(prompt, list) or not prompt:
+        found.append(Finding("error", file, line, "prompt", "must be a non-empty list of messages"))
+        return found
+    last = prompt[-1]
+    if isinstance(last, dict) and last.get("role") == "assistant":
+        found.append(
+            Finding(
+                "error",
+                file,
+                line,
+                f"prompt[{len(prompt) - 1}].role",
+                "the prompt must end before the answer, not with an assistant turn",
+            )
+        )
+    for side, conversation in zip(("chosen", "rejected"), preference_chats(example), strict=True):
+        answer = example.get(side)
+        if not isinstance(answer, list) or not answer:
+            found.append(Finding("error", file, line, side, "must be a non-empty list of messages"))
+            continue
+        if isinstance(answer[0], dict) and answer[0].get("role") != "assistant":
+            found.append(
+                Finding("error", file, line, f"{side}[0].role", "an answer starts with an assistant turn")
+            )
+        for finding in check_example(conversation, file, line):
+            found.append(dataclasses.replace(finding, field=f"{side}: {finding.field}".rstrip(": ")))
     return found
 
 

@@ -131,6 +131,11 @@ def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> 
     """From the `run.json` a training run leaves beside its adapter."""
     loss = run_record.get("final_train_loss")
     results = [f"Tokens per second: {float(str(run_record.get('tokens_per_second') or 0)):.1f}"]
+    method = str(run_record.get("method") or "sft")
+    if method != "sft":
+        results.append(
+            f"Method: {method} (beta {run_record.get('beta')}, reference {run_record.get('reference')})"
+        )
     if loss is not None:
         results.append(f"Final train loss: {float(str(loss)):.3f}")
     if run_record.get("best_checkpoint"):
@@ -149,6 +154,7 @@ def train_entry(step: str, adapter_dir: Path, run_record: dict[str, object]) -> 
             "model": _model_name(run_record),
             "dataset": str(run_record.get("dataset")),
             "dataset_sha256": str(run_record.get("dataset_sha256")),
+            "method": method,
             "adapter": str(adapter_dir),
             "mlx": str(run_record.get("mlx")),
             "mlx_lm": str(run_record.get("mlx_lm")),

@@ -10,6 +10,8 @@ Usage: python -m punie.train.child SPEC.json   (under mlx.launch: the same on ev
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import os
 import shutil
@@ -17,6 +19,7 @@ import signal
 import sys
 import time
 import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -95,7 +98,7 @@ def write_adapter_config(args: Any, adapter_dir: Path) -> None:
     write_text_atomic(adapter_dir / "adapter_config.json", json.dumps(config, indent=4, default=str))
 
 
-def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
+def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any, objective: dict[str, Any]) -> float:
     """Validation loss of the weights being checkpointed now.
 
     mlx-lm validates *before* the step of the iteration it reports, so its validation never
@@ -113,13 +116,16 @@ def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any) -> float:
                 batch_size=args.batch_size,
                 num_batches=args.val_batches,
                 max_seq_length=args.max_seq_length,
+                **objective,
             )
         )
     finally:
         model.train()
 
 
-def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any, run: RunPlan) -> Any:
+def _callback(
+    writer: EventWriter, model: Any, valid_set: Any, args: Any, run: RunPlan, objective: dict[str, Any]
+) -> Any:
     """Reports each of mlx-lm's reports (every `steps_per_report` steps: the window's mean loss
     and rates) with the run's continued iteration number, saves a checkpoint at the first report
     at or past each multiple of `save_every` and at the end (atomically), and on SIGTERM saves the
@@ -143,7 +149,7 @@ def _callback(writer: EventWriter, model: Any, valid_set: Any, args: Any, run: R
             if due:
                 extra: dict[str, Any] = {}
                 if run.measure_checkpoints:  # a collective: every rank takes part
-                    extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args)
+                    extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args, objective)
                 if run.writes:
                     saved = save_checkpoint(model, run.adapter_dir, iteration)
                     writer.emit("checkpoint", iteration=iteration, file=saved.name, **extra)
@@ -173,6 +179,25 @@ def token_shares(dataset: Any, args: Any) -> dict[str, int]:
         total += length
         trained += max(length - offset, 0)
     return {"all_tokens": total, "trained_tokens": trained}
+
+
+@contextlib.contextmanager
+def trainer_objective(objective: dict[str, Any]) -> Iterator[None]:
+    """mlx-lm's `train_model` (LoRA layers, resume, optimizer, schedule: all of its setup) with
+    `objective`'s loss and batches: its `train()` takes them, but `train_model` passes none, so
+    the name it calls is bound to them for the length of the run (nothing else runs in this
+    process). Nothing changes without an objective."""
+    import mlx_lm.lora
+
+    if not objective:
+        yield
+        return
+    original = mlx_lm.lora.train
+    mlx_lm.lora.train = functools.partial(original, **objective)
+    try:
+        yield
+    finally:
+        mlx_lm.lora.train = original
 
 
 def check_keys(model: Any, keys: list[str]) -> None:
@@ -223,8 +248,17 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     args.model = spec["model"]
     np.random.seed(args.seed)  # as mlx_lm.lora.run does: it fixes the order of training batches
     args.train, args.test = True, False
-    train_set, valid_set, _ = load_dataset(args, tokenizer)
-    writer.emit("data", train=len(train_set), valid=len(valid_set), **token_shares(train_set, args))
+    objective: dict[str, Any] = {}  # mlx-lm's own loss and batches, unless a method brings its own
+    if preference := spec.get("preference"):
+        from punie.train.dpo import load_pairs, make_loss, pair_batches
+
+        reference = preference["reference"]
+        train_set, valid_set = load_pairs(Path(args.data), tokenizer, model, reference, args.max_seq_length)
+        objective = {"loss": make_loss(preference["beta"]), "iterate_batches": pair_batches}
+        writer.emit("data", train=len(train_set), valid=len(valid_set), method="dpo", reference=reference)
+    else:
+        train_set, valid_set, _ = load_dataset(args, tokenizer)
+        writer.emit("data", train=len(train_set), valid=len(valid_set), **token_shares(train_set, args))
 
     adapter_dir = Path(args.adapter_path)
     plan = RunPlan(
@@ -246,7 +280,9 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         mlx_args.lr_schedule = spec["lr_schedule_now"]
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
-    train_model(mlx_args, model, train_set, valid_set, _callback(writer, model, valid_set, args, plan))
+    callback = _callback(writer, model, valid_set, args, plan, objective)
+    with trainer_objective(objective):
+        train_model(mlx_args, model, train_set, valid_set, callback)
     if plan.writes:  # rank 0 saved its final weights there
         shutil.rmtree(scratch, ignore_errors=True)
     flat: Any = tree_flatten(model.trainable_parameters())

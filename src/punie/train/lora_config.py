@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.runtime.models import DEFAULT_MODEL
+from punie.train.methods import METHODS
 from punie.train.settings import (
     LR_SCHEDULES,
     MAX_COUNT,
@@ -116,6 +117,13 @@ def lora_args(
     }
 
 
+def preference_args(config: LoRAConfig) -> dict[str, Any] | None:
+    """Pure: what the child's preference loss needs (None: the method trains on examples)."""
+    if not METHODS[config.method].preference:
+        return None
+    return {"beta": config.beta, "reference": config.reference}
+
+
 def default_dtype(device: str, requested: str | None) -> str | None:
     """Pure: bfloat16 on a GPU unless asked otherwise; on the CPU the model keeps its dtype."""
     return requested or ("bfloat16" if device == "gpu" else None)
@@ -141,5 +149,6 @@ def build_train_spec(
         "lr_schedule_now": schedule_args(config, start_iteration),  # the resumed run's own
         "check_keys": list(config.keys) if config.keys else None,
         "measure_checkpoints": True,
+        "preference": preference_args(config),
         "events_path": str(config.adapter_dir / METRICS_FILE),
     }

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from punie.data.dataset_check import chat_token_counter, mask_prompt_warning, validate_dataset
-from punie.data.jsonl_io import dataset_hash
+from punie.data.formats import example_format
+from punie.data.jsonl_io import dataset_examples, dataset_hash
 from punie.errors import UsageError
 from punie.runtime.atomic import remove_stale_temps, write_json_atomic
 from punie.runtime.device import resolve_device
@@ -33,7 +34,8 @@ from punie.train.events import (
     training_tokens_per_second,
 )
 from punie.train.launch import Launch, check_batches
-from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_spec
+from punie.train.lora_config import SPEC_FILE, LoRAConfig, build_train_spec, preference_args
+from punie.train.methods import METHODS
 from punie.train.shapes import model_parameters
 
 
@@ -112,6 +114,22 @@ def split_sizes_problem(data_dir: Path, batch_size: int, validates: bool) -> str
     return None
 
 
+def method_format_problem(data_dir: Path, method: str) -> str | None:
+    """Pure but for reading one line: why `method` cannot train on `data_dir`'s training split
+    (its first example is in a format the method does not read), or None."""
+    wanted = METHODS[method]
+    for _, number, example in dataset_examples(data_dir, ("train",)):
+        kind = example_format(example)
+        if kind is not None and kind not in wanted.formats:
+            return (
+                f"{data_dir / 'train.jsonl'}:{number}: a {kind} example, but --method {method} trains on "
+                f"{' or '.join(wanted.formats)} data"
+                + (" (`punie dataset sample` writes pairs to DIR/pairs)" if wanted.preference else "")
+            )
+        return None
+    return None
+
+
 def check_dataset(data_dir: Path, model_dir: Path, max_seq_length: int) -> str | None:
     """Validate `data_dir` as training will see it (refuse on errors); return the template hash."""
     counter, template = chat_token_counter(model_dir)
@@ -134,6 +152,8 @@ async def run_training(
     `launch`, on several ranks through mlx.launch (config.batch_size is the global batch)."""
     launch = launch or Launch()
     check_batches(launch, config.batch_size)
+    if mismatch := method_format_problem(config.data_dir, config.method):
+        raise UsageError(mismatch)
     sizes = split_sizes_problem(config.data_dir, config.batch_size, config.val_batches != 0)
     if sizes:
         raise UsageError(sizes)
@@ -213,6 +233,8 @@ def run_record(run: TrainingRun, model_dir: Path) -> dict[str, Any]:
             k: (str(v) if isinstance(v, Path) else v) for k, v in dataclasses.asdict(run.config).items()
         },
         "model_dir": str(model_dir),
+        "method": run.config.method,
+        **(preference_args(run.config) or {}),
         "dataset": str(run.config.data_dir),
         "dataset_sha256": dataset_hash(run.config.data_dir),
         "chat_template_sha256": run.template_hash,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from punie.errors import UsageError
+from punie.train.methods import METHODS, REFERENCES
 
 MAX_COUNT = 10**9  # iterations, sizes: far past any real run, and inside mlx-lm's int32 counters
 LR_SCHEDULES = ("constant", "cosine")
@@ -115,6 +116,26 @@ class TrainSettings:
     )
     warmup: int = _count(
         0, "Iterations rising linearly from 0 to the learning rate.", low=0, flag="--warmup", axis="wu"
+    )
+    method: str = _setting(
+        "sft",
+        "sft (examples) | dpo (preference pairs: prompt, chosen, rejected).",
+        flag="--method",
+        axis="m",
+        choices=tuple(METHODS),
+    )
+    beta: float = _setting(
+        0.1,
+        "DPO's beta: how far the adapter may move from the reference.",
+        flag="--beta",
+        axis="b",
+        positive=True,
+    )
+    reference: str = _setting(
+        "base",
+        "DPO's reference: base (the same weights, adapter off) | none (reference-free).",
+        flag="--dpo-reference",
+        choices=REFERENCES,
     )
     grad_checkpoint: bool = _setting(False, "Recompute activations to save memory.", mlx="grad_checkpoint")
     seed: int = _setting(0, "Seed of mlx-lm's data order and LoRA initialisation.", mlx="seed")

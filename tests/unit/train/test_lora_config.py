@@ -128,9 +128,9 @@ def test_bad_values(field: str, value: float) -> None:
 
 def test_one_typed_settings_object_reaches_every_run_with_one_set_of_defaults() -> None:
     demo = DemoConfig(model="m").train
-    assert isinstance(demo, TrainSettings) and demo.iters == 30 and demo.save_every == 15
+    assert isinstance(demo, TrainSettings) and demo.iters == 20 and demo.save_every == 10
     assert demo.changed() == {  # what the demo overrides, and nothing else
-        "iters": 30, "save_every": 15, "steps_per_eval": 30, "batch_size": 2, "max_seq_length": 768,
+        "iters": 20, "save_every": 10, "steps_per_eval": 20, "batch_size": 2, "max_seq_length": 768,
         "val_batches": 2, "mask_prompt": True, "learning_rate": 2e-4,
     }  # fmt: skip
     run = LoRAConfig.of(demo, data_dir=Path("d"), adapter_dir=Path("a"), device="cpu")

@@ -47,7 +47,7 @@ def test_help_shows_the_defaults_of_the_settings_each_command_runs_with() -> Non
     assert "[default: 1024]" in (train["max_seq_length"].help or "")
     assert "[default: 512]" in (bench["max_seq_length"].help or "")  # BENCH_SETTINGS
     assert "[default: 0.0001]" in (train["learning_rate"].help or "")
-    assert "[default: 30]" in (_options(("demo",))["iters"].help or "")  # the demo sizes iterations only
+    assert "[default: 20]" in (_options(("demo",))["iters"].help or "")  # the demo sizes iterations only
     assert BENCH_SETTINGS.changed() == {"iters": 10, "max_seq_length": 512}
 
 
