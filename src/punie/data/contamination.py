@@ -42,15 +42,17 @@ def ngrams(tokens: tuple[str, ...], n: int) -> list[tuple[str, ...]]:
 
 
 def user_texts(example: Any) -> list[str]:
-    """What a person says in a training example: user turns of a chat, a prompt, or plain text."""
+    """What a person says in a training example: user turns of a chat or of a preference pair's
+    prompt, a completions prompt, or plain text."""
     if not isinstance(example, dict):
         return []
-    if isinstance(example.get("messages"), list):
-        return [
-            m["content"]
-            for m in example["messages"]
-            if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
-        ]
+    for key in ("messages", "prompt"):  # a chat; a preference pair's prompt messages
+        if isinstance(example.get(key), list):
+            return [
+                m["content"]
+                for m in example[key]
+                if isinstance(m, dict) and m.get("role") == "user" and isinstance(m.get("content"), str)
+            ]
     return [example[key] for key in ("prompt", "text") if isinstance(example.get(key), str)]
 
 

@@ -113,8 +113,10 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
 
         async def one(index: int) -> EvalReport:
             out = config.output / "samples" / f"seed{index}"
+            # sampling seed S draws seeds S*K .. S*K+K-1: replicates with other seeds draw other answers
+            seed = (config.sampling.seed or 0) * config.k + index
             settings = EvalSettings(
-                dataclasses.replace(config.sampling, seed=index), concurrency=config.concurrency
+                dataclasses.replace(config.sampling, seed=seed), concurrency=config.concurrency
             )
             run = EvalRunConfig(
                 suite,

@@ -61,13 +61,24 @@ class RecipeEffect:
         """`+10, +1, +2`: each seed's change in passed prompts."""
         return ", ".join(f"{change:+d}" for change in self.per_seed)
 
+    @property
+    def every_seed(self) -> str:
+        """`lower on every seed` (or higher) when each of several seeds moved the same way: said
+        beside the interval, which alone decides, so that a consistent loss the interval cannot
+        yet call is never read as no change."""
+        if len(self.per_seed) > 1 and all(change < 0 for change in self.per_seed):
+            return "lower on every seed"
+        if len(self.per_seed) > 1 and all(change > 0 for change in self.per_seed):
+            return "higher on every seed"
+        return ""
+
     def points(self) -> str:
         """`+12.5 (+3.1 to +21.9)`: the mean change and its interval, in points."""
         return f"{100 * self.mean:+.1f} ({100 * self.low:+.1f} to {100 * self.high:+.1f})"
 
     def text(self) -> str:
         """`+12.5 pts (95% CI +3.1 to +21.9; per seed +10, +1, +2; 3 seeds x 24 prompts)`."""
-        per_seed = self.seed_changes
+        per_seed = self.seed_changes + (f", {self.every_seed}" if self.every_seed else "")
         level = round(100 * self.confidence)
         return (
             f"{100 * self.mean:+.1f} pts ({level}% CI {100 * self.low:+.1f} to {100 * self.high:+.1f}; "

@@ -70,9 +70,14 @@ class ExperimentResult:
 
 
 def _overlaps(config: ExperimentConfig) -> list[Overlap]:
-    """Training examples that overlap the prompts this experiment evaluates: stop with the list,
-    unless the user allowed it (the journal then says how many)."""
-    prompts = first_per_category(load_suite(config.suite), config.per_category).prompts
+    """Training examples that overlap the prompts this experiment evaluates (with `held_out_of`,
+    only the held-out ones: data drawn from the selection share, as `punie dataset sample`
+    draws it, scores nothing): stop with the list, unless the user allowed it (the journal then
+    says how many)."""
+    suite = first_per_category(load_suite(config.suite), config.per_category)
+    if config.held_out_of is not None:
+        suite = held_out_suite(suite, config.held_out_of)
+    prompts = suite.prompts
     overlaps = dataset_overlaps(config.data_dir, prompts)
     if overlaps and not config.allow_overlap:
         shown = "\n".join(str(o) for o in overlaps[:10])

@@ -25,9 +25,18 @@ def test_same_text_after_normalisation_and_shared_ngrams_are_overlaps() -> None:
         ("train.jsonl", 2, chat("Can you look at tests/test_utils.py?")),  # same template, other path
         ("train.jsonl", 3, {"prompt": "Q: Tom has 3 apples and buys 4 more. How many?", "completion": "7"}),
         ("train.jsonl", 4, {"text": "Sam has 3 pears and buys 4 more."}),
+        (
+            "train.jsonl",
+            5,
+            {
+                "prompt": chat("Can you look at tests/test_app.py")["messages"][:1],
+                "chosen": [],
+                "rejected": [],
+            },
+        ),
     ]
     found = find_overlaps(examples, [PROMPT, LONG])
-    assert [(o.line, o.prompt_id) for o in found] == [(1, "tool-read"), (3, "r-apples")]
+    assert [(o.line, o.prompt_id) for o in found] == [(1, "tool-read"), (3, "r-apples"), (5, "tool-read")]
     assert str(found[0]) == "train.jsonl:1: overlaps eval prompt tool-read (the same text)"
     assert "shares 8 words: 'tom has 3 apples and buys 4 more'" in found[1].how
 

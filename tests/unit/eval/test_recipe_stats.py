@@ -42,7 +42,16 @@ def test_a_loss_on_every_seed_is_a_regression_not_noise() -> None:
     effect = recipe_effect("reasoning", *_runs([-2, -7, -6, -5, -7]))
     assert effect.regressed and not effect.improved and effect.per_seed == (-2, -7, -6, -5, -7)
     assert effect.mean == pytest.approx(-27 / 120)
-    assert "per seed -2, -7, -6, -5, -7; 5 seeds x 24 prompts" in effect.text()
+    assert "per seed -2, -7, -6, -5, -7, lower on every seed; 5 seeds x 24 prompts" in effect.text()
+
+
+def test_a_consistent_loss_the_interval_cannot_call_is_still_said() -> None:
+    """The demo's reasoning over seeds 0-2 at 12 held-out prompts: -3, -2, -3 with an interval
+    that reaches past 0: no regression is claimed, but the text says every seed lost."""
+    effect = recipe_effect("reasoning", *_runs([-3, -2, -3], passed=6, prompts=12))
+    assert effect.every_seed == "lower on every seed"
+    assert "lower on every seed" in effect.text()
+    assert recipe_effect("tool", *_runs([0, -1, 3])).every_seed == ""
 
 
 def test_one_lucky_seed_does_not_make_a_recipe() -> None:

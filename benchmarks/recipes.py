@@ -1,0 +1,141 @@
+"""Recipes against forgetting, compared at recipe level (issue 28): each trained over seeds and
+scored on the held-out prompts, with the recipe interval per category and per tool.
+
+    uv run python benchmarks/recipes.py --recipe template-sft|onpolicy-sft|dpo [--seeds 0,1,2]
+        [--k 4] [--workdir DIR] [--set NAME=VALUE ...]
+
+- `template-sft`: the demo's recipe (template-built tool calls plus replay, the demo's settings);
+- `onpolicy-sft`: the base model's own answers, K per selection prompt at temperature 0.8
+  (`punie dataset sample`), the ones punie's scorer passes, trained with the demo's settings;
+- `dpo`: the same samples as pairs (a passing and a failing answer of one prompt), trained with
+  `--method dpo` and the demo's settings.
+
+Sampling draws only from the selection half of each category (seed S samples with seeds S*K to
+S*K+K-1); every adapter is evaluated, as the demo is, on the held-out half (the llama.cpp engine
+where it runs). Prints each seed's change per category, then the recipe's mean change with its
+95% interval over seeds x prompts per category, and per tool on the tool-calling prompts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from punie.data.jsonl_io import write_dataset
+from punie.data.samples import wanted_tool
+from punie.data.sampling import SampleConfig, sample
+from punie.errors import UsageError
+from punie.eval.client import SamplingSettings
+from punie.eval.recipe_stats import recipe_effect
+from punie.eval.report import EvalReport
+from punie.eval.suite_load import load_suite
+from punie.experiment.demo import HELD_OUT_OF, DemoConfig, collect_demo_replay, demo_experiment, demo_splits
+from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
+from punie.experiment.run import ExperimentResult, Hooks, run_experiment
+from punie.journal.recipe import recipe_effects
+from punie.runtime.models import DEFAULT_MODEL, resolve_model
+from punie.serve.config import ServerConfig
+
+
+async def sampled(config: DemoConfig, k: int, seed: int) -> Path:
+    """The base model's scored samples on the selection share, once per seed."""
+    out = config.workdir / "sampled" / f"seed{seed}"
+    if not (out / "sample.json").is_file():
+        suite = load_suite()
+        settings = SamplingSettings(temperature=0.8, max_tokens=config.eval.sampling.max_tokens, seed=seed)
+        server = ServerConfig(model_path=config.model, port=0, engine=config.eval.engine)
+        result = await sample(SampleConfig(suite, out, k=k, sampling=settings, server=server))
+        print(f"  sampled seed {seed}: {result.sft} SFT examples, {result.pairs} pairs", flush=True)
+    return out
+
+
+async def template_data(config: DemoConfig, _k: int) -> Path:
+    if not config.data_dir.is_dir():
+        write_dataset(config.data_dir, demo_splits(config, await collect_demo_replay(config)))
+    return config.data_dir
+
+
+async def onpolicy_data(config: DemoConfig, k: int) -> Path:
+    return await sampled(config, k, config.seed) / "sft"
+
+
+async def pair_data(config: DemoConfig, k: int) -> Path:
+    return await sampled(config, k, config.seed) / "pairs"
+
+
+RECIPES: dict[str, tuple[Callable[[DemoConfig, int], object], dict[str, object]]] = {
+    "template-sft": (template_data, {}),
+    "onpolicy-sft": (onpolicy_data, {}),
+    "dpo": (pair_data, {"method": "dpo"}),
+}
+
+
+def per_tool(base: EvalReport, adapters: Sequence[EvalReport]) -> list[str]:
+    """Each tool's recipe effect over the tool-calling prompts that want it."""
+    suite = {p.id: p for p in load_suite().prompts}
+    tools: dict[str, set[str]] = {}
+    for result in base.results:
+        if result.category == "tool_calling":
+            tools.setdefault(wanted_tool(suite[result.id]), set()).add(result.id)
+    lines = []
+    for tool, ids in sorted(tools.items()):
+        before = {i: ok for i, ok in base.passes("tool_calling").items() if i in ids}
+        after = [{i: ok for i, ok in a.passes("tool_calling").items() if i in ids} for a in adapters]
+        lines.append(f"  {tool:16} {recipe_effect(tool, before, after).text()}")
+    return lines
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--recipe", choices=tuple(RECIPES), required=True)
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--k", type=int, default=4, help="samples per selection prompt")
+    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--set", action="append", default=[], help="NAME=VALUE, a training setting")
+    args = parser.parse_args()
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"punie-recipe-{args.recipe}-"))
+    data_for, settings = RECIPES[args.recipe]
+    cell = dict(settings)
+    for text in args.set:
+        try:
+            axis = parse_axis(text)
+        except UsageError as error:
+            parser.error(str(error).replace("--vary", "--set"))
+        if axis.name not in TRAIN_AXES:
+            parser.error(f"--set {text}: not a training setting ({', '.join(TRAIN_AXES)})")
+        cell[axis.name] = axis.values[0]
+    base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir, held_out_of=HELD_OUT_OF)
+    base = dataclasses.replace(base, train=train_cell(base.train, cell))
+    resolve_model(base.model, "train")
+    hooks = Hooks(step=lambda message: print(f"  {message}", flush=True))
+    print(f"recipe {args.recipe}, settings {base.train.changed()}, workdir {workdir}", flush=True)
+    results: list[ExperimentResult] = []
+    for seed in (int(s) for s in args.seeds.split(",")):
+        config = dataclasses.replace(base, seed=seed)
+        started = time.monotonic()
+        data = await data_for(config, args.k)  # type: ignore[misc]
+        experiment = dataclasses.replace(
+            demo_experiment(config), name=f"{args.recipe}-seed{seed}", data_dir=data
+        )
+        result = await run_experiment(experiment, hooks)
+        print(f"seed {seed} ({time.monotonic() - started:.0f} s): {result.decision}", flush=True)
+        results.append(result)
+    adapters = [r.adapter for r in results]
+    mean = 100 * sum(a.overall_score for a in adapters) / len(adapters)
+    base_score = 100 * results[0].base.overall_score
+    print(f"recipe {args.recipe}, seeds {args.seeds}, held-out: base {base_score:.1f}%, adapters {mean:.1f}%")
+    for effect in recipe_effects(results[0].base, adapters):
+        print(f"  {effect.category:16} {effect.text()}")
+    print("per tool (tool-calling prompts):")
+    print("\n".join(per_tool(results[0].base, adapters)))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
