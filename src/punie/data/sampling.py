@@ -140,8 +140,8 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     ]
     prompts = {p.id: p for p in suite.prompts}
     sft, pairs = sft_examples(prompts, samples), preference_pairs(prompts, samples)
-    _write(config.output / "sft", sft)
-    _write(config.output / "pairs", pairs)
+    write_splits(config.output / "sft", sft)
+    write_splits(config.output / "pairs", pairs)
     rates = tuple(pass_rates(prompts, samples, config.k))
     tools = tuple(pass_rates(prompts, samples, config.k, wanted_tool))
     result = SampleResult(len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output)
@@ -149,13 +149,19 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     return result
 
 
-def _write(directory: Path, rows: list[dict[str, object]]) -> None:
+VALID_SHARE = 0.1
+MIN_VALID = 2
+
+
+def write_splits(directory: Path, rows: list[dict[str, object]]) -> None:
     """train/valid splits when there are enough rows, else train alone (nothing when none);
-    derived from the samples, so a resumed run writes them afresh."""
+    derived from the samples, so a resumed run writes them afresh. From 10 rows on, validation
+    keeps at least 2, so that training at batch size 2 (the demo's) can validate."""
     shutil.rmtree(directory, ignore_errors=True)
     if not rows:
         return
-    splits = split_examples(rows, valid=0.1, test=0.0, seed=0) if len(rows) >= 2 else {"train": rows}
+    share = max(VALID_SHARE, MIN_VALID / len(rows)) if len(rows) >= 10 else VALID_SHARE
+    splits = split_examples(rows, valid=share, test=0.0, seed=0) if len(rows) >= 2 else {"train": rows}
     write_dataset(directory, {k: v for k, v in splits.items() if v})
 
 

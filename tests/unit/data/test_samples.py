@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from punie.data.samples import Sample, pass_at_k, pass_rates, preference_pairs, sft_examples
+from punie.data.sampling import write_splits
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.suite import EvalPrompt
 
@@ -87,3 +90,15 @@ def test_pass_rates_per_tool_name_the_tool_each_prompt_is_about() -> None:
     ]
     rates = {r.category: r.pass_at_1 for r in pass_rates(prompts, samples, 1, wanted_tool)}
     assert rates == {"read_file": 1.0, "write_file": 0.0, "no tool": 1.0}  # the reasoning prompt: no tool
+
+
+def test_sampled_data_keeps_two_validation_rows_from_ten_on(tmp_path: Path) -> None:
+    for count, valid in ((12, 2), (30, 3), (5, 1)):
+        write_splits(tmp_path / str(count), [{"n": i} for i in range(count)])
+        lines = (tmp_path / str(count) / "valid.jsonl").read_text().splitlines()
+        train = (tmp_path / str(count) / "train.jsonl").read_text().splitlines()
+        assert (len(lines), len(lines) + len(train)) == (valid, count)
+    write_splits(tmp_path / "one", [{"n": 0}])
+    assert not (tmp_path / "one" / "valid.jsonl").exists()
+    write_splits(tmp_path / "none", [])
+    assert not (tmp_path / "none").exists()
