@@ -8,7 +8,11 @@ scored on the held-out prompts, with the recipe interval per category and per to
 - `onpolicy-sft`: the base model's own answers, K per selection prompt at temperature 0.8
   (`punie dataset sample`), the ones punie's scorer passes, trained with the demo's settings;
 - `dpo`: the same samples as pairs (a passing and a failing answer of one prompt), trained with
-  `--method dpo` and the demo's settings.
+  `--method dpo` and the demo's settings;
+- `template-dpo`: the demo's template requests (each seed its own), the template's structured call
+  chosen and the base model's own greedy answer rejected (skipped where it made the same calls),
+  trained with `--method dpo`: pairs for every tool, writes included, which the base model's own
+  samples never have (it passes no tool request at K=4).
 
 Sampling draws only from the selection half of each category (seed S samples with seeds S*K to
 S*K+K-1); every adapter is evaluated, as the demo is, on the held-out half (the llama.cpp engine
@@ -21,25 +25,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import json
 import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+import httpx
+
+from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
 from punie.data.samples import wanted_tool
-from punie.data.sampling import SampleConfig, sample
+from punie.data.sampling import SampleConfig, sample, write_splits
 from punie.errors import UsageError
-from punie.eval.client import SamplingSettings
+from punie.eval.client import ChatClient, SamplingSettings
 from punie.eval.recipe_stats import recipe_effect
 from punie.eval.report import EvalReport
+from punie.eval.response import Turn
 from punie.eval.suite_load import load_suite
 from punie.experiment.demo import HELD_OUT_OF, DemoConfig, collect_demo_replay, demo_experiment, demo_splits
 from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.recipe import recipe_effects
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
-from punie.serve.config import ServerConfig
+from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
+from punie.serve.process import ServerProcess
 
 
 async def sampled(config: DemoConfig, k: int, seed: int) -> Path:
@@ -68,10 +79,60 @@ async def pair_data(config: DemoConfig, k: int) -> Path:
     return await sampled(config, k, config.seed) / "pairs"
 
 
+def call_pair(row: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
+    """Pure: a template example's request with its structured call chosen and the model's own
+    answer rejected (None when the model made the same calls: nothing to prefer)."""
+    messages = row["messages"]
+    at = next((i for i, m in enumerate(messages) if m.get("tool_calls")), None)
+    if at is None:
+        return None
+    wanted = [(c["function"]["name"], c["function"]["arguments"]) for c in messages[at]["tool_calls"]]
+    made = [(call.name, call.arguments) for call in turn.parsed().calls]
+    if made == wanted:
+        return None
+    return {
+        "prompt": messages[:at],
+        "chosen": [messages[at]],
+        "rejected": [turn.message()],
+        "tools": row["tools"],
+    }
+
+
+async def template_pair_data(config: DemoConfig, _k: int) -> Path:
+    """The demo's template requests (each seed its own), the template's call chosen, the base
+    model's own greedy answer rejected: pairs that cover every tool, writes included."""
+    out = config.workdir / "template-pairs" / f"seed{config.seed}"
+    if (out / "train.jsonl").is_file():
+        return out
+    rows = generate_tool_calling(config.examples, seed=config.seed, whole_share=config.whole_share)
+    server_config = ServerConfig(model_path=config.model, port=0, engine=config.eval.engine)
+    async with ServerProcess(server_config) as server:
+        client = ChatClient(
+            server.endpoint(), SERVED_MODEL_NAME, SamplingSettings(temperature=0.0, max_tokens=96)
+        )
+        gate = asyncio.Semaphore(16)
+
+        async def answer(http: httpx.AsyncClient, row: dict[str, Any]) -> dict[str, Any] | None:
+            at = next((i for i, m in enumerate(row["messages"]) if m.get("tool_calls")), None)
+            if at is None:
+                return None
+            async with gate:
+                turn = await client.complete(http, row["messages"][:at], row["tools"])
+            return call_pair(row, turn)
+
+        async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0)) as http:
+            pairs = [p for p in await asyncio.gather(*(answer(http, r) for r in rows)) if p is not None]
+    unique = list({json.dumps(p["prompt"], sort_keys=True): p for p in pairs}.values())
+    write_splits(out, unique)
+    print(f"  template pairs seed {config.seed}: {len(unique)} (of {len(rows)} examples)", flush=True)
+    return out
+
+
 RECIPES: dict[str, tuple[Callable[[DemoConfig, int], object], dict[str, object]]] = {
     "template-sft": (template_data, {}),
     "onpolicy-sft": (onpolicy_data, {}),
     "dpo": (pair_data, {"method": "dpo"}),
+    "template-dpo": (template_pair_data, {"method": "dpo"}),
 }
 
 

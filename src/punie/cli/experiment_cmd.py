@@ -39,6 +39,7 @@ from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.endpoint import DEFAULT_CONCURRENCY
 from punie.train.launch import Launch
 from punie.train.lora_config import TRAIN_DEFAULTS
+from punie.train.methods import METHODS
 
 app = typer.Typer(
     help="Experiments: validate, evaluate base, train, evaluate adapter, compare.", no_args_is_help=True
@@ -85,7 +86,9 @@ def print_outcome(result: ExperimentResult) -> None:
 @train_options()
 @launch_options()
 def run(
-    data: Path = typer.Option(..., "--data", help="Dataset directory (train.jsonl, valid.jsonl)."),
+    data: Path = typer.Option(
+        ..., "--data", help="Dataset directory (train.jsonl, valid.jsonl), or one `dataset sample` wrote."
+    ),
     name: str = typer.Option(..., "--name", help="The step's name in the journal."),
     model: str = typer.Option(DEFAULT_MODEL, "--model", "-m"),
     settings: dict[str, Any] | None = None,
@@ -134,7 +137,7 @@ def run(
     training = training_settings(iters, **given)
     config = ExperimentConfig(
         name=name,
-        data_dir=data,
+        data_dir=METHODS[training.method].data_dir(data),  # a sampled dir: its sft/ or pairs/
         model=model,
         runs_dir=runs_dir,
         journal=journal,
