@@ -42,8 +42,9 @@ from punie.runtime.atomic import write_json_atomic
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.endpoint import Endpoint
 from punie.serve.process import ServerProcess
+from punie.train.methods import SAMPLE_SUMMARY
 
-SUMMARY = "sample.json"
+SUMMARY = SAMPLE_SUMMARY  # declared with the methods that read its directory
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie.errors import UsageError
+
+SAMPLE_SUMMARY = "sample.json"  # what `punie dataset sample` writes beside sft/ and pairs/
+
 
 @dataclass(frozen=True)
 class Method:
@@ -22,11 +26,22 @@ class Method:
 
     def data_dir(self, directory: Path) -> Path:
         """`directory` itself when it holds a training split, else its subdirectory of this
-        method's sampled data when that does (`punie train SAMPLED --method dpo`)."""
+        method's sampled data when that does (`punie train SAMPLED --method dpo`); a sampled
+        directory without that data is a usage error that says why."""
         own = directory / "train.jsonl"
         sampled = directory / self.sampled
-        if not own.is_file() and (sampled / "train.jsonl").is_file():
+        if own.is_file():
+            return directory
+        if (sampled / "train.jsonl").is_file():
             return sampled
+        if (directory / SAMPLE_SUMMARY).is_file():
+            what = "no answer passed"
+            if self.preference:
+                what = "no prompt got both a passing and a failing answer"
+            raise UsageError(
+                f"{directory}: `punie dataset sample` wrote no {self.sampled}/ data ({what}); sample more "
+                "prompts (--per-category) or more answers (--k)"
+            )
         return directory
 
 

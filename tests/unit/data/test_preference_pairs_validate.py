@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from punie.data.dataset_check import validate_dataset
 from punie.data.dummy import READ_FILE_TOOL
 from punie.data.formats import example_format
 from punie.data.validate import check_example
+from punie.errors import UsageError
 from punie.train.methods import METHODS
 from punie.train.runner import method_format_problem
 
@@ -86,3 +89,14 @@ def test_a_sampled_directory_resolves_to_the_methods_own_data(tmp_path: Path) ->
     assert METHODS["sft"].data_dir(tmp_path) == tmp_path / "sft"
     own = write(tmp_path / "own", [PAIR])
     assert METHODS["sft"].data_dir(own) == own  # a directory with its own splits is itself
+
+
+def test_a_sampled_directory_without_the_methods_data_says_why(tmp_path: Path) -> None:
+    (tmp_path / "sample.json").write_text("{}")
+    write(
+        tmp_path / "sft",
+        [{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}],
+    )
+    with pytest.raises(UsageError, match="wrote no pairs/ data .no prompt got both a passing and a failing"):
+        METHODS["dpo"].data_dir(tmp_path)
+    assert METHODS["sft"].data_dir(tmp_path) == tmp_path / "sft"
