@@ -22,11 +22,19 @@ from punie.train.runner import TrainingRun, run_training
 from punie.train.settings import TRAIN_DEFAULTS
 
 
+def _method(run: TrainingRun) -> str:
+    if not METHODS[run.config.method].preference:
+        return f"{run.config.method} on {run.config.data_dir}"
+    config = run.config
+    return f"{config.method} (beta {config.beta:g}, reference {config.reference}) on {config.data_dir}"
+
+
 def _show(run: TrainingRun) -> None:
     last = run.train_curve[-1] if run.train_curve else None
     val = run.val_curve[-1] if run.val_curve else None
     rows = [
         ("adapter", str(run.adapter_dir)),
+        ("method", _method(run)),
         (
             "iterations",
             f"{run.start_iteration + 1}-{run.config.iters} (rank {run.config.rank}, "
