@@ -15,6 +15,12 @@ from typing import Any, Literal
 
 Format = Literal["chat", "completions", "text", "preference"]
 
+# A directory `punie dataset sample` writes: its summary, its passing answers as chat examples and
+# its pairs (the training methods read the one they train on: punie.train.methods).
+SAMPLE_SUMMARY = "sample.json"
+SAMPLED_EXAMPLES = "sft"
+SAMPLED_PAIRS = "pairs"
+
 
 def example_format(example: Any) -> Format | None:
     """Which format a parsed line is written in (None: none of them)."""

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from punie.data.formats import SAMPLE_SUMMARY, SAMPLED_EXAMPLES, SAMPLED_PAIRS
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
 from punie.data.samples import (
@@ -42,9 +43,6 @@ from punie.runtime.atomic import write_json_atomic
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.endpoint import Endpoint
 from punie.serve.process import ServerProcess
-from punie.train.methods import SAMPLE_SUMMARY
-
-SUMMARY = SAMPLE_SUMMARY  # declared with the methods that read its directory
 
 
 @dataclass(frozen=True)
@@ -141,12 +139,12 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     ]
     prompts = {p.id: p for p in suite.prompts}
     sft, pairs = sft_examples(prompts, samples), preference_pairs(prompts, samples)
-    write_splits(config.output / "sft", sft)
-    write_splits(config.output / "pairs", pairs)
+    write_splits(config.output / SAMPLED_EXAMPLES, sft)
+    write_splits(config.output / SAMPLED_PAIRS, pairs)
     rates = tuple(pass_rates(prompts, samples, config.k))
     tools = tuple(pass_rates(prompts, samples, config.k, wanted_tool))
     result = SampleResult(len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output)
-    write_json_atomic(config.output / SUMMARY, _summary(config, result, server))
+    write_json_atomic(config.output / SAMPLE_SUMMARY, _summary(config, result, server))
     return result
 
 

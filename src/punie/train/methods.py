@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from punie.data.formats import SAMPLE_SUMMARY, SAMPLED_EXAMPLES, SAMPLED_PAIRS
 from punie.errors import UsageError
-
-SAMPLE_SUMMARY = "sample.json"  # what `punie dataset sample` writes beside sft/ and pairs/
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,8 @@ class Method:
 METHODS: dict[str, Method] = {
     method.name: method
     for method in (
-        Method("sft", ("chat", "completions", "text"), "sft"),
-        Method("dpo", ("preference",), "pairs", preference=True),
+        Method("sft", ("chat", "completions", "text"), SAMPLED_EXAMPLES),
+        Method("dpo", ("preference",), SAMPLED_PAIRS, preference=True),
     )
 }
 REFERENCES = ("base", "none")
