@@ -27,7 +27,7 @@ from punie.data.jsonl_io import write_dataset
 from punie.errors import UsageError
 from punie.eval.stats import paired_test
 from punie.experiment.demo import DemoConfig, collect_demo_replay, demo_experiment, demo_splits
-from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
+from punie.experiment.grid import train_cell, training_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.experiment.selection import only, split_prompts
 from punie.journal.recipe import recipe_effects
@@ -58,15 +58,10 @@ async def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="punie-demo-seeds-"))
     # The whole suite: the seeds' changes are shown on every prompt, and --select-share splits them.
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir, held_out_of=None)
-    cell = {}
-    for text in args.set:
-        try:
-            axis = parse_axis(text)
-        except UsageError as error:
-            parser.error(str(error).replace("--vary", "--set"))
-        if axis.name not in TRAIN_AXES:
-            parser.error(f"--set {text}: not a training setting ({', '.join(TRAIN_AXES)})")
-        cell[axis.name] = axis.values[0]
+    try:
+        cell = training_cell(args.set)
+    except UsageError as error:
+        parser.error(str(error).replace("--vary", "--set"))
     train = train_cell(base.train, cell)
     if args.keys:
         train = dataclasses.replace(train, keys=tuple(args.keys.split(",")))

@@ -45,7 +45,7 @@ from punie.eval.report import EvalReport
 from punie.eval.response import Turn
 from punie.eval.suite_load import load_suite
 from punie.experiment.demo import HELD_OUT_OF, DemoConfig, collect_demo_replay, demo_experiment, demo_splits
-from punie.experiment.grid import TRAIN_AXES, parse_axis, train_cell
+from punie.experiment.grid import train_cell, training_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
 from punie.journal.recipe import recipe_effects
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
@@ -79,13 +79,16 @@ async def pair_data(config: DemoConfig, k: int) -> Path:
     return await sampled(config, k, config.seed) / "pairs"
 
 
-def call_pair(row: dict[str, Any], turn: Turn) -> dict[str, Any] | None:
-    """Pure: a template example's request with its structured call chosen and the model's own
-    answer rejected (None when the model made the same calls: nothing to prefer)."""
+def first_call(messages: list[dict[str, Any]]) -> int | None:
+    """Pure: the index of the first message that calls a tool (None: none does)."""
+    return next((i for i, m in enumerate(messages) if m.get("tool_calls")), None)
+
+
+def call_pair(row: dict[str, Any], at: int, turn: Turn) -> dict[str, Any] | None:
+    """Pure: a template example's request (its messages before `at`, the first call) with its
+    structured call chosen and the model's own answer rejected (None when the model made the same
+    calls: nothing to prefer)."""
     messages = row["messages"]
-    at = next((i for i, m in enumerate(messages) if m.get("tool_calls")), None)
-    if at is None:
-        return None
     wanted = [(c["function"]["name"], c["function"]["arguments"]) for c in messages[at]["tool_calls"]]
     made = [(call.name, call.arguments) for call in turn.parsed().calls]
     if made == wanted:
@@ -113,12 +116,12 @@ async def template_pair_data(config: DemoConfig, _k: int) -> Path:
         gate = asyncio.Semaphore(16)
 
         async def answer(http: httpx.AsyncClient, row: dict[str, Any]) -> dict[str, Any] | None:
-            at = next((i for i, m in enumerate(row["messages"]) if m.get("tool_calls")), None)
+            at = first_call(row["messages"])
             if at is None:
                 return None
             async with gate:
                 turn = await client.complete(http, row["messages"][:at], row["tools"])
-            return call_pair(row, turn)
+            return call_pair(row, at, turn)
 
         async with httpx.AsyncClient(timeout=httpx.Timeout(600.0, connect=10.0)) as http:
             pairs = [p for p in await asyncio.gather(*(answer(http, r) for r in rows)) if p is not None]
@@ -164,14 +167,10 @@ async def main() -> None:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"punie-recipe-{args.recipe}-"))
     data_for, settings = RECIPES[args.recipe]
     cell = dict(settings)
-    for text in args.set:
-        try:
-            axis = parse_axis(text)
-        except UsageError as error:
-            parser.error(str(error).replace("--vary", "--set"))
-        if axis.name not in TRAIN_AXES:
-            parser.error(f"--set {text}: not a training setting ({', '.join(TRAIN_AXES)})")
-        cell[axis.name] = axis.values[0]
+    try:
+        cell.update(training_cell(args.set))
+    except UsageError as error:
+        parser.error(str(error).replace("--vary", "--set"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir, held_out_of=HELD_OUT_OF)
     base = dataclasses.replace(base, train=train_cell(base.train, cell))
     resolve_model(base.model, "train")

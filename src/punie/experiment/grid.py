@@ -98,6 +98,18 @@ def cell_name(grid: str, cell: dict[str, Any]) -> str:
     return re.sub(r"[^A-Za-z0-9_.+-]", "_", "-".join([grid, *parts]))
 
 
+def training_cell(texts: Sequence[str]) -> dict[str, Any]:
+    """Pure: `NAME=VALUE` texts as one cell of training settings (the first value of each); an
+    unknown name, a bad value or a setting that is not a training one is one UsageError line."""
+    cell: dict[str, Any] = {}
+    for text in texts:
+        axis = parse_axis(text)
+        if axis.name not in TRAIN_AXES:
+            raise UsageError(f"--vary {text}: not a training setting ({', '.join(TRAIN_AXES)})")
+        cell[axis.name] = axis.values[0]
+    return cell
+
+
 def replay_data_dir(base: ExperimentConfig, grid: str, ratio: float) -> Path:
     return base.runs_dir / grid / "data" / f"replay{ratio:g}"
 

@@ -19,6 +19,7 @@ from punie.experiment.grid import (
     parse_axis,
     render_grid_html,
     run_grid,
+    training_cell,
 )
 from punie.experiment.plan import ExperimentConfig, training_settings
 from punie.experiment.run import ExperimentResult, Hooks
@@ -135,3 +136,15 @@ async def test_the_replay_axis_needs_replay_answers_in_the_dataset(tmp_path: Pat
 
     with pytest.raises(UsageError, match="train.jsonl has no replay answers"):
         await run_grid(base, "g", [parse_axis("replay=0.3")], Hooks(lambda _: None), never)
+
+
+def test_a_training_cell_takes_training_settings_only() -> None:
+    assert training_cell(["learning_rate=3e-4", "iters=60", "method=dpo"]) == {
+        "learning_rate": 3e-4,
+        "iters": 60,
+        "method": "dpo",
+    }
+    with pytest.raises(UsageError, match="--vary temperature=0.7: not a training setting"):
+        training_cell(["temperature=0.7"])
+    with pytest.raises(UsageError, match="expected NAME=V1"):
+        training_cell(["nonsense"])
