@@ -101,10 +101,10 @@ def test_killed_server_leaves_a_partial_report(
         results = out / "results.jsonl"
         while time.monotonic() < deadline and not (results.is_file() and results.read_text().strip()):
             time.sleep(0.2)
-        servers = [  # whichever engine auto chose: mlx_lm.server or punie's llama.cpp child
+        servers = [  # whichever engine auto chose: mlx_lm.server, punie's llama.cpp child or llama-server
             p
             for p in psutil.Process(proc.pid).children(recursive=True)
-            if any(name in " ".join(p.cmdline()) for name in ("mlx_lm", "llama_child"))
+            if any(name in " ".join(p.cmdline()) for name in ("mlx_lm", "llama_child", "llama-server"))
         ]
         assert servers, "no server child found"
         for server in servers:
