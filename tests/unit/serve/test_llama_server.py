@@ -40,6 +40,7 @@ def test_argv_carries_slots_context_threads_template_and_adapter() -> None:
     assert value("--threads") == "2" and value("--threads-batch") == "2" and value("--poll") == "0"
     assert value("--chat-template-file") == "/t/chatml.jinja" and value("--lora") == "/a/l.gguf"
     assert "--skip-chat-parsing" in argv and "--jinja" in argv  # calls come back as text, as punie parses
+    assert "--no-repack" in argv  # a user's quantized GGUF must not crash the repacking kernels
     with pytest.raises(ValueError, match="port 0"):
         llama_server_argv(ServerConfig(model_path="m.gguf", port=0), Path("b"), "t", 1)
 
