@@ -9,6 +9,10 @@ scored on the held-out prompts, with the recipe interval per category and per to
   (`punie dataset sample`), the ones punie's scorer passes, trained with the demo's settings;
 - `dpo`: the same samples as pairs (a passing and a failing answer of one prompt), trained with
   `--method dpo` and the demo's settings;
+- `sft-dpo`: template SFT (the demo's recipe and settings), then K samples per selection prompt
+  from that adapter, its scorer pairs trained with `--method dpo`, starting from the SFT adapter
+  (`--init-adapter`), which is also DPO's reference (`--dpo-reference start`): the SFT adapter
+  calls tools, so its pairs hold calls, which the base model's never do;
 - `template-dpo`: the demo's template requests (each seed its own), the template's structured call
   chosen and the base model's own greedy answer rejected (skipped where it made the same calls),
   trained with `--method dpo`: pairs for every tool, writes included, which the base model's own
@@ -28,7 +32,7 @@ import dataclasses
 import json
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,31 +56,51 @@ from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.process import ServerProcess
 
+Data = tuple[Path, dict[str, Any]]  # a seed's training data, and settings of that seed's own
 
-async def sampled(config: DemoConfig, k: int, seed: int) -> Path:
-    """The base model's scored samples on the selection share, once per seed."""
-    out = config.workdir / "sampled" / f"seed{seed}"
+
+async def sampled(config: DemoConfig, k: int, seed: int, adapter: Path | None = None) -> Path:
+    """The scored samples of the base model (or of the base with `adapter`) on the selection
+    share, once per seed."""
+    out = config.workdir / ("sampled" if adapter is None else "sampled-sft") / f"seed{seed}"
     if not (out / "sample.json").is_file():
         suite = load_suite()
         settings = SamplingSettings(temperature=0.8, max_tokens=config.eval.sampling.max_tokens, seed=seed)
-        server = ServerConfig(model_path=config.model, port=0, engine=config.eval.engine)
+        server = ServerConfig(
+            model_path=config.model,
+            port=0,
+            engine=config.eval.engine,
+            adapter_path=str(adapter) if adapter else None,
+        )
         result = await sample(SampleConfig(suite, out, k=k, sampling=settings, server=server))
         print(f"  sampled seed {seed}: {result.sft} SFT examples, {result.pairs} pairs", flush=True)
     return out
 
 
-async def template_data(config: DemoConfig, _k: int) -> Path:
+async def template_data(config: DemoConfig, _k: int) -> Data:
     if not config.data_dir.is_dir():
         write_dataset(config.data_dir, demo_splits(config, await collect_demo_replay(config)))
-    return config.data_dir
+    return config.data_dir, {}
 
 
-async def onpolicy_data(config: DemoConfig, k: int) -> Path:
-    return await sampled(config, k, config.seed) / "sft"
+async def onpolicy_data(config: DemoConfig, k: int) -> Data:
+    return await sampled(config, k, config.seed) / "sft", {}
 
 
-async def pair_data(config: DemoConfig, k: int) -> Path:
-    return await sampled(config, k, config.seed) / "pairs"
+async def pair_data(config: DemoConfig, k: int) -> Data:
+    return await sampled(config, k, config.seed) / "pairs", {}
+
+
+async def sft_pair_data(config: DemoConfig, k: int) -> Data:
+    """Template SFT with the demo's own settings (this seed's; reported as it goes), then that
+    adapter's own samples as pairs; DPO then starts from the SFT adapter, which is its reference."""
+    demo = dataclasses.replace(config, train=DemoConfig(model=config.model, workdir=config.workdir).train)
+    data, _ = await template_data(demo, k)
+    sft = dataclasses.replace(demo_experiment(demo), name=f"sft-seed{config.seed}", data_dir=data)
+    result = await run_experiment(sft, Hooks(step=lambda message: print(f"  sft: {message}", flush=True)))
+    print(f"  sft seed {config.seed}: {result.decision}", flush=True)
+    pairs = await sampled(config, k, config.seed, adapter=sft.adapter_dir) / "pairs"
+    return pairs, {"init_adapter": str(sft.adapter_dir)}
 
 
 def first_call(messages: list[dict[str, Any]]) -> int | None:
@@ -101,12 +125,12 @@ def call_pair(row: dict[str, Any], at: int, turn: Turn) -> dict[str, Any] | None
     }
 
 
-async def template_pair_data(config: DemoConfig, _k: int) -> Path:
+async def template_pair_data(config: DemoConfig, _k: int) -> Data:
     """The demo's template requests (each seed its own), the template's call chosen, the base
     model's own greedy answer rejected: pairs that cover every tool, writes included."""
     out = config.workdir / "template-pairs" / f"seed{config.seed}"
     if (out / "train.jsonl").is_file():
-        return out
+        return out, {}
     rows = generate_tool_calling(config.examples, seed=config.seed, whole_share=config.whole_share)
     server_config = ServerConfig(model_path=config.model, port=0, engine=config.eval.engine)
     async with ServerProcess(server_config) as server:
@@ -128,14 +152,15 @@ async def template_pair_data(config: DemoConfig, _k: int) -> Path:
     unique = list({json.dumps(p["prompt"], sort_keys=True): p for p in pairs}.values())
     write_splits(out, unique)
     print(f"  template pairs seed {config.seed}: {len(unique)} (of {len(rows)} examples)", flush=True)
-    return out
+    return out, {}
 
 
-RECIPES: dict[str, tuple[Callable[[DemoConfig, int], object], dict[str, object]]] = {
+RECIPES: dict[str, tuple[Callable[[DemoConfig, int], Awaitable[Data]], dict[str, object]]] = {
     "template-sft": (template_data, {}),
     "onpolicy-sft": (onpolicy_data, {}),
     "dpo": (pair_data, {"method": "dpo"}),
     "template-dpo": (template_pair_data, {"method": "dpo"}),
+    "sft-dpo": (sft_pair_data, {"method": "dpo", "reference": "start"}),
 }
 
 
@@ -180,7 +205,8 @@ async def main() -> None:
     for seed in (int(s) for s in args.seeds.split(",")):
         config = dataclasses.replace(base, seed=seed)
         started = time.monotonic()
-        data = await data_for(config, args.k)  # type: ignore[misc]
+        data, own = await data_for(config, args.k)
+        config = dataclasses.replace(config, train=dataclasses.replace(config.train, **own))
         experiment = dataclasses.replace(
             demo_experiment(config), name=f"{args.recipe}-seed{seed}", data_dir=data
         )

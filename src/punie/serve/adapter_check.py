@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import AdapterError
+from punie.runtime.adapter_files import ADAPTER_WEIGHTS
 
-ADAPTER_WEIGHTS = "adapters.safetensors"  # what mlx-lm writes and `--adapter-path` loads
+__all__ = ["ADAPTER_WEIGHTS", "check_adapter"]
 LORA_KEY = re.compile(r"^(?:model\.)?layers\.(\d+)\.(.+)\.(lora_a|lora_b)$")
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
+from punie.runtime.adapter_files import ADAPTER_CONFIG, ADAPTER_WEIGHTS, CHECKPOINT_SUFFIX
 from punie.train.events import ValReport
 
 CHECKPOINT = re.compile(r"^(\d{7})_adapters\.safetensors$")
@@ -26,7 +27,7 @@ def checkpoint_due(last: int, iteration: int, save_every: int, total: int) -> bo
 def checkpoints(adapter_dir: Path) -> dict[int, Path]:
     """iteration -> checkpoint file written by mlx-lm every `save_every` iterations."""
     found = {}
-    for path in adapter_dir.glob("*_adapters.safetensors"):
+    for path in adapter_dir.glob(f"*{CHECKPOINT_SUFFIX}"):
         match = CHECKPOINT.match(path.name)
         if match:
             found[int(match[1])] = path
@@ -77,7 +78,7 @@ def latest_checkpoint(adapter_dir: Path) -> ResumePoint | None:
         if problem is None:
             return ResumePoint(iteration, found[iteration], tuple(skipped))
         skipped.append(f"{found[iteration].name}: {problem}")
-    final = adapter_dir / "adapters.safetensors"
+    final = adapter_dir / ADAPTER_WEIGHTS
     if not found and final.is_file() and safetensors_problem(final) is None:
         return ResumePoint(0, final)
     return None
@@ -105,15 +106,18 @@ def trainable_shape(adapter_config: dict[str, Any]) -> tuple[Any, ...]:
     )
 
 
-def check_resume(adapter_dir: Path, new_config: dict[str, Any]) -> None:
-    """Refuse to resume when the new settings would change the trainable parameters."""
-    config_file = adapter_dir / "adapter_config.json"
+def check_resume(adapter_dir: Path, new_config: dict[str, Any], flag: str = "--resume") -> None:
+    """Refuse to go on from `adapter_dir`'s weights (`--resume` a checkpoint, `--init-adapter`
+    another run's adapter) when the new settings would change the trainable parameters."""
+    config_file = adapter_dir / ADAPTER_CONFIG
     if not config_file.is_file():
-        raise UsageError(f"--resume: {adapter_dir} holds no adapter_config.json to resume from")
+        raise UsageError(f"{flag}: {adapter_dir} holds no {ADAPTER_CONFIG} to start from")
+    if flag != "--resume" and not (adapter_dir / ADAPTER_WEIGHTS).is_file():
+        raise UsageError(f"{flag}: {adapter_dir} holds no {ADAPTER_WEIGHTS} to start from")
     old = trainable_shape(json.loads(config_file.read_text()))
     new = trainable_shape({"fine_tune_type": "lora", **new_config})
     if old != new:
         raise UsageError(
-            f"--resume would change the trainable parameters (fine-tune type, rank, keys, layers): "
-            f"the adapter has {old}, this run asks for {new}"
+            f"{flag} would change the trainable parameters (fine-tune type, rank, keys, layers): "
+            f"{adapter_dir} has {old}, this run asks for {new}"
         )

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from punie.errors import install_excepthook
+from punie.runtime.adapter_files import ADAPTER_CONFIG, ADAPTER_WEIGHTS, CHECKPOINT_SUFFIX
 
 
 class EventWriter:
@@ -82,8 +83,8 @@ def save_checkpoint(model: Any, adapter_dir: Path, iteration: int) -> Path:
     from punie.runtime.atomic import replacing
 
     weights = dict(tree_flatten(model.trainable_parameters()))
-    numbered = adapter_dir / f"{iteration:07d}_adapters.safetensors"
-    for target in (numbered, adapter_dir / "adapters.safetensors"):
+    numbered = adapter_dir / f"{iteration:07d}{CHECKPOINT_SUFFIX}"
+    for target in (numbered, adapter_dir / ADAPTER_WEIGHTS):
         with replacing(target, suffix=".safetensors") as tmp:
             mx.save_safetensors(str(tmp), weights)
     return numbered
@@ -95,7 +96,7 @@ def write_adapter_config(args: Any, adapter_dir: Path) -> None:
     from punie.runtime.atomic import write_text_atomic
 
     config = {k: v for k, v in sorted(vars(args).items()) if k not in PRIVATE_ARGS}
-    write_text_atomic(adapter_dir / "adapter_config.json", json.dumps(config, indent=4, default=str))
+    write_text_atomic(adapter_dir / ADAPTER_CONFIG, json.dumps(config, indent=4, default=str))
 
 
 def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any, objective: dict[str, Any]) -> float:
@@ -200,6 +201,29 @@ def trainer_objective(objective: dict[str, Any]) -> Iterator[None]:
         mlx_lm.lora.train = original
 
 
+@contextlib.contextmanager
+def adapter_on(model: Any, adapter_dir: str | None) -> Iterator[None]:
+    """The model with `adapter_dir`'s LoRA layers on (mlx-lm's own loader) inside the block, and
+    the plain layers back after it, so that mlx-lm's trainer adds its LoRA layers to the base
+    (it then loads the same weights into them, from `resume_adapter_file`). No adapter: as is."""
+    if adapter_dir is None:
+        yield
+        return
+    from mlx.utils import tree_unflatten
+    from mlx_lm.tuner.utils import load_adapters
+
+    load_adapters(model, adapter_dir)
+    try:
+        yield
+    finally:
+        wrapped = [(name, module) for name, module in model.named_modules() if hasattr(module, "lora_a")]
+        model.update_modules(
+            tree_unflatten(
+                [(name, module.linear if "linear" in module else module.embedding) for name, module in wrapped]
+            )
+        )
+
+
 def check_keys(model: Any, keys: list[str]) -> None:
     """Fail on LoRA keys that match no module: mlx-lm would silently train nothing there."""
     names = {name for name, _ in model.layers[-1].named_modules()}
@@ -253,7 +277,10 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         from punie.train.dpo import load_pairs, make_loss, pair_batches
 
         reference = preference["reference"]
-        train_set, valid_set = load_pairs(Path(args.data), tokenizer, model, reference, args.max_seq_length)
+        with adapter_on(model, preference.get("start_adapter")):  # reference `start`: that adapter's
+            train_set, valid_set = load_pairs(
+                Path(args.data), tokenizer, model, reference, args.max_seq_length
+            )
         objective = {"loss": make_loss(preference["beta"]), "iterate_batches": pair_batches}
         writer.emit("data", train=len(train_set), valid=len(valid_set), method="dpo", reference=reference)
     else:

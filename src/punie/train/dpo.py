@@ -159,7 +159,8 @@ def load_pairs(
     data_dir: Path, tokenizer: Any, model: Any, reference: str, max_seq_length: int
 ) -> tuple[PairDataset, PairDataset]:
     """The train and valid splits of `data_dir` as pair datasets, their reference log-probs from
-    `model` as it is (call before LoRA is added), or 0 with `reference="none"`."""
+    `model` as it is (call before mlx-lm adds the trained LoRA layers: the base, or the base with
+    the adapter training starts from), or 0 with `reference="none"`."""
     splits = []
     for split in ("train", "valid"):
         path = data_dir / f"{split}.jsonl"
@@ -171,7 +172,7 @@ def load_pairs(
         tokenized = [tokenize_pair(tokenizer, row) for row in rows]
         refs = (
             reference_logps(model, tokenized, max_seq_length)
-            if reference == "base"
+            if reference != "none"
             else [(0.0, 0.0)] * len(tokenized)
         )
         splits.append(PairDataset([(*pair, *ref) for pair, ref in zip(tokenized, refs, strict=True)]))

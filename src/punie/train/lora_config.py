@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from punie.runtime.adapter_files import ADAPTER_WEIGHTS
 from punie.runtime.models import DEFAULT_MODEL
 from punie.train.methods import METHODS
 from punie.train.settings import (
@@ -112,16 +113,24 @@ def lora_args(
         "adapter_path": str(config.adapter_dir),
         "steps_per_report": report_every(config.steps_per_report, device, parameters),
         "lora_parameters": lora_parameters,
-        "resume_adapter_file": str(resume_file) if resume_file else None,
+        "resume_adapter_file": str(resume_file or start_weights(config) or "") or None,
         **({"lr_schedule": schedule} if (schedule := schedule_args(config)) else {}),
     }
 
 
+def start_weights(config: TrainSettings) -> Path | None:
+    """Pure: the adapter weights a run starts from (`--init-adapter`), None for a fresh LoRA."""
+    return Path(config.init_adapter) / ADAPTER_WEIGHTS if config.init_adapter else None
+
+
 def preference_args(config: LoRAConfig) -> dict[str, Any] | None:
-    """Pure: what the child's preference loss needs (None: the method trains on examples)."""
+    """Pure: what the child's preference loss needs (None: the method trains on examples): beta,
+    and the reference: `base`, `none`, or `start` with the adapter the run starts from (its
+    directory: the child loads it as mlx-lm does, computes the reference, then takes it off)."""
     if not METHODS[config.method].preference:
         return None
-    return {"beta": config.beta, "reference": config.reference}
+    start = config.init_adapter if config.reference == "start" else None
+    return {"beta": config.beta, "reference": config.reference, "start_adapter": start}
 
 
 def default_dtype(device: str, requested: str | None) -> str | None:

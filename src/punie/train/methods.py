@@ -4,7 +4,9 @@ sample` writes that data, and what the training child needs to know of it.
 - `sft`: supervised fine-tuning on chat, completions or text examples (mlx-lm's own loss);
 - `dpo`: Direct Preference Optimization (Rafailov et al. 2023) on preference pairs, with mlx-lm's
   trainer and a DPO loss (`punie.train.dpo`); the reference model is the same weights with the
-  adapter off (`reference=base`), or none (`reference=none`: the reference log-probs are 0).
+  adapter off (`reference=base`), the model as training starts (`reference=start`: with
+  `--init-adapter`, the adapter it starts from, as DPO after SFT wants), or none
+  (`reference=none`: the reference log-probs are 0).
 """
 
 from __future__ import annotations
@@ -51,4 +53,4 @@ METHODS: dict[str, Method] = {
         Method("dpo", ("preference",), SAMPLED_PAIRS, preference=True),
     )
 }
-REFERENCES = ("base", "none")
+REFERENCES = ("base", "start", "none")

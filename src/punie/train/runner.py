@@ -13,6 +13,7 @@ from punie.data.dataset_check import chat_token_counter, mask_prompt_warning, va
 from punie.data.formats import example_format
 from punie.data.jsonl_io import dataset_examples, dataset_hash
 from punie.errors import UsageError
+from punie.runtime.adapter_files import ADAPTER_CONFIG
 from punie.runtime.atomic import remove_stale_temps, write_json_atomic
 from punie.runtime.device import resolve_device
 from punie.runtime.models import resolve_model
@@ -166,12 +167,17 @@ async def run_training(
     if stale:
         _say(progress, f"removed {len(stale)} temp file(s) of a write cut short: {', '.join(stale)}")
     point = resume_point(adapter_dir, config) if resume else None
-    if point is None and (adapter_dir / "adapter_config.json").exists() and latest_checkpoint(adapter_dir):
+    if point is None and (adapter_dir / ADAPTER_CONFIG).exists() and latest_checkpoint(adapter_dir):
         raise UsageError(
             f"{adapter_dir} already holds an adapter: use --resume to continue it, or another --output"
         )
+    planned = build_train_spec(config, model_dir)["lora_args"]
+    if config.init_adapter:
+        if Path(config.init_adapter).resolve() == adapter_dir.resolve():
+            raise UsageError(f"--init-adapter {config.init_adapter} is this run's --output: use --resume")
+        check_resume(Path(config.init_adapter), planned, "--init-adapter")
     if point is not None:
-        check_resume(adapter_dir, build_train_spec(config, model_dir)["lora_args"])
+        check_resume(adapter_dir, planned)
         for line in point.skipped:
             _say(progress, f"--resume skips {line}")
         _say(progress, f"resuming from {point.path.name} (iteration {point.iteration} of {config.iters})")
@@ -249,6 +255,7 @@ def run_record(run: TrainingRun, model_dir: Path) -> dict[str, Any]:
         "trainable_parameters": run.trainable_parameters,
         "final_train_loss": run.train_curve[-1].train_loss if run.train_curve else None,
         "best_checkpoint": run.best.name if run.best else None,
+        "init_adapter": run.config.init_adapter,  # the adapter it started from (DPO after SFT)
         "resumed_from": str(run.resumed_from) if run.resumed_from else None,
         "start_iteration": run.start_iteration,
         "optimizer_state": OPTIMIZER_STATE,

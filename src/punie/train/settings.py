@@ -133,9 +133,16 @@ class TrainSettings:
     )
     reference: str = _setting(
         "base",
-        "DPO's reference: base (the same weights, adapter off) | none (reference-free).",
+        "DPO's reference: base (the same weights, adapter off) | start (the model as training "
+        "starts: with --init-adapter, that adapter) | none (reference-free).",
         flag="--dpo-reference",
         choices=REFERENCES,
+    )
+    init_adapter: str | None = _setting(
+        None,
+        "Start from this adapter's weights (a directory `punie train` wrote, with the same rank, "
+        "layers and keys): DPO after SFT.",
+        flag="--init-adapter",
     )
     grad_checkpoint: bool = _setting(False, "Recompute activations to save memory.", mlx="grad_checkpoint")
     seed: int = _setting(0, "Seed of mlx-lm's data order and LoRA initialisation.", mlx="seed")

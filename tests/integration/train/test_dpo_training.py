@@ -35,8 +35,8 @@ def test_dpo_trains_from_a_sampled_directory_and_starts_at_log_2(
     sampled = tmp_path / "sampled"
     write_dataset(sampled / "pairs", {"train": rows[:4], "valid": rows[4:6]})
     out = tmp_path / "dpo"
-    args = ("--method", "dpo", "--iters", "2", "--batch-size", "1", "--num-layers", "2", "--output", str(out))
-    done = run_punie("train", str(sampled), *args, timeout=600)
+    settings = ("--method", "dpo", "--iters", "2", "--batch-size", "1", "--num-layers", "2", "--lr", "1e-3")
+    done = run_punie("train", str(sampled), *settings, "--output", str(out), timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (out / "adapters.safetensors").is_file()
     record = json.loads((out / "run.json").read_text())
@@ -51,6 +51,21 @@ def test_dpo_trains_from_a_sampled_directory_and_starts_at_log_2(
     assert first_val["val_loss"] == pytest.approx(math.log(2), abs=1e-4)
     assert first_step["train_loss"] == pytest.approx(math.log(2), abs=1e-4)
     assert all(math.isfinite(e["train_loss"]) for e in events if e["event"] == "train")
+
+    # DPO after another run (`--init-adapter`): the policy starts as that adapter. Against the
+    # base as reference the first loss is then off log 2; against the start (`--dpo-reference
+    # start`, what DPO after SFT wants) it is log 2 again.
+    def first_val_loss(reference: str) -> float:
+        again = tmp_path / f"from-{reference}"
+        args = ("--init-adapter", str(out), "--dpo-reference", reference, "--output", str(again))
+        done = run_punie("train", str(sampled), *settings, *args, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert json.loads((again / "run.json").read_text())["init_adapter"] == str(out)
+        lines = (again / "metrics.jsonl").read_text().splitlines()
+        return next(e for e in map(json.loads, lines) if e["event"] == "val")["val_loss"]
+
+    assert abs(first_val_loss("base") - math.log(2)) > 1e-3
+    assert first_val_loss("start") == pytest.approx(math.log(2), abs=1e-4)
 
 
 def test_dpo_refuses_chat_data_naming_the_file_and_line(tmp_path: Path) -> None:

@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import struct
 import sys
@@ -243,6 +244,39 @@ def test_resume_refuses_a_different_shape(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="would change the trainable parameters"):
         check_resume(tmp_path, {"num_layers": 3, "lora_parameters": {"rank": 4}})
     assert trainable_shape({"lora_parameters": {"keys": ["b", "a"]}}) == ("lora", None, ("a", "b"), None)
+
+
+def test_init_adapter_starts_the_lora_and_may_be_the_dpo_reference(tmp_path: Path) -> None:
+    start = tmp_path / "sft"
+    start.mkdir()
+    (start / "adapter_config.json").write_text('{"num_layers": 8, "lora_parameters": {"rank": 8}}')
+    plain = LoRAConfig(data_dir=tmp_path, adapter_dir=tmp_path / "out", method="dpo")
+    assert lora_args(plain)["resume_adapter_file"] is None
+    assert build_train_spec(plain, tmp_path)["preference"]["start_adapter"] is None
+    after = LoRAConfig(
+        data_dir=tmp_path,
+        adapter_dir=tmp_path / "out",
+        method="dpo",
+        init_adapter=str(start),
+        reference="start",
+    )
+    args = lora_args(after)
+    assert args["resume_adapter_file"] == str(start / "adapters.safetensors")
+    assert build_train_spec(after, tmp_path)["preference"] == {
+        "beta": 0.1,
+        "reference": "start",
+        "start_adapter": str(start),
+    }
+    # a checkpoint being resumed wins over the adapter the run first started from
+    assert lora_args(after, resume_file=tmp_path / "0000010_adapters.safetensors")[
+        "resume_adapter_file"
+    ] == str(tmp_path / "0000010_adapters.safetensors")
+    with pytest.raises(UsageError, match=r"--init-adapter: .*sft holds no adapters.safetensors"):
+        check_resume(start, args, "--init-adapter")
+    (start / "adapters.safetensors").write_bytes(b"")
+    check_resume(start, args, "--init-adapter")
+    with pytest.raises(UsageError, match="--init-adapter would change the trainable parameters"):
+        check_resume(start, lora_args(dataclasses.replace(after, rank=4)), "--init-adapter")
 
 
 MLX_LM_YAML = """\
