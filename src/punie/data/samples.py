@@ -1,6 +1,7 @@
 """From scored samples to training data (pure): the model's own answers, K per prompt, each
-scored by punie's scorer, become on-policy SFT examples (the passing ones) and preference pairs
-(a passing and a failing answer to the same prompt), with pass@1 and pass@K per category.
+scored by punie's scorer, become on-policy SFT examples (the passing ones), preference pairs
+(a passing and a failing answer to the same prompt) and GRPO's groups (every answer with its
+advantage over its prompt's others), with pass@1 and pass@K per category.
 
 pass@k is Chen et al. (2021)'s unbiased estimator, 1 - C(n-c, k) / C(n, k), for n samples of
 which c pass: the chance that at least one of k samples drawn without replacement passes.
@@ -112,6 +113,38 @@ def preference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample
                 }
             )
     return pairs
+
+
+def group_rows(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    """Pure: GRPO's data (Shao et al. 2024). Each answered sample with its reward (1 if punie's
+    scorer passed it, else 0) and its advantage, the reward minus the mean reward of its prompt's
+    answers (Dr. GRPO's, Liu et al. 2025: not divided by the group's spread, which biases toward
+    prompts that are nearly always or never solved). A prompt whose answers all got the same
+    reward gives no gradient and no row: the rows say what a step can learn from."""
+    by_prompt: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        if not sample.response.error:
+            by_prompt[sample.prompt_id].append(sample)
+    rows = []
+    for prompt_id, answers in by_prompt.items():
+        mean = statistics.fmean(float(s.passed) for s in answers)
+        prompt = prompts[prompt_id]
+        for answer in answers:
+            advantage = float(answer.passed) - mean
+            if advantage == 0.0:
+                continue
+            rows.append(
+                {
+                    "prompt": [m.to_dict() for m in _opening(prompt)],
+                    "answer": [m.to_dict() for m in assistant_messages(answer.response)],
+                    "tools": prompt.tool_schemas(),
+                    "category": prompt.category,
+                    "prompt_id": prompt_id,
+                    "reward": float(answer.passed),
+                    "advantage": advantage,
+                }
+            )
+    return rows
 
 
 @dataclass(frozen=True)

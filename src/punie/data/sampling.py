@@ -87,6 +87,7 @@ class SampleResult:
     rates: tuple[PassRates, ...]
     tools: tuple[PassRates, ...]  # the tool-calling prompts' rates per tool they are about
     output: Path
+    scored: tuple[Sample, ...] = ()  # every answer with its verdict (GRPO's groups read them)
 
 
 def _samples(directory: Path, results: tuple[EvalResult, ...]) -> list[Sample]:
@@ -143,7 +144,9 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     write_splits(config.output / SAMPLED_PAIRS, pairs)
     rates = tuple(pass_rates(prompts, samples, config.k))
     tools = tuple(pass_rates(prompts, samples, config.k, wanted_tool))
-    result = SampleResult(len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output)
+    result = SampleResult(
+        len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output, tuple(samples)
+    )
     write_json_atomic(config.output / SAMPLE_SUMMARY, _summary(config, result, server))
     return result
 

@@ -219,7 +219,10 @@ def adapter_on(model: Any, adapter_dir: str | None) -> Iterator[None]:
         wrapped = [(name, module) for name, module in model.named_modules() if hasattr(module, "lora_a")]
         model.update_modules(
             tree_unflatten(
-                [(name, module.linear if "linear" in module else module.embedding) for name, module in wrapped]
+                [
+                    (name, module.linear if "linear" in module else module.embedding)
+                    for name, module in wrapped
+                ]
             )
         )
 

@@ -80,7 +80,7 @@ class PairDataset:
         return len(self._pairs)
 
 
-def _pad(rows: Sequence[tuple[list[int], int]], max_seq_length: int) -> tuple[np.ndarray, list[list[int]]]:
+def pad(rows: Sequence[tuple[list[int], int]], max_seq_length: int) -> tuple[np.ndarray, list[list[int]]]:
     width = min(max(len(tokens) for tokens, _ in rows), max_seq_length)
     array = np.zeros((len(rows), width), np.int32)
     lengths = []
@@ -117,16 +117,16 @@ def pair_batches(
         for index in np.random.permutation(len(batches)):
             pairs = [dataset[i] for i in batches[index]]
             rows = [(p[0], p[1]) for p in pairs] + [(p[2], p[3]) for p in pairs]
-            tokens, lengths = _pad(rows, max_seq_length)
+            tokens, lengths = pad(rows, max_seq_length)
             refs = [p[4] for p in pairs] + [p[5] for p in pairs]
             yield mx.array(tokens), mx.array(lengths), mx.array(refs, dtype=mx.float32)
         if not loop:
             break
 
 
-def tokenize_pair(tokenizer: Any, row: dict[str, Any]) -> tuple[list[int], int, list[int], int]:
-    """A pair as the chat template renders it: each of prompt+chosen and prompt+rejected, and
-    where its answer starts (the prompt with the assistant's generation prompt)."""
+def tokenize_answer(tokenizer: Any, row: dict[str, Any], answer: str) -> tuple[list[int], int]:
+    """`row[answer]` after `row["prompt"]` as the chat template renders them (with the row's
+    tools), and where the answer starts (after the prompt and the assistant's generation prompt)."""
     tools = row.get("tools") or None
     prompt = list(row["prompt"])
 
@@ -136,8 +136,13 @@ def tokenize_pair(tokenizer: Any, row: dict[str, Any]) -> tuple[list[int], int, 
         )
         return list(out)
 
-    start = len(ids(prompt, generation=True))
-    return ids(prompt + list(row["chosen"])), start, ids(prompt + list(row["rejected"])), start
+    return ids(prompt + list(row[answer])), len(ids(prompt, generation=True))
+
+
+def tokenize_pair(tokenizer: Any, row: dict[str, Any]) -> tuple[list[int], int, list[int], int]:
+    """A pair as the chat template renders it: each of prompt+chosen and prompt+rejected, and
+    where its answer starts."""
+    return (*tokenize_answer(tokenizer, row, "chosen"), *tokenize_answer(tokenizer, row, "rejected"))
 
 
 def reference_logps(
@@ -147,7 +152,7 @@ def reference_logps(
     is now: the base weights, before the LoRA layers are added)."""
     out = []
     for chosen, c_start, rejected, r_start in pairs:
-        tokens, lengths = _pad([(chosen, c_start), (rejected, r_start)], max_seq_length)
+        tokens, lengths = pad([(chosen, c_start), (rejected, r_start)], max_seq_length)
         logps, _ = answer_logps(model, mx.array(tokens), mx.array(lengths))
         mx.eval(logps)
         values: Any = logps.tolist()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from punie.data.samples import Sample, pass_at_k, pass_rates, preference_pairs, sft_examples
+from punie.data.samples import Sample, group_rows, pass_at_k, pass_rates, preference_pairs, sft_examples
 from punie.data.sampling import write_splits
 from punie.eval.response import RecordedResponse, Turn
 from punie.eval.suite import EvalPrompt
@@ -102,3 +102,20 @@ def test_sampled_data_keeps_two_validation_rows_from_ten_on(tmp_path: Path) -> N
     assert not (tmp_path / "one" / "valid.jsonl").exists()
     write_splits(tmp_path / "none", [])
     assert not (tmp_path / "none").exists()
+
+
+def test_grpo_groups_give_each_answer_its_reward_minus_its_prompts_mean() -> None:
+    samples = [
+        _sample("t1", True, "a.py"),
+        _sample("t1", False, "x.py"),
+        _sample("t1", False, "y.py"),
+        _sample("t1", False, "z.py", error="timeout"),  # never answered: not in the group
+        _sample("t2", True, "b.py"),  # every answer of t2 passed: no signal, no row
+        _sample("t2", True, "b.py"),
+    ]
+    rows = group_rows(PROMPTS, samples)
+    assert [(r["prompt_id"], r["reward"]) for r in rows] == [("t1", 1.0), ("t1", 0.0), ("t1", 0.0)]
+    assert [r["advantage"] for r in rows] == pytest.approx([2 / 3, -1 / 3, -1 / 3])
+    assert sum(r["advantage"] for r in rows) == pytest.approx(0.0)
+    assert rows[0]["answer"][0]["tool_calls"][0]["function"]["arguments"] == {"path": "a.py"}
+    assert rows[0]["prompt"] == [{"role": "user", "content": "Read a.py"}]
