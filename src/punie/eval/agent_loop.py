@@ -3,8 +3,10 @@
 The model's calls are executed whether they came back structured or were written as text
 (`<tool_call>{...}</tool_call>`), so a model trained on either format still acts; the scorer
 tells the two apart. `read_file`/`write_file` stay inside the workspace; `run_command` runs in
-the sandbox. A suite's own tools are not executed: their calls are scored as made, unless the
-suite scripts their results (`tool_results:`), which are fed back like real ones.
+the sandbox. A suite's stateful tool module (`tool_module:`) runs in the sandbox too, keeping its
+state across the calls and user turns of one prompt (`punie.eval.tool_module_run`). A suite's
+other own tools are not executed: their calls are scored as made, unless the suite scripts their
+results (`tool_results:`), which are fed back like real ones.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from punie.eval.response import Turn
 from punie.eval.timeouts import Stopwatch
+from punie.eval.tool_module_run import ToolSession
 from punie.eval.tool_parse import Call
 from punie.sandbox import SandboxLimits
 from punie.tools.builtin import BUILTIN, RESULT_LIMIT
@@ -40,6 +43,8 @@ class AgentTools:
     scripted: Mapping[str, str] = field(default_factory=dict)  # a suite's scripted tool results
     declared: frozenset[str] = frozenset()  # a suite's own tools: their calls are scored, not run
     clock: Stopwatch = field(default_factory=Stopwatch)  # its tools' time; one per prompt
+    session: ToolSession | None = None  # the suite's stateful tools, this prompt's instances
+    stateful: frozenset[str] = frozenset()  # the names of those tools
 
     @property
     def tool_seconds(self) -> float:
@@ -69,6 +74,16 @@ class AgentTools:
         except Exception as exc:  # the documented contract: the model gets an error string
             return f"error: {call.name} failed: {exc.__class__.__name__}: {exc}"[:RESULT_LIMIT]
 
+    def execute_turn(self, calls: tuple[Call, ...]) -> list[str | None]:
+        """One model turn's calls: the stateful tools' together (one sandboxed run, in the
+        order made), each other call on its own."""
+        outcomes: list[str | None] = [None if c.name in self.stateful else self.execute(c) for c in calls]
+        mine = [i for i, c in enumerate(calls) if c.name in self.stateful]
+        if mine and self.session is not None:
+            for index, result in zip(mine, self.session.call([calls[i] for i in mine]), strict=True):
+                outcomes[index] = result
+        return outcomes
+
 
 def _tool_messages(turn: Turn, calls: tuple[Call, ...], results: list[str]) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
@@ -90,34 +105,58 @@ def _assistant_message(turn: Turn) -> dict[str, Any]:
     return message
 
 
+async def _answer(
+    messages: list[dict[str, Any]],
+    chat: ChatFn,
+    tools: AgentTools,
+    schemas: list[dict[str, Any]],
+    max_turns: int,
+    user_turn: int = 0,
+) -> tuple[list[Turn], bool]:
+    """One user message answered: ask, execute the calls, feed the results back (into
+    `messages`), until the model answers or `max_turns`. The turns, and whether the loop went to
+    its end (False: a call of a tool that cannot run here ended it)."""
+    turns: list[Turn] = []
+    for _ in range(max_turns):
+        turn = replace(await chat(messages, schemas), user_turn=user_turn)
+        calls = turn.parsed().calls
+        if not calls:
+            turns.append(turn)
+            messages.append(_assistant_message(turn))
+            break
+        # In a worker thread: a tool (run_command, a stateful module) may take seconds, and the
+        # event loop must stay free for the prompt timeout and the other prompts.
+        outcomes = await asyncio.to_thread(tools.execute_turn, calls)
+        if any(outcome is None for outcome in outcomes):
+            turns.append(turn)
+            return turns, False
+        results = [str(outcome) for outcome in outcomes]
+        turns.append(replace(turn, tool_results=tuple(r[:RESULT_LIMIT] for r in results)))
+        messages.append(_assistant_message(turn))
+        messages.extend(_tool_messages(turn, calls, results))
+    return turns, True
+
+
 async def run_agent(
     conversation: str | list[dict[str, Any]],
     chat: ChatFn,
     tools: AgentTools,
     schemas: list[dict[str, Any]],
     max_turns: int = MAX_TURNS,
+    later_turns: tuple[str, ...] = (),
 ) -> tuple[Turn, ...]:
-    """Ask, execute the calls, feed the results back, until the model answers or `max_turns`.
-    A call of a tool that cannot run here (not built in, no scripted result) ends the loop: it is
-    scored as made."""
+    """Answer the conversation, then each of `later_turns` (a multi-turn prompt's next user
+    messages) after it, in one conversation: up to `max_turns` model turns for each. A call of a
+    tool that cannot run here (not built in, no scripted result) ends it: it is scored as made."""
     messages: list[dict[str, Any]] = (
         [{"role": "user", "content": conversation}] if isinstance(conversation, str) else list(conversation)
     )
     turns: list[Turn] = []
-    for _ in range(max_turns):
-        turn = await chat(messages, schemas)
-        calls = turn.parsed().calls
-        if not calls:
-            turns.append(turn)
+    for index, message in enumerate(("", *later_turns)):
+        if index:
+            messages.append({"role": "user", "content": message})
+        answered, went_on = await _answer(messages, chat, tools, schemas, max_turns, index)
+        turns.extend(answered)
+        if not went_on:
             break
-        # In a worker thread: a tool (run_command) may take seconds, and the event loop must stay
-        # free for the prompt timeout and the other prompts.
-        outcomes = [await asyncio.to_thread(tools.execute, call) for call in calls]
-        if any(outcome is None for outcome in outcomes):
-            turns.append(turn)
-            break
-        results = [str(outcome) for outcome in outcomes]
-        turns.append(replace(turn, tool_results=tuple(r[:RESULT_LIMIT] for r in results)))
-        messages.append(_assistant_message(turn))
-        messages.extend(_tool_messages(turn, calls, results))
     return tuple(turns)

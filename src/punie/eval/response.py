@@ -22,6 +22,7 @@ class Turn:
     tool_calls: tuple[dict[str, Any], ...] = ()
     finish_reason: str | None = "stop"
     tool_results: tuple[str, ...] = ()  # what the agent's tools answered to this turn's calls
+    user_turn: int = 0  # which of the prompt's user messages it answers (several: a multi-turn prompt)
 
     def message(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": "assistant", "content": self.content}
@@ -33,12 +34,13 @@ class Turn:
         return parse_tool_calls(self.message(), self.finish_reason)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "content": self.content,
             "tool_calls": list(self.tool_calls),
             "finish_reason": self.finish_reason,
             "tool_results": list(self.tool_results),
         }
+        return {**out, "user_turn": self.user_turn} if self.user_turn else out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Turn:
@@ -47,6 +49,7 @@ class Turn:
             tool_calls=tuple(data.get("tool_calls") or ()),
             finish_reason=data.get("finish_reason"),
             tool_results=tuple(data.get("tool_results") or ()),
+            user_turn=int(data.get("user_turn") or 0),
         )
 
 

@@ -33,6 +33,8 @@ from punie.eval.run_config import EvalRunConfig
 from punie.eval.score import EvalResult, score_prompt
 from punie.eval.suite import EvalPrompt
 from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, Stopwatch, scaled_timeout
+from punie.eval.tool_module import module_tools
+from punie.eval.tool_module_run import ToolSession
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
@@ -87,6 +89,9 @@ async def _ask(
     if KINDS[prompt.kind].interaction == "single":
         return (await chat(prompt.conversation(), []),)
     ws = Workspace(Path(tempfile.mkdtemp(prefix=f"punie-ws-{prompt.id}-", dir=workspace)))
+    module = prompt.tool_module
+    stateful = frozenset(spec.name for spec in module_tools(module)) if module else frozenset()
+    session = ToolSession(module, prompt.initial_state, config.settings.limits) if module else None
     try:
         ws.seed(config.suite.workspace)
         return await run_agent(
@@ -96,10 +101,13 @@ async def _ask(
                 ws,
                 config.settings.limits,
                 prompt.tool_results,
-                frozenset(spec.name for spec in prompt.tool_specs if not spec.builtin),
+                frozenset(spec.name for spec in prompt.tool_specs if not spec.builtin) - stateful,
+                session=session,
+                stateful=stateful,
             ),
             prompt.tool_schemas(),
             config.settings.max_turns,
+            prompt.later_turns,
         )
     finally:
         shutil.rmtree(ws.root, ignore_errors=True)

@@ -14,6 +14,7 @@ from typing import Any
 
 from punie.eval.categories import BUILTIN_CATEGORIES, Category
 from punie.eval.tool_match import ExpectedCall, StringMatch
+from punie.eval.tool_module import ToolModule
 from punie.eval.tool_schema import ToolSpec
 
 CATEGORIES: tuple[str, ...] = tuple(BUILTIN_CATEGORIES)  # the seed's three, also the three kinds
@@ -39,6 +40,11 @@ class EvalPrompt:
     string_match: StringMatch = "exact"  # the suite's string rule for arguments
     context: str | None = None  # code placed before a code answer (e.g. HumanEval's prompt)
     kind: str = ""  # how it is asked and scored (punie.eval.categories); the category's own by default
+    tool_module: ToolModule | None = None  # the suite's stateful tools, run in the sandbox
+    initial_state: Mapping[str, Any] = field(default_factory=dict)  # class -> its starting attributes
+    later_turns: tuple[str, ...] = ()  # a multi-turn prompt's next user messages, in order
+    expected_turns: tuple[tuple[ExpectedCall, ...], ...] = ()  # calls that do each user turn right
+    expected_state: Mapping[str, Any] | None = None  # class -> attributes it must end with
 
     def __post_init__(self) -> None:
         if not self.kind:

@@ -2,8 +2,10 @@
 
 A YAML mapping may give: `name`, `source` (a note), `workspace` (files every agent run starts
 with), `tools` (OpenAI function schemas the prompts may offer by name), `tools_file` (the same, in
-a JSON or YAML file beside the suite), `string_match` (`exact`, the default, or `bfcl`), and
-`prompts`. Expected arguments map each name to one value or to a list of allowed alternatives;
+a JSON or YAML file beside the suite), `tool_module` (a Python file beside the suite whose classes
+are stateful tools, run in the sandbox; `tool_classes` names which, all public ones by default),
+`string_match` (`exact`, the default, or `bfcl`), and `prompts`. Expected arguments map each
+name to one value or to a list of allowed alternatives;
 wrap a list-valued argument in another list (`[[1, 2]]`).
 """
 
@@ -20,9 +22,21 @@ from punie.errors import UsageError
 from punie.eval.categories import Category, category_from_dict
 from punie.eval.suite import BUILTIN, EvalSuite
 from punie.eval.suite_prompt import Where, prompt_from_dict
+from punie.eval.tool_module import ToolModule, module_tools, public_classes
 from punie.eval.tool_schema import ToolSpec, tool_from_dict
 
-SUITE_KEYS = {"name", "source", "workspace", "categories", "tools", "tools_file", "string_match", "prompts"}
+SUITE_KEYS = {
+    "name",
+    "source",
+    "workspace",
+    "categories",
+    "tools",
+    "tools_file",
+    "tool_module",
+    "tool_classes",
+    "string_match",
+    "prompts",
+}
 
 
 def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
@@ -93,16 +107,35 @@ def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
     return tools
 
 
-def _beside(file: str, name: str) -> Path:
+def _beside(file: str, name: str, key: str = "tools_file") -> Path:
     """`name` inside the suite file's own directory (links resolved); a suite someone sent you
     may not read anything else on this machine."""
     home = Path(file).parent.resolve()
     if "\0" in name or Path(name).is_absolute():
-        raise UsageError(f"{file}:1: tools_file: {name!r} must be a path inside the suite's directory")
+        raise UsageError(f"{file}:1: {key}: {name!r} must be a path inside the suite's directory")
     path = (home / name).resolve()
     if path != home and home not in path.parents:
-        raise UsageError(f"{file}:1: tools_file: {name!r} leaves the suite's directory {home}")
+        raise UsageError(f"{file}:1: {key}: {name!r} leaves the suite's directory {home}")
     return path
+
+
+def _suite_module(header: dict[str, Any], file: str) -> ToolModule | None:
+    """The suite's stateful tool module (its source read here, never imported), or None."""
+    name = header.get("tool_module")
+    if name is None:
+        if header.get("tool_classes") is not None:
+            raise UsageError(f"{file}:1: tool_classes: give the tool_module they are in")
+        return None
+    path = _beside(file, str(name), "tool_module")
+    if path.suffix != ".py" or not path.is_file():
+        raise UsageError(f"{file}:1: tool_module: {path} is not a Python file")
+    source = path.read_text(encoding="utf-8")
+    classes = header.get("tool_classes")
+    if classes is not None and (
+        not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
+    ):
+        raise UsageError(f"{file}:1: tool_classes: must be a list of class names")
+    return ToolModule(path.name, source, tuple(classes) if classes is not None else public_classes(source))
 
 
 def workspace_key_problem(key: object) -> str | None:
@@ -151,10 +184,20 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
     workspace = _suite_workspace(header, file)
     string_match = header.get("string_match", "exact")
     tools = _suite_tools(header, file)
+    module = _suite_module(header, file)
+    if module is not None:
+        try:
+            derived = module_tools(module)
+        except ValueError as exc:
+            raise UsageError(f"{Path(file).parent / exc.args[0]}") from None
+        clash = sorted(set(tools) & {spec.name for spec in derived})
+        if clash:
+            raise UsageError(f"{file}:1: tool_module: {clash[0]!r} is also declared under tools")
+        tools.update({spec.name: spec for spec in derived})
     categories = _suite_categories(header, file)
     prompts, seen = [], set()
     for line, raw in records:
-        prompt = prompt_from_dict(raw, Where(file, line), tools, string_match, categories)
+        prompt = prompt_from_dict(raw, Where(file, line), tools, string_match, categories, module)
         if prompt.id in seen:
             raise UsageError(f"{file}:{line}: id: duplicate id {prompt.id!r}")
         seen.add(prompt.id)

@@ -10,6 +10,7 @@ from punie.eval.categories import BUILTIN_CATEGORIES, Category
 from punie.eval.kinds import KINDS, Fields
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_match import STRING_MATCHES, ExpectedCall, StringMatch
+from punie.eval.tool_module import ToolModule
 from punie.eval.tool_schema import BUILTIN_TOOLS, ToolSpec, tool_from_dict
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -28,6 +29,10 @@ KNOWN_KEYS = {
     "tool_results",
     "tests",
     "expected_answer",
+    "turns",
+    "initial_state",
+    "expected_turns",
+    "expected_state",
 }
 
 
@@ -47,8 +52,10 @@ def strings(value: Any, name: str, where: Where) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _expected_call(raw: Any, index: int, offered: Mapping[str, ToolSpec], where: Where) -> ExpectedCall:
-    name = f"expected_calls[{index}]"
+def _expected_call(
+    raw: Any, index: int, offered: Mapping[str, ToolSpec], where: Where, field: str = "expected_calls"
+) -> ExpectedCall:
+    name = f"{field}[{index}]"
     if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
         raise where.fail(name, "must be a mapping with a string `name`")
     if raw["name"] not in offered:
@@ -119,6 +126,37 @@ def _tool_results(raw: Any, where: Where) -> dict[str, str]:
     return dict(raw)
 
 
+def _turns(raw: dict[str, Any], where: Where) -> tuple[str, ...]:
+    """A multi-turn prompt's user messages (`turns:`), the first of which opens it."""
+    turns = strings(raw.get("turns"), "turns", where)
+    if "turns" in raw and not turns:
+        raise where.fail("turns", "must list at least one user message")
+    if turns and ("prompt_text" in raw or "messages" in raw):
+        raise where.fail("turns", "give the user's messages as turns, or prompt_text/messages, not both")
+    return turns
+
+
+def _expected_turns(
+    raw: Any, offered: Mapping[str, ToolSpec], where: Where
+) -> tuple[tuple[ExpectedCall, ...], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(turn, list) for turn in raw):
+        raise where.fail("expected_turns", "must be a list (one per user turn) of lists of calls")
+    return tuple(
+        tuple(_expected_call(c, i, offered, where, f"expected_turns[{t}]") for i, c in enumerate(turn))
+        for t, turn in enumerate(raw)
+    )
+
+
+def _state(raw: Any, key: str, where: Where) -> dict[str, Any] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise where.fail(key, "must map each tool class to its attributes")
+    return {str(k): dict(v) for k, v in raw.items()}
+
+
 def _flag(raw: dict[str, Any], key: str, where: Where) -> bool:
     value = raw.get(key, False)
     if not isinstance(value, bool):
@@ -132,6 +170,7 @@ def prompt_from_dict(
     suite_tools: Mapping[str, ToolSpec] | None = None,
     string_match: StringMatch = "exact",
     categories: Mapping[str, Category] | None = None,
+    module: ToolModule | None = None,
 ) -> EvalPrompt:
     """Validate one prompt record; errors name the file, line and field."""
     where = where or Where("<prompt>", 1)
@@ -143,8 +182,9 @@ def prompt_from_dict(
     if string_match not in STRING_MATCHES:
         raise where.fail("string_match", f"{string_match!r} is not one of {', '.join(STRING_MATCHES)}")
     messages = _messages(raw.get("messages"), where)
+    turns = _turns(raw, where)
     users = [m.get("content") or "" for m in messages if m["role"] == "user"]
-    prompt_text = raw.get("prompt_text", users[-1] if users else None)
+    prompt_text = turns[0] if turns else raw.get("prompt_text", users[-1] if users else None)
     for key, value in (
         ("id", raw.get("id")),
         ("category", raw.get("category")),
@@ -174,6 +214,9 @@ def prompt_from_dict(
             tests=raw.get("tests"),
             answer=raw.get("expected_answer"),
             offered=offered,
+            expected_turns=_expected_turns(raw.get("expected_turns"), offered, where),
+            expected_state=_state(raw.get("expected_state"), "expected_state", where),
+            stateful=module is not None,
         ),
         where.fail,
         raw["id"],
@@ -201,4 +244,9 @@ def prompt_from_dict(
         string_match=string_match,
         context=context,
         kind=kind,
+        tool_module=module if fields.expected_turns or fields.expected_state is not None else None,
+        initial_state=_state(raw.get("initial_state"), "initial_state", where) or {},
+        later_turns=turns[1:],
+        expected_turns=fields.expected_turns,
+        expected_state=fields.expected_state,
     )

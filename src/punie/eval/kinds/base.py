@@ -9,6 +9,7 @@ from typing import Any, Literal, Protocol
 from punie.errors import UsageError
 from punie.eval.response import RecordedResponse
 from punie.eval.tool_match import ExpectedCall, StringMatch
+from punie.eval.tool_module import ToolModule
 from punie.eval.tool_schema import ToolSpec
 from punie.sandbox.limits import SandboxLimits
 
@@ -36,6 +37,14 @@ class Prompt(Protocol):
     def context(self) -> str | None: ...
     @property
     def expected_answer(self) -> str | None: ...
+    @property
+    def tool_module(self) -> ToolModule | None: ...
+    @property
+    def initial_state(self) -> Mapping[str, Any]: ...
+    @property
+    def expected_turns(self) -> tuple[tuple[ExpectedCall, ...], ...]: ...
+    @property
+    def expected_state(self) -> Mapping[str, Any] | None: ...
 
 
 Scorer = Callable[[Prompt, RecordedResponse, SandboxLimits], "Verdict"]
@@ -51,6 +60,9 @@ class Fields:
     tests: Any  # the raw `tests` value
     answer: Any  # the raw `expected_answer` value
     offered: Mapping[str, ToolSpec]
+    expected_turns: tuple[tuple[ExpectedCall, ...], ...] = ()  # a multi-turn prompt's, turn by turn
+    expected_state: Any = None  # the raw `expected_state` value
+    stateful: bool = False  # the suite brings a tool module
 
     def with_calls(self, calls: tuple[ExpectedCall, ...]) -> Fields:
         return replace(self, calls=calls)

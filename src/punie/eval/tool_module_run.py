@@ -1,0 +1,95 @@
+"""A suite's stateful tools, run: every call in `punie.sandbox` (OS isolation), never in this
+process. The state of one prompt is kept across its calls and turns by replay: each sandboxed run
+makes fresh instances from the initial state and makes every call so far again, in order, then
+the new ones (the tools must be deterministic; `random` is seeded). A run costs one sandbox start
+(about 80 ms here, benchmarks/README.md) per model turn.
+
+A module that raises, hangs, prints garbage or dies gives the model an error result; the prompt
+goes on (`Replay.error`), and the run never stops for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from punie.eval.tool_module import ToolModule
+from punie.eval.tool_parse import Call
+from punie.sandbox import ExecRequest, SandboxLimits, execute
+from punie.sandbox.interpreter import sandbox_python
+from punie.sandbox.tool_module_main import MARKER
+
+RUNNER = Path(__file__).parent.parent.joinpath("sandbox", "tool_module_main.py").read_text(encoding="utf-8")
+SPEC = "punie-tool-calls.json"
+State = Mapping[str, Any]  # class name -> its public attributes, as plain data
+
+
+@dataclass(frozen=True)
+class Replay:
+    results: tuple[tuple[str, ...], ...] = ()  # each batch's calls' results
+    states: tuple[State, ...] = ()  # the state after each batch
+    initial: State = field(default_factory=dict)  # the state before any call
+    error: str | None = None  # why no result came back (the module failed, hung, or died)
+
+    def result_of(self, batch: int, index: int) -> str:
+        if self.error is not None:
+            return f"error: {self.error}"
+        return self.results[batch][index]
+
+
+def spec_text(module: ToolModule, initial: State, batches: Sequence[Sequence[Call]]) -> str:
+    """Pure: what the sandboxed runner reads."""
+    calls = [[{"name": c.name, "arguments": dict(c.arguments)} for c in batch] for batch in batches]
+    spec = {"module": module.name, "classes": list(module.classes), "initial_state": dict(initial)}
+    return json.dumps({**spec, "batches": calls})
+
+
+def parse_output(stdout: str, timed_out: bool, exit_code: int | None, batches: int) -> Replay:
+    """Pure: the runner's answer, or why there is none."""
+    if timed_out:
+        return Replay(error="the tool module ran past the sandbox's time limit")
+    _, marker, body = stdout.rpartition(f"\n{MARKER}\n")
+    if not marker:
+        return Replay(error=f"the tool module's process ended without an answer (exit code {exit_code})")
+    try:
+        data = json.loads(body)
+        if data.get("error"):
+            return Replay(error=str(data["error"]))
+        results = tuple(tuple(str(r) for r in batch) for batch in data["results"])
+        states = tuple(dict(s) for s in data["states"])
+        initial = dict(data["initial"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return Replay(error="the tool module's process answered with something unreadable")
+    if len(results) != batches or len(states) != batches:
+        return Replay(error="the tool module's process answered for the wrong number of turns")
+    return Replay(results, states, initial)
+
+
+def replay(
+    module: ToolModule, initial: State, batches: Sequence[Sequence[Call]], limits: SandboxLimits
+) -> Replay:
+    """Make `batches` of calls on fresh instances of `module`'s classes, in the sandbox."""
+    files = {module.file: module.source, SPEC: spec_text(module, initial, batches)}
+    argv = (sandbox_python(), "-I", "-S", "-c", RUNNER, SPEC)
+    result = execute(ExecRequest(argv, files=files), limits)
+    return parse_output(result.stdout, result.timed_out, result.exit_code, len(batches))
+
+
+@dataclass
+class ToolSession:
+    """One prompt's stateful tools: the calls made so far, model turn by model turn."""
+
+    module: ToolModule
+    initial: State
+    limits: SandboxLimits
+    history: list[tuple[Call, ...]] = field(default_factory=list)
+
+    def call(self, calls: Sequence[Call]) -> tuple[str, ...]:
+        """Make this model turn's `calls` after every earlier one; their results (errors as text)."""
+        batches = [*self.history, tuple(calls)]
+        outcome = replay(self.module, self.initial, batches, self.limits)
+        self.history.append(tuple(calls))
+        return tuple(outcome.result_of(len(batches) - 1, i) for i in range(len(calls)))
