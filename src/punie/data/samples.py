@@ -73,15 +73,22 @@ def _distinct(samples: Sequence[Sample]) -> list[Sample]:
     return kept
 
 
+def _ending_with_the_model(response: RecordedResponse) -> list[Message]:
+    """The answer's messages up to the last one the model wrote (a conversation cut at the turn
+    limit ends with tool results, which no one trains toward)."""
+    messages = list(assistant_messages(response))
+    while messages and messages[-1].role != "assistant":
+        messages.pop()
+    return messages
+
+
 def sft_examples(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> list[dict[str, Any]]:
     """Pure: one chat example per distinct passing answer, ending at the answer's last message
     that the model wrote (what `mask_prompt` training learns)."""
     out = []
     for sample in _distinct([s for s in samples if s.passed and not s.response.error]):
         prompt = prompts[sample.prompt_id]
-        messages = list(_opening(prompt)) + list(assistant_messages(sample.response))
-        while messages and messages[-1].role != "assistant":
-            messages.pop()
+        messages = list(_opening(prompt)) + _ending_with_the_model(sample.response)
         out.append(ChatExample(tuple(messages), tuple(prompt.tool_schemas()), prompt.category).to_dict())
     return out
 
@@ -104,8 +111,8 @@ def preference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample
             pairs.append(
                 {
                     "prompt": [m.to_dict() for m in _opening(prompt)],
-                    "chosen": [m.to_dict() for m in assistant_messages(good.response)],
-                    "rejected": [m.to_dict() for m in assistant_messages(bad.response)],
+                    "chosen": [m.to_dict() for m in _ending_with_the_model(good.response)],
+                    "rejected": [m.to_dict() for m in _ending_with_the_model(bad.response)],
                     "tools": prompt.tool_schemas(),
                     "category": prompt.category,
                     "prompt_id": prompt_id,

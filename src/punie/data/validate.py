@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +14,7 @@ from punie.data.formats import example_format, preference_chats
 from punie.data.schema_check import schema_errors
 
 ROLES = {"system", "user", "assistant", "tool"}
+WRONG_CALL = re.compile(r"tool_calls\[\d+\]\.function\.(name|arguments\b)")
 SPLITS = ("train", "valid", "test")
 
 
@@ -162,8 +164,26 @@ def _check_preference(example: dict[str, Any], file: str, line: int) -> list[Fin
                 Finding("error", file, line, f"{side}[0].role", "an answer starts with an assistant turn")
             )
         for finding in check_example(conversation, file, line):
-            found.append(dataclasses.replace(finding, field=f"{side}: {finding.field}".rstrip(": ")))
+            named = dataclasses.replace(finding, field=f"{side}: {finding.field}".rstrip(": "))
+            if side == "rejected" and _a_wrong_call(finding):
+                named = dataclasses.replace(
+                    named,
+                    severity="warning",
+                    message=f"{finding.message} (a rejected answer's mistake: kept)",
+                )
+            found.append(named)
     return found
+
+
+def _a_wrong_call(finding: Finding) -> bool:
+    """A call that names a tool the example lacks, or whose arguments break its schema: in a
+    rejected answer that is the mistake the pair teaches to avoid, not a broken example (its
+    arguments must still be JSON, which the chat template renders)."""
+    return (
+        finding.severity == "error"
+        and bool(WRONG_CALL.search(finding.field))
+        and not finding.message.startswith("not valid JSON")
+    )
 
 
 def check_lines(lines: Iterable[str], file: str) -> tuple[list[Any], list[Finding]]:

@@ -42,6 +42,24 @@ def test_each_side_is_checked_as_a_conversation_and_named() -> None:
     assert "delete_all" in found[0]
 
 
+def test_a_rejected_answers_wrong_call_is_its_mistake_a_warning_but_a_chosen_ones_is_an_error() -> None:
+    wrong = {"type": "function", "function": {"name": "read_file", "arguments": {"file": "main.py"}}}
+    unknown = {"type": "function", "function": {"name": "delete_all", "arguments": {}}}
+    row = {**PAIR, "rejected": [{"role": "assistant", "content": "", "tool_calls": [wrong, unknown]}]}
+    assert errors(row) == []
+    warned = [f for f in check_example(row, "train.jsonl", 2) if f.severity == "warning"]
+    assert [f.field for f in warned] == [
+        "rejected: messages[1].tool_calls[0].function.arguments.path",
+        "rejected: messages[1].tool_calls[0].function.arguments.file",
+        "rejected: messages[1].tool_calls[1].function.name",
+    ]
+    assert all(f.message.endswith("(a rejected answer's mistake: kept)") for f in warned)
+    assert errors({**PAIR, "chosen": row["rejected"]})  # the side a model learns toward stays strict
+    broken = {"type": "function", "function": {"name": "read_file", "arguments": "{not json"}}
+    row = {**PAIR, "rejected": [{"role": "assistant", "content": "", "tool_calls": [broken]}]}
+    assert any("not valid JSON" in e for e in errors(row))  # the template cannot render it
+
+
 def test_an_answer_must_start_with_the_assistant_and_the_prompt_end_before_it() -> None:
     row = {**PAIR, "rejected": [{"role": "user", "content": "hi"}]}
     assert any(e.startswith("rejected[0].role") for e in errors(row))

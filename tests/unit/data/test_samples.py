@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -119,3 +120,11 @@ def test_grpo_groups_give_each_answer_its_reward_minus_its_prompts_mean() -> Non
     assert sum(r["advantage"] for r in rows) == pytest.approx(0.0)
     assert rows[0]["answer"][0]["tool_calls"][0]["function"]["arguments"] == {"path": "a.py"}
     assert rows[0]["prompt"] == [{"role": "user", "content": "Read a.py"}]
+
+
+def test_a_pair_ends_each_answer_with_what_the_model_wrote() -> None:
+    cut = RecordedResponse((dataclasses.replace(_call("read_file", "x.py"), tool_results=("no such file",)),))
+    samples = [_sample("t1", True, "a.py"), Sample("t1", False, cut, "wrong_arguments")]
+    (pair,) = preference_pairs(PROMPTS, samples)
+    assert [m["role"] for m in pair["rejected"]] == ["assistant"]  # the turn limit cut it after a result
+    assert [m["role"] for m in pair["chosen"]] == ["assistant"]
