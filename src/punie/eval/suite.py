@@ -80,7 +80,7 @@ class EvalSuite:
 
     def suite_hash(self) -> str:
         canonical = json.dumps(
-            {"prompts": [asdict(p) for p in self.prompts], "workspace": dict(self.workspace)},
+            {"prompts": [_hashed(p) for p in self.prompts], "workspace": dict(self.workspace)},
             sort_keys=True,
             default=sorted,
         )
@@ -91,6 +91,16 @@ class EvalSuite:
             if prompt.id == prompt_id:
                 return prompt
         raise KeyError(prompt_id)
+
+
+# Fields added after suites' hashes were first recorded (journals, resumable results, cached base
+# evaluations): left out of a prompt's hash while unset, so a suite that does not use them keeps it.
+LATER_FIELDS = ("tool_module", "initial_state", "later_turns", "expected_turns", "expected_state")
+
+
+def _hashed(prompt: EvalPrompt) -> dict[str, Any]:
+    fields = asdict(prompt)
+    return {k: v for k, v in fields.items() if k not in LATER_FIELDS or v not in (None, {}, ())}
 
 
 def first_per_category(suite: EvalSuite, count: int | None) -> EvalSuite:
