@@ -9,8 +9,10 @@ update of the LoRA weights on those answers (`punie.train.grpo`). Measured here:
 
 - sampling: `punie dataset sample` on the selection half (the managed server's start included,
   since a GRPO step's policy is new each step and a server serves one adapter);
-- the update: the embedded model loaded in this process with LoRA layers of the demo's settings,
-  one Adam step over every row with an advantage (gradients summed over micro-batches).
+- the update: the embedded model loaded in a child with punie's training environment (OpenBLAS
+  preloaded, as every punie training child; the reference BLAS is about 25x slower) and LoRA
+  layers of the demo's settings, one Adam step over every row with an advantage (gradients
+  summed over micro-batches).
 
 Prints the seconds of each part, how many prompts gave a signal (answers with both verdicts), by
 category, and what a run of the demo's 20 steps would cost at that rate.
@@ -20,6 +22,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -32,6 +37,7 @@ from punie.eval.client import SamplingSettings
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
 from punie.experiment.demo import DEMO_TRAINING
+from punie.runtime.child_env import child_env
 from punie.runtime.models import DEFAULT_MODEL, resolve_model
 from punie.serve.config import ServerConfig
 from punie.train.grpo import grpo_loss, row_batches, tokenize_rows
@@ -72,6 +78,17 @@ def update_once(model_dir: Path, rows: list[dict[str, Any]], micro_batch: int) -
     return loaded_at - started, time.perf_counter() - loaded_at, loss_sum
 
 
+def update_in_child(
+    model_dir: Path, rows: list[dict[str, Any]], micro_batch: int, out: Path
+) -> tuple[float, ...]:
+    """`update_once` in a child with punie's training environment; its (load, update, loss)."""
+    rows_file = out / "grpo-rows.json"
+    rows_file.write_text(json.dumps(rows))
+    argv = [sys.executable, __file__, "--update", str(rows_file), str(model_dir), str(micro_batch)]
+    done = subprocess.run(argv, env=child_env(), capture_output=True, text=True, check=True)
+    return tuple(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -105,7 +122,9 @@ async def main() -> None:
     if not rows:
         print("no prompt got both verdicts: this step would not change the policy")
         return
-    load_s, update_s, loss = update_once(resolve_model(args.model, "train").path, rows, args.micro_batch)
+    load_s, update_s, loss = update_in_child(
+        resolve_model(args.model, "train").path, rows, args.micro_batch, out
+    )
     print(f"model load and LoRA layers: {load_s:.1f} s (once per run)")
     print(f"one update over {len(rows)} rows: {update_s:.1f} s (loss {loss:+.4f})")
     step = sampled + update_s
@@ -113,4 +132,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--update"]:  # the child: rows file, model dir, micro-batch
+        updated = update_once(Path(sys.argv[3]), json.loads(Path(sys.argv[2]).read_text()), int(sys.argv[4]))
+        print(json.dumps(updated))
+    else:
+        asyncio.run(main())
