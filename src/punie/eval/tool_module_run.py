@@ -47,13 +47,18 @@ def spec_text(module: ToolModule, initial: State, batches: Sequence[Sequence[Cal
     return json.dumps({**spec, "batches": calls})
 
 
-def parse_output(stdout: str, timed_out: bool, exit_code: int | None, batches: int) -> Replay:
-    """Pure: the runner's answer, or why there is none."""
+def parse_output(
+    stdout: str, timed_out: bool, exit_code: int | None, batches: int, stderr: str = ""
+) -> Replay:
+    """Pure: the runner's answer, or why there is none (with the sandbox's own last note, such as
+    `[disk limit reached: killed]`: the module's own stderr goes nowhere)."""
     if timed_out:
         return Replay(error="the tool module ran past the sandbox's time limit")
     _, marker, body = stdout.rpartition(f"\n{MARKER}\n")
     if not marker:
-        return Replay(error=f"the tool module's process ended without an answer (exit code {exit_code})")
+        notes = [line for line in stderr.splitlines() if line.startswith("[") and line.endswith("]")]
+        why = f" {notes[-1]}" if notes else ""
+        return Replay(error=f"the tool module's process ended without an answer (exit code {exit_code}){why}")
     try:
         data = json.loads(body)
         if data.get("error"):
@@ -75,7 +80,7 @@ def replay(
     files = {module.file: module.source, SPEC: spec_text(module, initial, batches)}
     argv = (sandbox_python(), "-I", "-S", "-c", RUNNER, SPEC)
     result = execute(ExecRequest(argv, files=files), limits)
-    return parse_output(result.stdout, result.timed_out, result.exit_code, len(batches))
+    return parse_output(result.stdout, result.timed_out, result.exit_code, len(batches), result.stderr)
 
 
 @dataclass

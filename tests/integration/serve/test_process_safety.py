@@ -100,7 +100,10 @@ def test_ctrl_c_stops_punie_serve_cleanly(serve_model_dir: Path) -> None:
         assert match, f"no 'serving ... (pid N)' line on stdout: {line!r}"
         server_pid = int(match[1])
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=20) == 0
+        code = proc.wait(timeout=20)
+        assert code == 0, (
+            f"exit {code} after Ctrl-C; stderr: {proc.stderr.read()[-3000:] if proc.stderr else ''}"
+        )
         assert _wait_gone(server_pid)
     finally:
         proc.kill()

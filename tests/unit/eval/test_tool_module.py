@@ -152,6 +152,11 @@ def test_the_runners_answer_or_why_there_is_none() -> None:
     assert replay.results == (("ok",),) and replay.error is None and replay.result_of(0, 0) == "ok"
     assert parse_output("", True, None, 1).error == "the tool module ran past the sandbox's time limit"
     assert "without an answer (exit code 1)" in (parse_output("x", False, 1, 1).error or "")
+    killed = parse_output("", False, None, 1, "noise\n[disk limit reached: killed]").error
+    assert (
+        killed
+        == "the tool module's process ended without an answer (exit code None) [disk limit reached: killed]"
+    )
     assert "unreadable" in (parse_output("\nPUNIE-TOOL-MODULE-RESULT\n{", False, 0, 1).error or "")
     assert "wrong number" in (parse_output(f"\nPUNIE-TOOL-MODULE-RESULT\n{body}", False, 0, 2).error or "")
     failed = parse_output('\nPUNIE-TOOL-MODULE-RESULT\n{"error": "boom"}', False, 0, 1)
