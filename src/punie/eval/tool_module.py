@@ -12,6 +12,7 @@ importing it keeps the module's code out of the evaluating process: it runs only
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -159,6 +160,7 @@ def public_classes(source: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_"))
 
 
+@functools.lru_cache(maxsize=16)  # the suite parses it; each prompt of an eval asks again
 def module_tools(module: ToolModule) -> tuple[ToolSpec, ...]:
     """Pure: the tools `module` declares: each public method of its classes, then each public
     module-level function. ValueError names a class

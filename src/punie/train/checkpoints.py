@@ -14,7 +14,7 @@ from punie.errors import UsageError
 from punie.runtime.adapter_files import ADAPTER_CONFIG, ADAPTER_WEIGHTS, CHECKPOINT_SUFFIX
 from punie.train.events import ValReport
 
-CHECKPOINT = re.compile(r"^(\d{7})_adapters\.safetensors$")
+CHECKPOINT = re.compile(rf"^(\d{{7}}){re.escape(CHECKPOINT_SUFFIX)}$")
 
 
 def checkpoint_due(last: int, iteration: int, save_every: int, total: int) -> bool:

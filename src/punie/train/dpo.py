@@ -124,9 +124,9 @@ def pair_batches(
             break
 
 
-def tokenize_answer(tokenizer: Any, row: dict[str, Any], answer: str) -> tuple[list[int], int]:
-    """`row[answer]` after `row["prompt"]` as the chat template renders them (with the row's
-    tools), and where the answer starts (after the prompt and the assistant's generation prompt)."""
+def tokenize_answers(tokenizer: Any, row: dict[str, Any], *answers: str) -> tuple[int, list[list[int]]]:
+    """Where an answer starts (after the prompt and the assistant's generation prompt), and each
+    of `row[answer]` after `row["prompt"]`, as the chat template renders them with the row's tools."""
     tools = row.get("tools") or None
     prompt = list(row["prompt"])
 
@@ -136,13 +136,14 @@ def tokenize_answer(tokenizer: Any, row: dict[str, Any], answer: str) -> tuple[l
         )
         return list(out)
 
-    return ids(prompt + list(row[answer])), len(ids(prompt, generation=True))
+    return len(ids(prompt, generation=True)), [ids(prompt + list(row[answer])) for answer in answers]
 
 
 def tokenize_pair(tokenizer: Any, row: dict[str, Any]) -> tuple[list[int], int, list[int], int]:
     """A pair as the chat template renders it: each of prompt+chosen and prompt+rejected, and
     where its answer starts."""
-    return (*tokenize_answer(tokenizer, row, "chosen"), *tokenize_answer(tokenizer, row, "rejected"))
+    start, (chosen, rejected) = tokenize_answers(tokenizer, row, "chosen", "rejected")
+    return chosen, start, rejected, start
 
 
 def reference_logps(

@@ -19,7 +19,7 @@ from typing import Any
 
 import mlx.core as mx
 
-from punie.train.dpo import answer_logps, pad, tokenize_answer
+from punie.train.dpo import answer_logps, pad, tokenize_answers
 
 Row = tuple[list[int], int, float]  # prompt+answer tokens, where the answer starts, its advantage
 
@@ -35,7 +35,11 @@ def grpo_loss(
 
 def tokenize_rows(tokenizer: Any, rows: Sequence[dict[str, Any]]) -> list[Row]:
     """`group_rows`' rows as token ids with their advantages."""
-    return [(*tokenize_answer(tokenizer, row, "answer"), float(row["advantage"])) for row in rows]
+    out = []
+    for row in rows:
+        start, (ids,) = tokenize_answers(tokenizer, row, "answer")
+        out.append((ids, start, float(row["advantage"])))
+    return out
 
 
 def row_batches(rows: Sequence[Row], batch_size: int, max_seq_length: int) -> Iterator[tuple[mx.array, ...]]:

@@ -61,7 +61,7 @@ class Fields:
     answer: Any  # the raw `expected_answer` value
     offered: Mapping[str, ToolSpec]
     expected_turns: tuple[tuple[ExpectedCall, ...], ...] = ()  # a multi-turn prompt's, turn by turn
-    expected_state: Any = None  # the raw `expected_state` value
+    expected_state: Mapping[str, Any] | None = None  # class -> attributes (its shape checked on parsing)
     stateful: bool = False  # the suite brings a tool module
 
     def with_calls(self, calls: tuple[ExpectedCall, ...]) -> Fields:

@@ -31,11 +31,6 @@ def check(fields: Fields, fail: Fail, prompt_id: str) -> Fields:
         raise fail("category", "a multi_turn prompt needs the suite's `tool_module:` (its stateful tools)")
     if not fields.expected_turns and fields.expected_state is None:
         raise fail("expected_turns", "a multi_turn prompt needs expected_turns, expected_state or both")
-    if fields.expected_state is not None and not (
-        isinstance(fields.expected_state, dict)
-        and all(isinstance(v, dict) for v in fields.expected_state.values())
-    ):
-        raise fail("expected_state", "must map each class to the attributes it must end with")
     return fields
 
 
