@@ -141,13 +141,14 @@ async def run_agent(
     conversation: str | list[dict[str, Any]],
     chat: ChatFn,
     tools: AgentTools,
-    schemas: list[dict[str, Any]],
+    schemas: list[dict[str, Any]] | Callable[[int], list[dict[str, Any]]],
     max_turns: int = MAX_TURNS,
     later_turns: tuple[str, ...] = (),
 ) -> tuple[Turn, ...]:
     """Answer the conversation, then each of `later_turns` (a multi-turn prompt's next user
-    messages) after it, in one conversation: up to `max_turns` model turns for each. A call of a
-    tool that cannot run here (not built in, no scripted result) ends it: it is scored as made."""
+    messages) after it, in one conversation: up to `max_turns` model turns for each, offered
+    `schemas` (or `schemas(user turn)`: the tools may grow from turn to turn). A call of a tool
+    that cannot run here (not built in, no scripted result) ends it: it is scored as made."""
     messages: list[dict[str, Any]] = (
         [{"role": "user", "content": conversation}] if isinstance(conversation, str) else list(conversation)
     )
@@ -155,7 +156,8 @@ async def run_agent(
     for index, message in enumerate(("", *later_turns)):
         if index:
             messages.append({"role": "user", "content": message})
-        answered, went_on = await _answer(messages, chat, tools, schemas, max_turns, index)
+        offered = schemas(index) if callable(schemas) else schemas
+        answered, went_on = await _answer(messages, chat, tools, offered, max_turns, index)
         turns.extend(answered)
         if not went_on:
             break

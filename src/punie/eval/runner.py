@@ -105,7 +105,7 @@ async def _ask(
                 session=session,
                 stateful=stateful,
             ),
-            prompt.tool_schemas(),
+            prompt.tool_schemas,
             config.settings.max_turns,
             prompt.later_turns,
         )

@@ -45,13 +45,16 @@ class EvalPrompt:
     later_turns: tuple[str, ...] = ()  # a multi-turn prompt's next user messages, in order
     expected_turns: tuple[tuple[ExpectedCall, ...], ...] = ()  # calls that do each user turn right
     expected_state: Mapping[str, Any] | None = None  # class -> attributes it must end with
+    tools_from_turn: Mapping[str, int] = field(default_factory=dict)  # tool -> the user turn offering it
 
     def __post_init__(self) -> None:
         if not self.kind:
             object.__setattr__(self, "kind", self.category)
 
-    def tool_schemas(self) -> list[dict[str, Any]]:
-        return [spec.openai() for spec in self.tool_specs]
+    def tool_schemas(self, user_turn: int = 0) -> list[dict[str, Any]]:
+        """The tools offered at `user_turn` (from 0): a tool of `tools_from_turn` from its turn on."""
+        starts = self.tools_from_turn
+        return [spec.openai() for spec in self.tool_specs if starts.get(spec.name, 1) <= user_turn + 1]
 
     def conversation(self) -> list[dict[str, Any]]:
         """The messages the model is sent first."""
@@ -95,7 +98,14 @@ class EvalSuite:
 
 # Fields added after suites' hashes were first recorded (journals, resumable results, cached base
 # evaluations): left out of a prompt's hash while unset, so a suite that does not use them keeps it.
-LATER_FIELDS = ("tool_module", "initial_state", "later_turns", "expected_turns", "expected_state")
+LATER_FIELDS = (
+    "tool_module",
+    "initial_state",
+    "later_turns",
+    "expected_turns",
+    "expected_state",
+    "tools_from_turn",
+)
 
 
 def _hashed(prompt: EvalPrompt) -> dict[str, Any]:

@@ -4,14 +4,17 @@ A YAML mapping may give: `name`, `source` (a note), `workspace` (files every age
 with), `tools` (OpenAI function schemas the prompts may offer by name), `tools_file` (the same, in
 a JSON or YAML file beside the suite), `tool_module` (a Python file beside the suite whose classes
 are stateful tools, run in the sandbox; `tool_classes` names which, all public ones by default),
-`string_match` (`exact`, the default, or `bfcl`), and `prompts`. Expected arguments map each
-name to one value or to a list of allowed alternatives;
-wrap a list-valued argument in another list (`[[1, 2]]`).
+`tool_packages` (installed packages whose classes are stateful tools, read in place: then
+`tool_classes` maps each class to its module, and `tool_options` gives the keyword arguments of
+each class's `_load_scenario`), `string_match` (`exact`, the default, or `bfcl`), and `prompts`.
+Expected arguments map each name to one value or to a list of allowed alternatives; wrap a
+list-valued argument in another list (`[[1, 2]]`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from punie.eval.categories import Category, category_from_dict
 from punie.eval.suite import BUILTIN, EvalSuite
 from punie.eval.suite_prompt import Where, prompt_from_dict
 from punie.eval.tool_module import ToolModule, module_tools, public_classes
+from punie.eval.tool_packages import package_directory, packaged_classes
 from punie.eval.tool_schema import ToolSpec, tool_from_dict
 
 SUITE_KEYS = {
@@ -34,6 +38,8 @@ SUITE_KEYS = {
     "tools_file",
     "tool_module",
     "tool_classes",
+    "tool_packages",
+    "tool_options",
     "string_match",
     "prompts",
 }
@@ -120,17 +126,48 @@ def _beside(file: str, name: str, key: str = "tools_file") -> Path:
 
 
 def _suite_module(header: dict[str, Any], file: str) -> ToolModule | None:
-    """The suite's stateful tool module (its source read here, never imported), or None."""
-    name = header.get("tool_module")
-    if name is None:
-        if header.get("tool_classes") is not None:
-            raise UsageError(f"{file}:1: tool_classes: give the tool_module they are in")
+    """The suite's stateful tools: a module beside it (its source read here, never imported)
+    and/or classes from installed packages; None when it has none."""
+    name, classes = header.get("tool_module"), header.get("tool_classes")
+    packages = _tool_packages(header, file)
+    if name is None and not packages:
+        if classes is not None or header.get("tool_options") is not None:
+            raise UsageError(f"{file}:1: tool_classes: give the tool_module or tool_packages they are in")
         return None
+    options = header.get("tool_options") or {}
+    if not isinstance(options, dict) or not all(
+        isinstance(v, bool | int | float | str) for v in options.values()
+    ):
+        raise UsageError(f"{file}:1: tool_options: must map option names to plain values")
+    if packages:
+        if not isinstance(classes, dict) or not all(isinstance(v, str) for v in classes.values()):
+            raise UsageError(f"{file}:1: tool_classes: with tool_packages, map each class to its module")
+        try:
+            packaged = packaged_classes({str(k): v for k, v in classes.items()}, packages)
+        except ValueError as exc:
+            raise UsageError(f"{file}:1: tool_classes: {exc}") from None
+        own = _own_module(name, None, file) if name is not None else ToolModule("", "")
+        return replace(
+            own, packaged=packaged, packages=tuple(packages.items()), load_options=tuple(options.items())
+        )
+    return replace(_own_module(name, classes, file), load_options=tuple(options.items()))
+
+
+def _tool_packages(header: dict[str, Any], file: str) -> dict[str, str]:
+    raw = header.get("tool_packages") or []
+    if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
+        raise UsageError(f"{file}:1: tool_packages: must be a list of installed package names")
+    try:
+        return {name: package_directory(name) for name in raw}
+    except ValueError as exc:
+        raise UsageError(f"{file}:1: tool_packages: {exc}") from None
+
+
+def _own_module(name: Any, classes: Any, file: str) -> ToolModule:
     path = _beside(file, str(name), "tool_module")
     if path.suffix != ".py" or not path.is_file():
         raise UsageError(f"{file}:1: tool_module: {path} is not a Python file")
     source = path.read_text(encoding="utf-8")
-    classes = header.get("tool_classes")
     if classes is not None and (
         not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
     ):

@@ -10,7 +10,7 @@ from punie.eval.categories import BUILTIN_CATEGORIES, Category
 from punie.eval.kinds import KINDS, Fields
 from punie.eval.suite import EvalPrompt
 from punie.eval.tool_match import STRING_MATCHES, ExpectedCall, StringMatch
-from punie.eval.tool_module import ToolModule
+from punie.eval.tool_module import ToolModule, module_tools
 from punie.eval.tool_schema import BUILTIN_TOOLS, ToolSpec, tool_from_dict
 
 ROLES = ("system", "user", "assistant", "tool")
@@ -33,6 +33,8 @@ KNOWN_KEYS = {
     "initial_state",
     "expected_turns",
     "expected_state",
+    "tool_classes",
+    "tools_from_turn",
 }
 
 
@@ -157,6 +159,33 @@ def _state(raw: Any, key: str, where: Where) -> dict[str, Any] | None:
     return {str(k): dict(v) for k, v in raw.items()}
 
 
+def _prompt_module(raw: Any, module: ToolModule | None, where: Where) -> ToolModule | None:
+    """The suite's tool classes this prompt uses (`tool_classes:`; all of them by default)."""
+    if raw is None or module is None:
+        if raw is not None:
+            raise where.fail("tool_classes", "the suite has no tool_module or tool_packages")
+        return module
+    try:
+        return module.only(strings(raw, "tool_classes", where))
+    except ValueError as exc:
+        raise where.fail("tool_classes", str(exc)) from None
+
+
+def _tools_from_turn(raw: Any, offered: Mapping[str, ToolSpec], turns: int, where: Where) -> dict[str, int]:
+    """Tools first offered at a later user turn (`{tool: turn}`, from 1): BFCL's missing functions."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise where.fail("tools_from_turn", "must map tool names to the user turn (from 1) that offers them")
+    for name, turn in raw.items():
+        if name not in offered:
+            raise where.fail("tools_from_turn", f"tool {name!r} is not offered (offered: {sorted(offered)})")
+        if not isinstance(turn, int) or isinstance(turn, bool) or not 1 <= turn <= max(turns, 1):
+            last = max(turns, 1)
+            raise where.fail("tools_from_turn", f"{name}: {turn!r} is not a user turn from 1 to {last}")
+    return {str(name): int(turn) for name, turn in raw.items()}
+
+
 def _flag(raw: dict[str, Any], key: str, where: Where) -> bool:
     value = raw.get(key, False)
     if not isinstance(value, bool):
@@ -201,7 +230,9 @@ def prompt_from_dict(
             "category", f"{category!r} is not one of {', '.join(known)} (a suite may declare its own)"
         )
     kind = known[category].kind
-    tools = offered_tools(raw.get("tools"), suite_tools or {}, where)
+    module = _prompt_module(raw.get("tool_classes"), module, where)
+    own = {s.name: s for s in module_tools(module)} if module and "tool_classes" in raw else None
+    tools = offered_tools(raw.get("tools"), own if own is not None else suite_tools or {}, where)
     offered = {spec.name: spec for spec in tools}
     calls_raw = raw.get("expected_calls") or []
     if not isinstance(calls_raw, list):
@@ -247,6 +278,7 @@ def prompt_from_dict(
         tool_module=module if fields.expected_turns or fields.expected_state is not None else None,
         initial_state=_state(raw.get("initial_state"), "initial_state", where) or {},
         later_turns=turns[1:],
+        tools_from_turn=_tools_from_turn(raw.get("tools_from_turn"), offered, len(turns), where),
         expected_turns=fields.expected_turns,
         expected_state=fields.expected_state,
     )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from punie.eval.tool_schema import ToolSpec
@@ -26,17 +26,52 @@ ARG_LINE = re.compile(r"^\s*(\w+)\s*(?:\([^)]*\))?\s*:\s*(.*)$")
 
 
 @dataclass(frozen=True)
+class PackagedClass:
+    """A tool class that stays in an installed package (BFCL's): its module's import name and
+    that module's source, read from the package, never imported here."""
+
+    name: str
+    module: str
+    source: str
+
+
+@dataclass(frozen=True)
 class ToolModule:
-    """The module's file name (its import name is the stem), its source, the classes whose
-    instances hold the state (empty: functions only)."""
+    """The module's file name (its import name is the stem; "" when every class is packaged),
+    its source, the classes whose instances hold the state (empty: functions only), classes
+    from installed packages, those packages ((import name, directory): importable, read-only,
+    in the sandbox), and the keyword arguments of each class's `_load_scenario`."""
 
     file: str
     source: str
     classes: tuple[str, ...] = ()
+    packaged: tuple[PackagedClass, ...] = ()
+    packages: tuple[tuple[str, str], ...] = ()
+    load_options: tuple[tuple[str, bool | int | float | str], ...] = ()
 
     @property
     def name(self) -> str:
         return self.file.rsplit("/", 1)[-1].removesuffix(".py")
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        return (*self.classes, *(c.name for c in self.packaged))
+
+    def class_modules(self) -> dict[str, str]:
+        """Each class -> the import name of the module that defines it."""
+        return {**{c: self.name for c in self.classes}, **{c.name: c.module for c in self.packaged}}
+
+    def only(self, names: tuple[str, ...]) -> ToolModule:
+        """The same tools, with only the classes `names` (a prompt's own subset); ValueError
+        names one it does not have."""
+        unknown = [n for n in names if n not in self.class_names]
+        if unknown:
+            raise ValueError(f"no tool class {unknown[0]!r} (classes: {', '.join(self.class_names)})")
+        return replace(
+            self,
+            classes=tuple(c for c in self.classes if c in names),
+            packaged=tuple(c for c in self.packaged if c.name in names),
+        )
 
 
 def annotation_schema(node: ast.expr | None) -> dict[str, Any]:
@@ -160,27 +195,44 @@ def public_classes(source: str) -> tuple[str, ...]:
     return tuple(n.name for n in tree.body if isinstance(n, ast.ClassDef) and not n.name.startswith("_"))
 
 
-@functools.lru_cache(maxsize=16)  # the suite parses it; each prompt of an eval asks again
+@functools.lru_cache(maxsize=32)
+def _parsed(source: str, file: str) -> ast.Module:
+    try:
+        return ast.parse(source, filename=file)
+    except SyntaxError as exc:
+        raise ValueError(f"{file}:{exc.lineno}: {exc.msg}") from None
+
+
+def _public_function(node: ast.stmt) -> bool:
+    return isinstance(node, ast.FunctionDef) and not node.name.startswith("_")
+
+
+def _methods(tree: ast.Module, names: tuple[str, ...], file: str) -> list[ToolSpec]:
+    """The public methods of the classes `names` in `tree`, as tools, class by class."""
+    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+    missing = [c for c in names if c not in classes]
+    if missing:
+        raise ValueError(f"{file}: no class {missing[0]!r} (classes: {sorted(classes)})")
+    return [
+        function_spec(item, method=True)
+        for name in names
+        for item in classes[name].body
+        if isinstance(item, ast.FunctionDef) and _public_function(item)
+    ]
+
+
+@functools.lru_cache(maxsize=64)  # the suite parses it; each prompt of an eval asks again
 def module_tools(module: ToolModule) -> tuple[ToolSpec, ...]:
     """Pure: the tools `module` declares: each public method of its classes, then each public
     module-level function. ValueError names a class
     that is not there, a tool declared twice, or a source that does not parse."""
-    try:
-        tree = ast.parse(module.source, filename=module.file)
-    except SyntaxError as exc:
-        raise ValueError(f"{module.file}:{exc.lineno}: {exc.msg}") from None
-    classes = {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
-    missing = [c for c in module.classes if c not in classes]
-    if missing:
-        raise ValueError(f"{module.file}: no class {missing[0]!r} (classes: {sorted(classes)})")
     specs: list[ToolSpec] = []
-    for name in module.classes:
-        for item in classes[name].body:
-            if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
-                specs.append(function_spec(item, method=True))
-    for item in tree.body:
-        if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
-            specs.append(function_spec(item, method=False))
+    if module.file:
+        tree = _parsed(module.source, module.file)
+        specs += _methods(tree, module.classes, module.file)
+        specs += [function_spec(item, method=False) for item in tree.body if _public_function(item)]
+    for packaged in module.packaged:
+        specs += _methods(_parsed(packaged.source, packaged.module), (packaged.name,), packaged.module)
     names = [s.name for s in specs]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:

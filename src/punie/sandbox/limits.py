@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,19 +33,33 @@ class SandboxLimits:
                 raise UsageError(f"sandbox limit {name} must be positive, got {getattr(self, name)}")
 
 
+# Directories a read path may never be (a package directory is always deeper than these).
+FORBIDDEN_READS = ("/", "/root", "/home", "/etc", "/proc", "/sys", "/dev", "/tmp", "/var", "/run")
+
+
 @dataclass(frozen=True)
 class ExecRequest:
     """One command to run contained. `argv[0]` is an absolute path; the command starts in the
     workspace, which holds `files` and, when `workspace` is given, a copy of that host directory
     (copied back afterwards when `sync_back`). `nonce`, when set, is readable once from a pipe
     whose descriptor number is the last argument (the harness's; a backend that cannot place
-    the pipe at fd 3 rewrites that argument)."""
+    the pipe at fd 3 rewrites that argument). `read_paths` are host directories the command may
+    read (never write) at their own paths: installed packages a tool module imports, chosen by
+    punie from what is installed, never named by the command itself."""
 
     argv: tuple[str, ...]
     files: Mapping[str, str] = field(default_factory=dict)
     workspace: Path | None = None
     sync_back: bool = False
     nonce: str | None = None
+    read_paths: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for path in self.read_paths:
+            if not os.path.isabs(path) or os.path.realpath(path) != path or not os.path.isdir(path):
+                raise ValueError(f"read_paths: {path!r} is not an existing directory by its real path")
+            if path in FORBIDDEN_READS or os.path.dirname(path) == path:
+                raise ValueError(f"read_paths: {path!r} would open too much of the host to the sandbox")
 
 
 @dataclass(frozen=True)

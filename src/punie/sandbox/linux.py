@@ -104,7 +104,7 @@ def build_spec(
         "argv": list(request.argv),
         "env": sandbox_env(os.path.dirname(sandbox_python())),
         "stage": stage,
-        "ro_paths": list(read_only_paths()),
+        "ro_paths": list(read_only_paths(request.read_paths)),
         "files": dict(request.files),
         "copy_from": str(request.workspace) if request.workspace is not None else None,
         "copy_back": request.sync_back,

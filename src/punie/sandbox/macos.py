@@ -61,7 +61,7 @@ def run(request: ExecRequest, limits: SandboxLimits, env: dict[str, str]) -> San
     workdir = Path(tempfile.mkdtemp(prefix="punie-seatbelt-")) if own_dir else Path(request.workspace or ".")
     try:
         real = os.path.realpath(workdir)
-        profile = seatbelt_profile(real, interpreter_paths())
+        profile = seatbelt_profile(real, (*interpreter_paths(), *request.read_paths))
         wrapped = ExecRequest(
             (SANDBOX_EXEC, "-p", profile, *request.argv), request.files, Path(real), False, request.nonce
         )

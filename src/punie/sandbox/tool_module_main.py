@@ -1,42 +1,58 @@
 """A suite's stateful tool module, run inside the sandbox as `python -I -S -c <this text> SPEC`.
 
-SPEC (a JSON file in the workspace) names the module (a file beside it), its classes, their
-initial state, and the calls to make, in batches (one batch per model turn, or per expected
-turn). Fresh instances are made, the initial state loaded (`_load_scenario(state)` where the
-class has one, as BFCL's classes do; otherwise each key set as an attribute), then every call is
-made in order: the state is kept across the batches of one run. After each batch the instances'
-public attributes are taken as plain data.
+SPEC (a JSON file in the workspace) names each class and the module that defines it (a file
+beside SPEC, or a module of an installed package whose directory the sandbox may read: SPEC's
+`packages`), their initial state, and the calls to make, in batches (one batch per model turn,
+or per expected turn). Fresh instances are made, the initial state loaded (`_load_scenario(state,
+**load_options)` where the class has one, as BFCL's classes do; otherwise each key set as an
+attribute), then every call is made in order: the state is kept across the batches of one run.
+After each batch the instances' public attributes are taken as plain data.
+
+With `expected` (a second list of batches) a second, separate set of instances makes those calls
+too, and each pair in `compare` ([batch of the first, batch of the second]; -1: before any)
+is judged as BFCL's state checker judges: every public attribute of the second set's instance
+against the first's, with the classes' own `==`. The first difference of each pair comes back.
 
 What comes back, on the descriptor this process starts with as stdout, after a line holding
 MARKER: JSON with each call's result (text; a raised exception is `error: Type: message`) and
 the state after each batch. The module's own prints go to /dev/null. Standard library only.
 """
 
+import copy
+import hashlib
+import importlib.util
 import json
 import os
 import random
 import sys
 import traceback
+import types
 
 MARKER = "PUNIE-TOOL-MODULE-RESULT"
 RESULT_LIMIT = 4000
+BATCH_LIMIT = 14000  # a batch's results together: what comes back must fit the sandbox's output tail
+SHOWN = 300  # characters of a state or a result shown in a verdict
 DEPTH = 8
 
 
-def plain(value, depth=0):
-    """Data as JSON holds it: containers recursively, objects by their public attributes."""
+def plain(value, depth=0, above=()):
+    """Data as JSON holds it: containers recursively, objects by their public attributes (an
+    object that holds one of the objects above it, such as a directory's parent: `<cycle>`)."""
     if depth > DEPTH:
         return repr(value)[:200]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if id(value) in above:
+        return "<cycle>"
+    inner = (*above, id(value))
     if isinstance(value, dict):
-        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+        return {str(k): plain(v, depth + 1, inner) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [plain(v, depth + 1) for v in value]
+        return [plain(v, depth + 1, inner) for v in value]
     if isinstance(value, (set, frozenset)):
-        return sorted((plain(v, depth + 1) for v in value), key=repr)
+        return sorted((plain(v, depth + 1, inner) for v in value), key=repr)
     if hasattr(value, "__dict__"):
-        return {k: plain(v, depth + 1) for k, v in vars(value).items() if not k.startswith("_")}
+        return {k: plain(v, depth + 1, inner) for k, v in vars(value).items() if not k.startswith("_")}
     return repr(value)[:200]
 
 
@@ -64,32 +80,71 @@ def find(name, instances, module):
     return None
 
 
-def run(spec):
-    sys.path.insert(0, os.getcwd())
-    random.seed(0)
+class Failed(Exception):
+    """The tool module itself cannot run: the whole answer is this error."""
+
+
+def importable(packages):
+    """Each (name, directory) of an installed package importable from the directory alone (the
+    only part of it the sandbox can read): the packages above it become empty ones whose search
+    path holds that directory's parent."""
+    for name, directory in packages:
+        parent, _, _ = name.rpartition(".")
+        if not parent:
+            sys.path.append(os.path.dirname(directory))
+            continue
+        parts = parent.split(".")
+        for depth in range(1, len(parts) + 1):
+            prefix = ".".join(parts[:depth])
+            if prefix not in sys.modules:
+                stub = types.ModuleType(prefix)
+                stub.__path__ = []
+                sys.modules[prefix] = stub
+                if depth > 1:
+                    setattr(sys.modules[".".join(parts[: depth - 1])], parts[depth - 1], stub)
+        sys.modules[parent].__path__.append(os.path.dirname(directory))
+
+
+def load(module_name, name):
     try:
-        module = __import__(spec["module"])
+        return getattr(importlib.import_module(module_name), name)
     except BaseException as exc:
-        return {"error": f"the tool module failed to import: {type(exc).__name__}: {exc}"[:RESULT_LIMIT]}
+        raise Failed(f"the tool module failed to import: {type(exc).__name__}: {exc}") from None
+
+
+def start(spec):
+    """Fresh instances of every class, each loaded with its initial state."""
     instances = {}
-    for name in spec["classes"]:
+    for name, module_name in spec["classes"]:
+        cls = load(module_name, name)
         try:
-            obj = getattr(module, name)()
-            state = spec["initial_state"].get(name)
-            if state is not None:
-                if hasattr(obj, "_load_scenario"):
-                    obj._load_scenario(state)
-                else:
-                    for key, value in state.items():
-                        setattr(obj, key, value)
+            obj = cls()
+            state = copy.deepcopy(spec["initial_state"].get(name))  # each set of instances its own
+            if hasattr(obj, "_load_scenario"):
+                obj._load_scenario(state or {}, **spec.get("load_options", {}))
+            elif state is not None:
+                for key, value in state.items():
+                    setattr(obj, key, value)
             instances[name] = obj
         except BaseException as exc:
-            return {"error": f"{name} failed to start: {type(exc).__name__}: {exc}"[:RESULT_LIMIT]}
-    results, states, initial = [], [], state_of(instances)
-    for batch in spec["batches"]:
+            raise Failed(f"{name} failed to start: {type(exc).__name__}: {exc}") from None
+    return instances
+
+
+def play(spec, batches, keep=False):
+    """Each batch's results and the state after it (and, with `keep`, a copy of the live
+    instances after it, for `differences`)."""
+    random.seed(0)
+    instances = start(spec)
+    modules = [sys.modules[m] for m in dict.fromkeys(m for _, m in spec["classes"])]
+    results, states, kept = [], [], [copy.deepcopy(instances)] if keep else []
+    initial = state_of(instances)
+    for batch in batches:
         answered = []
         for call in batch:
-            target = find(call["name"], instances, module)
+            target = next(
+                (t for t in (find(call["name"], instances, m) for m in modules) if t is not None), None
+            )
             if target is None:
                 answered.append(f"error: no tool named {call['name']!r}")
                 continue
@@ -99,7 +154,59 @@ def run(spec):
                 answered.append(f"error: {type(exc).__name__}: {exc}"[:RESULT_LIMIT])
         results.append(answered)
         states.append(state_of(instances))
-    return {"results": results, "states": states, "initial": initial}
+        if keep:
+            kept.append(copy.deepcopy(instances))
+    return results, states, initial, kept
+
+
+def difference(mine, wanted):
+    """The first public attribute of a `wanted` instance that `mine` does not equal (BFCL's
+    state checker: the class's own `==` decides), as [class, attribute, mine, wanted]."""
+    for cls, want in wanted.items():
+        got = mine.get(cls)
+        for attr, value in vars(want).items():
+            if attr.startswith("_"):
+                continue
+            have = getattr(got, attr, None)
+            try:
+                same = have == value
+            except BaseException:
+                same = False
+            if not same:
+                return [cls, attr, as_text(plain(have))[:SHOWN], as_text(plain(value))[:SHOWN]]
+    return None
+
+
+def digest(text):
+    return hashlib.sha256(text.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def clipped(batch):
+    """A batch's results, each cut so that together they fit what comes back."""
+    share = min(RESULT_LIMIT, BATCH_LIMIT // max(1, len(batch)))
+    return [r[:share] for r in batch]
+
+
+def run(spec):
+    sys.path.insert(0, os.getcwd())
+    importable(spec.get("packages", []))
+    try:
+        comparing = "expected" in spec
+        results, states, initial, mine = play(spec, spec["batches"], keep=comparing)
+        kept = {"all": states, "last": states[-1:], "none": []}[spec.get("states", "all")]
+        shown = {
+            "all": lambda: [clipped(b) for b in results],
+            "last": lambda: [[] for _ in results[:-1]] + [clipped(b) for b in results[-1:]],
+            "digest": lambda: [[digest(r) for r in b] for b in results],
+        }[spec.get("results", "all")]()
+        answer = {"results": shown, "states": kept, "initial": initial if kept else {}}
+        if comparing:
+            expected, _, _, wanted = play(spec, spec["expected"], keep=True)
+            answer["expected_results"] = [[[digest(r), r[:SHOWN]] for r in b] for b in expected]
+            answer["differences"] = [difference(mine[a + 1], wanted[b + 1]) for a, b in spec["compare"]]
+    except Failed as exc:
+        return {"error": str(exc)[:RESULT_LIMIT]}
+    return answer
 
 
 def main():

@@ -95,18 +95,20 @@ def test_a_tool_that_raises_answers_the_model_and_the_prompt_goes_on(tmp_path: P
     assert response.turns[0].tool_results == ("error: ValueError: only 4 pear in stock",)
     assert response.turns[-1].content == "Done." and response.turns[-1].user_turn == 1  # turn 2 was asked
     assert (passed, failure) == (False, "wrong_state")
-    assert reason.startswith("after user turn 1: Inventory.orders is []")
+    assert reason.startswith('after user turn 1: Inventory.stock is {"pear": 4}, expected {"pear": 1}')
 
 
-def test_no_call_keeps_the_initial_state_and_the_end_state_is_checked(tmp_path: Path) -> None:
+def test_a_turn_without_its_calls_or_their_results_fails_and_the_end_state_is_checked(tmp_path: Path) -> None:
     prompt = load_suite(SUITE).get("count-plums")
     _, (passed, failure, reason) = answer(prompt, {0: [call("count", item="plum")]}, tmp_path)
     assert (passed, failure) == (True, None), reason
     _, (passed, failure, reason) = answer(
         prompt, {0: [call("order", item="plum", quantity=1, customer="X")]}, tmp_path
     )
-    assert (passed, failure) == (False, "wrong_state") and "Inventory.orders" in reason
-    _, (passed, failure, reason) = answer(prompt, {}, tmp_path)  # the state is right, the result missing
+    assert (passed, failure) == (False, "wrong_state") and "Inventory.stock is" in reason
+    _, (passed, failure, reason) = answer(prompt, {}, tmp_path)  # the state is right, but no call
+    assert (passed, failure) == (False, "empty_turn") and reason == "user turn 1: no call made, expected count"
+    _, (passed, failure, reason) = answer(prompt, {0: [call("count", item="pear")]}, tmp_path)
     assert (passed, failure) == (False, "missing_result") and reason == "user turn 1: no call returned 1"
 
 

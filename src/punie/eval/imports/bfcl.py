@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
+from punie.eval.imports.bfcl_multi_turn import CATEGORIES as MULTI_TURN
+from punie.eval.imports.bfcl_multi_turn import import_multi_turn, refuse_offline
 from punie.eval.imports.package_data import package_file
 from punie.eval.tool_match import OPTIONAL
 from punie.eval.tool_schema import to_json_schema
@@ -33,8 +35,10 @@ VERSION = "BFCL_v4"
 
 
 def bfcl_files(category: str) -> tuple[Path, Path | None]:
+    refuse_offline(category)
     if category not in CATEGORIES:
-        raise UsageError(f"unknown BFCL category {category!r} (known: {', '.join(CATEGORIES)})")
+        known = ", ".join((*CATEGORIES, *MULTI_TURN))
+        raise UsageError(f"unknown BFCL category {category!r} (known: {known})")
     questions = package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval")
     if "irrelevance" in category:
         return questions, None
@@ -95,6 +99,8 @@ def import_bfcl(category: str, limit: int | None = None) -> dict[str, Any]:
     """The suite (a plain dict, ready for YAML) for one BFCL category, its first `limit` questions.
     Questions no answer can pass (their ground truth names a parameter the schema lacks) are left
     out and counted in `source`."""
+    if category in MULTI_TURN:
+        return import_multi_turn(category, limit)
     questions_path, answers_path = bfcl_files(category)
     answers = {a["id"]: a for a in read_jsonl(answers_path)} if answers_path else {}
     questions = read_jsonl(questions_path)

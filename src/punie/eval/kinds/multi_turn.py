@@ -2,16 +2,17 @@
 message after another; judged by the state the tools are left in, as BFCL's multi-turn checker
 judges (every public attribute equal to the ground truth's), and by the results it got.
 
-After each user turn, the model's calls so far and the expected calls so far (`expected_turns`,
-one list per user turn) are each made again on fresh instances, in the sandbox
-(`punie.eval.tool_module_run`); the two states must be equal, attribute by attribute, and the
-expected calls' results must be among the model's results of that turn (BFCL's response check:
-an unordered subsequence). `expected_state` (the state at the end, class by class, only the
-attributes it names) may replace or add to `expected_turns`.
+The model's calls and the expected calls (`expected_turns`, one list per user turn) are made
+again on two sets of fresh instances, in one sandboxed run (`punie.eval.tool_module_run`); after
+each user turn the two states must be equal, attribute by attribute, by the classes' own `==`,
+and the expected calls' results must be among the model's results so far (BFCL's response
+check: an unordered subsequence). `score` says turn by turn. `expected_state` (the state at the
+end, class by class, only the attributes it names) may replace or add to `expected_turns`.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Sequence
@@ -19,11 +20,11 @@ from collections.abc import Sequence
 from punie.eval.kinds.base import Fail, Fields, Kind, Prompt, Verdict
 from punie.eval.response import RecordedResponse
 from punie.eval.tool_match import ExpectedCall
-from punie.eval.tool_module_run import State, replay
+from punie.eval.tool_module_run import Expected, State, replay
 from punie.eval.tool_parse import Call
 from punie.sandbox.limits import SandboxLimits
 
-FAILURES = ("wrong_state", "missing_result", "tool_error")
+FAILURES = ("wrong_state", "missing_result", "empty_turn", "tool_error")
 
 
 def check(fields: Fields, fail: Fail, prompt_id: str) -> Fields:
@@ -74,35 +75,52 @@ def _by_user_turn(response: RecordedResponse, turns: int) -> list[list[tuple[Cal
     return batches
 
 
-def _results(response: RecordedResponse, user_turn: int) -> list[str]:
-    return [r for t in response.turns if t.user_turn == user_turn for r in t.tool_results]
+def _names(calls: Sequence[ExpectedCall]) -> str:
+    return ", ".join(c.name for c in calls)
 
 
 def score(prompt: Prompt, response: RecordedResponse, limits: SandboxLimits) -> Verdict:
+    """BFCL's multi-turn checker, turn by turn: a user turn that expects calls must have some
+    (`empty_turn`), then leave every class's public attributes equal to the expected calls'
+    (`wrong_state`, judged by the classes' own `==` in the sandbox), and the expected calls'
+    results must be among the model's results so far (`missing_result`). A turn that expects no
+    call (BFCL's missing function or parameter) is not judged itself: its calls still change the
+    state the next turns are judged by. Then `expected_state`, if given, at the end."""
     module = prompt.tool_module
     assert module is not None  # check() refused the prompt otherwise
-    turns = max(len(prompt.expected_turns), 1 + max((t.user_turn for t in response.turns), default=0))
+    expected = prompt.expected_turns
+    turns = max(len(expected), 1 + max((t.user_turn for t in response.turns), default=0))
     made = _by_user_turn(response, turns)
-    flat = [batch for batches in made for batch in batches]
-    mine = replay(module, prompt.initial_state, flat, limits)
-    wanted = replay(
-        module, prompt.initial_state, [[as_call(c) for c in t] for t in prompt.expected_turns], limits
+    ends = list(itertools.accumulate(len(batches) for batches in made))  # batches made by each turn's end
+    judged = [index for index, calls in enumerate(expected) if calls]
+    outcome = replay(
+        module,
+        prompt.initial_state,
+        [batch for batches in made for batch in batches],
+        limits,
+        Expected([[as_call(c) for c in t] for t in expected], [(ends[i] - 1, i) for i in judged]),
+        states="none" if prompt.expected_state is None else "last",
+        results="digest",
     )
-    for outcome in (mine, wanted):
-        if outcome.error is not None:
-            return False, "tool_error", outcome.error[:300]
-    seen = 0
-    for index in range(len(prompt.expected_turns)):
-        seen += len(made[index])
-        state = mine.states[seen - 1] if seen else mine.initial
-        if difference := first_difference(state, wanted.states[index]):
-            return False, "wrong_state", f"after user turn {index + 1}: {difference}"
-        if lost := missing_results(_results(response, index), wanted.results[index]):
-            return False, "missing_result", f"user turn {index + 1}: no call returned {lost[0][:200]}"
-    final = mine.states[-1] if mine.states else mine.initial
+    if outcome.error is not None:
+        return False, "tool_error", outcome.error[:300]
+    for index, difference in zip(judged, outcome.differences, strict=True):
+        if not made[index]:
+            wanted_calls = _names(expected[index])
+            return False, "empty_turn", f"user turn {index + 1}: no call made, expected {wanted_calls}"
+        if difference is not None:
+            cls, attribute, mine, wanted = difference
+            shown = f"{cls}.{attribute} is {mine[:120]}, expected {wanted[:120]}"
+            return False, "wrong_state", f"after user turn {index + 1}: {shown}"
+        so_far = [result for batch in outcome.results[: ends[index]] for result in batch]
+        shown = dict(outcome.expected_results[index])
+        if lost := missing_results(so_far, [digest for digest, _ in outcome.expected_results[index]]):
+            return False, "missing_result", f"user turn {index + 1}: no call returned {shown[lost[0]][:200]}"
     end = prompt.expected_state
-    if end is not None and (difference := first_difference(final, end, partial=True)):
-        return False, "wrong_state", f"at the end: {difference}"
+    if end is not None:
+        final = outcome.states[-1] if outcome.states else outcome.initial
+        if difference_text := first_difference(final, end, partial=True):
+            return False, "wrong_state", f"at the end: {difference_text}"
     return True, None, f"the tools' state is right after each of {turns} user turn(s)"
 
 
