@@ -230,7 +230,11 @@ def module_tools(module: ToolModule) -> tuple[ToolSpec, ...]:
     if module.file:
         tree = _parsed(module.source, module.file)
         specs += _methods(tree, module.classes, module.file)
-        specs += [function_spec(item, method=False) for item in tree.body if _public_function(item)]
+        specs += [
+            function_spec(item, method=False)
+            for item in tree.body
+            if isinstance(item, ast.FunctionDef) and _public_function(item)
+        ]
     for packaged in module.packaged:
         specs += _methods(_parsed(packaged.source, packaged.module), (packaged.name,), packaged.module)
     names = [s.name for s in specs]

@@ -107,7 +107,10 @@ def test_a_turn_without_its_calls_or_their_results_fails_and_the_end_state_is_ch
     )
     assert (passed, failure) == (False, "wrong_state") and "Inventory.stock is" in reason
     _, (passed, failure, reason) = answer(prompt, {}, tmp_path)  # the state is right, but no call
-    assert (passed, failure) == (False, "empty_turn") and reason == "user turn 1: no call made, expected count"
+    assert (passed, failure) == (
+        False,
+        "empty_turn",
+    ) and reason == "user turn 1: no call made, expected count"
     _, (passed, failure, reason) = answer(prompt, {0: [call("count", item="pear")]}, tmp_path)
     assert (passed, failure) == (False, "missing_result") and reason == "user turn 1: no call returned 1"
 

@@ -110,12 +110,12 @@ def score(prompt: Prompt, response: RecordedResponse, limits: SandboxLimits) -> 
             return False, "empty_turn", f"user turn {index + 1}: no call made, expected {wanted_calls}"
         if difference is not None:
             cls, attribute, mine, wanted = difference
-            shown = f"{cls}.{attribute} is {mine[:120]}, expected {wanted[:120]}"
-            return False, "wrong_state", f"after user turn {index + 1}: {shown}"
+            differs = f"{cls}.{attribute} is {mine[:120]}, expected {wanted[:120]}"
+            return False, "wrong_state", f"after user turn {index + 1}: {differs}"
         so_far = [result for batch in outcome.results[: ends[index]] for result in batch]
-        shown = dict(outcome.expected_results[index])
+        texts = dict(outcome.expected_results[index])
         if lost := missing_results(so_far, [digest for digest, _ in outcome.expected_results[index]]):
-            return False, "missing_result", f"user turn {index + 1}: no call returned {shown[lost[0]][:200]}"
+            return False, "missing_result", f"user turn {index + 1}: no call returned {texts[lost[0]][:200]}"
     end = prompt.expected_state
     if end is not None:
         final = outcome.states[-1] if outcome.states else outcome.initial
