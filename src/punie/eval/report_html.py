@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from html import escape
 
 from punie.eval.categories import label
 from punie.eval.report import EvalReport, percent
+from punie.eval.score import EvalResult
 
 STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;max-width:72rem;color:#222}
@@ -25,6 +27,41 @@ def _rows(rows: list[list[str]]) -> str:
 def _table(headers: list[str], rows: list[list[str]]) -> str:
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     return f"<table><tr>{head}</tr>{_rows(rows)}</table>"
+
+
+TURN_IN_REASON = re.compile(r"user turn (\d+)")
+
+
+def failing_turn(reason: str) -> int | None:
+    """Pure: the user turn (from 1) a multi-turn verdict's reason names, if any."""
+    found = TURN_IN_REASON.search(reason)
+    return int(found[1]) if found else None
+
+
+def _turns(result: EvalResult) -> str:
+    """One multi-turn prompt, user turn by user turn: the message, each call with its result, the
+    model's last words; the failing turn marked, with the first difference."""
+    failing = None if result.passed else failing_turn(result.reason)
+    verdict = "<span class='pass'>pass</span>" if result.passed else "<span class='fail'>fail</span>"
+    rows = []
+    for number, turn in enumerate(result.turns, start=1):
+        steps = [
+            f"{escape(c['name'])}({escape(json.dumps(c['arguments'], sort_keys=True))}) → {escape(res[:400])}"
+            for step in turn.get("steps", [])
+            for c, res in zip(step["calls"], [*step["results"], *[""] * len(step["calls"])], strict=False)
+        ]
+        mark = f"<span class='fail'>{escape(result.reason)}</span>" if number == failing else ""
+        rows.append(
+            [
+                str(number),
+                f"<pre>{escape(turn.get('user', ''))}</pre>",
+                f"<pre>{chr(10).join(steps) or 'no call'}</pre>",
+                f"<pre>{escape(turn.get('said', ''))}</pre>",
+                mark,
+            ]
+        )
+    title = f"<h3>{escape(result.id)}: {verdict} {escape(result.failure or '')}</h3>"
+    return title + _table(["turn", "user", "calls → results", "model said", "first difference"], rows)
 
 
 def render_report_html(report: EvalReport) -> str:
@@ -92,5 +129,8 @@ def render_report_html(report: EvalReport) -> str:
         )
     headers = ["prompt", "category", "result", "failure", "reason", "parsed calls", "response"]
     parts.append("<h2>Prompts</h2>" + _table(headers, rows))
+    if any(r.turns for r in report.results):
+        parts.append("<h2>Turn by turn</h2>")
+    parts += [_turns(r) for r in report.results if r.turns]
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -25,6 +25,7 @@ class EvalResult:
     response_text: str
     seconds: float
     kind: str = ""  # the category's kind (its own name for the built-in three)
+    turns: tuple[dict[str, Any], ...] = ()  # a multi-turn prompt's user turns (see `user_turns`)
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -38,12 +39,16 @@ class EvalResult:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["calls"] = list(self.calls)
+        out["turns"] = list(self.turns)
+        if not self.turns:
+            del out["turns"]  # a single-turn prompt's record stays as it was
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EvalResult:
         fields = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
         fields["calls"] = tuple(fields["calls"])
+        fields["turns"] = tuple(fields.get("turns") or ())
         return cls(**fields)
 
 
@@ -53,6 +58,29 @@ def keyword_hits(prompt: EvalPrompt, text: str) -> float | None:
     lowered = text.lower()
     found = sum(1 for word in prompt.expected_keywords if word.lower() in lowered)
     return found / len(prompt.expected_keywords)
+
+
+def user_turns(prompt: EvalPrompt, response: RecordedResponse) -> tuple[dict[str, Any], ...]:
+    """Pure: a multi-turn prompt's answer, user turn by user turn: the user's message, each model
+    turn's calls with the results the tools gave, and the model's last words (none for a
+    single-turn prompt)."""
+    if not prompt.later_turns and prompt.tool_module is None:
+        return ()
+    messages = (prompt.prompt_text, *prompt.later_turns)
+    out = []
+    for index, message in enumerate(messages):
+        mine = [t for t in response.turns if t.user_turn == index]
+        steps = [
+            {
+                "calls": [{"name": c.name, "arguments": c.arguments} for c in t.parsed().calls],
+                "results": list(t.tool_results),
+            }
+            for t in mine
+            if t.parsed().calls
+        ]
+        said = next((t.content for t in reversed(mine) if not t.parsed().calls), "")
+        out.append({"user": message, "steps": steps, "said": said})
+    return tuple(out)
 
 
 def score_prompt(
@@ -82,4 +110,5 @@ def score_prompt(
         response_text=response.text,
         seconds=round(response.seconds, 3),
         kind=prompt.kind,
+        turns=user_turns(prompt, response),
     )

@@ -9,8 +9,10 @@ own path, when the classes run (`punie.sandbox` `read_paths`). Nothing here is i
 
 from __future__ import annotations
 
+import os
 import re
 import site
+import sys
 import sysconfig
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,11 +23,13 @@ DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 
 
 def site_directories() -> tuple[Path, ...]:
-    """This Python's site-packages directories (where installed packages are)."""
+    """This Python's site-packages directories (where installed packages are), and those on its
+    import path (a PYTHONPATH naming a virtual environment's); never the working directory."""
     paths = sysconfig.get_paths()
     found = [paths.get("purelib"), paths.get("platlib"), *site.getsitepackages()]
     if site.ENABLE_USER_SITE:
         found.append(site.getusersitepackages())
+    found += [p for p in sys.path if os.path.isabs(p) and Path(p).name in ("site-packages", "dist-packages")]
     return tuple(dict.fromkeys(Path(p).resolve() for p in found if p))
 
 
