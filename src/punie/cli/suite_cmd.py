@@ -20,7 +20,7 @@ app = typer.Typer(
 def import_command(
     benchmark: str = typer.Argument(..., help="bfcl | humaneval"),
     category: str | None = typer.Argument(
-        None, help="BFCL category, e.g. simple_python, parallel, irrelevance."
+        None, help="BFCL category, e.g. simple_python, parallel, irrelevance, multi_turn_base."
     ),
     limit: int | None = typer.Option(None, "--limit", help="Only the first N questions."),
     output: Path | None = typer.Option(

@@ -74,6 +74,12 @@ class _RunState:
             self.dead = f"the server stopped during the run ({why})"
 
 
+def prompt_budget(timeout: float | None, prompt: EvalPrompt) -> float | None:
+    """Pure: the endpoint time a prompt may take: the timeout for each of its user turns (a
+    multi-turn prompt's turns each get the time one prompt gets)."""
+    return None if timeout is None else timeout * (1 + len(prompt.later_turns))
+
+
 async def _ask(
     prompt: EvalPrompt, config: EvalRunConfig, client: ChatClient, http: httpx.AsyncClient, workspace: Path
 ) -> tuple[Turn, ...]:
@@ -83,7 +89,7 @@ async def _ask(
         # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a Ctrl-C
         # cancellation that lands as the request finishes, and the run would go on.
         with waiting.timing():
-            async with asyncio.timeout(waiting.left(config.settings.prompt_timeout)):
+            async with asyncio.timeout(waiting.left(prompt_budget(config.settings.prompt_timeout, prompt))):
                 return await client.complete(http, messages, tools)  # type: ignore[arg-type]
 
     if KINDS[prompt.kind].interaction == "single":
@@ -123,8 +129,9 @@ async def _respond(
         turns = await _ask(prompt, config, client, http, config.workspace_root or Path(tempfile.gettempdir()))
         return RecordedResponse(turns, seconds=time.monotonic() - started)
     except TimeoutError:
-        await state.check_alive(http, f"no answer to {prompt.id} in {config.settings.prompt_timeout:g} s")
-        detail = state.dead or f"no answer in {config.settings.prompt_timeout:g} s"
+        budget = prompt_budget(config.settings.prompt_timeout, prompt)
+        await state.check_alive(http, f"no answer to {prompt.id} in {budget:g} s")
+        detail = state.dead or f"no answer in {budget:g} s"
         return RecordedResponse(
             (), "server_error" if state.dead else "timeout", detail, time.monotonic() - started
         )

@@ -58,7 +58,8 @@ class ExecRequest:
         for path in self.read_paths:
             if not os.path.isabs(path) or os.path.realpath(path) != path or not os.path.isdir(path):
                 raise ValueError(f"read_paths: {path!r} is not an existing directory by its real path")
-            if path in FORBIDDEN_READS or os.path.dirname(path) == path:
+            inside = any(path.startswith(f"{kernel}/") for kernel in ("/proc", "/sys", "/dev"))
+            if path in FORBIDDEN_READS or inside or os.path.dirname(path) == path:
                 raise ValueError(f"read_paths: {path!r} would open too much of the host to the sandbox")
 
 

@@ -96,6 +96,13 @@ def build_root(spec: dict[str, Any], owner: tuple[int, int]) -> None:
     stage, limits = spec["stage"], spec["limits"]
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     _mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,nr_inodes=4096,mode=0755")
+    # The run's own tmpfs first: a read-only path inside /tmp (a virtual environment there, such
+    # as a CI checkout's) is then bound on top of it, under directories root owns.
+    for path, size, mode in ((WORKSPACE, limits["work_bytes"], "0700"), (TMP, limits["tmp_bytes"], "1777")):
+        target = _inside(stage, path)
+        os.mkdir(target, 0o755)
+        data = f"size={size},nr_inodes={limits['inodes']},mode={mode},uid={owner[0]},gid={owner[1]}"
+        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
     for path in spec["ro_paths"]:
         target = _inside(stage, path)
         os.makedirs(os.path.dirname(target), 0o755, exist_ok=True)
@@ -114,11 +121,6 @@ def build_root(spec: dict[str, Any], owner: tuple[int, int]) -> None:
         _mount(f"/dev/{name}", target, None, MS_BIND)
     os.mkdir(_inside(stage, "/proc"), 0o755)
     os.mkdir(_inside(stage, "/.oldroot"), 0o700)
-    for path, size, mode in ((WORKSPACE, limits["work_bytes"], "0700"), (TMP, limits["tmp_bytes"], "1777")):
-        target = _inside(stage, path)
-        os.mkdir(target, 0o755)
-        data = f"size={size},nr_inodes={limits['inodes']},mode={mode},uid={owner[0]},gid={owner[1]}"
-        _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, data)
     _mount(None, stage, None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
 
 

@@ -139,3 +139,10 @@ def test_a_single_turn_prompts_record_is_unchanged() -> None:
     ).prompts[0]
     result = score_prompt(prompt, RecordedResponse((Turn("hello"),)))
     assert result.turns == () and "turns" not in result.to_dict()
+
+
+def test_a_multi_turn_prompt_gets_the_timeout_for_each_user_turn() -> None:
+    from punie.eval.runner import prompt_budget
+
+    prompt = _suite("multi_turn_miss_func", 1).prompts[0]
+    assert prompt_budget(100.0, prompt) == 100.0 * 5 and prompt_budget(None, prompt) is None
