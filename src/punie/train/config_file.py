@@ -4,13 +4,17 @@ Every key of mlx-lm's config maps onto a punie setting (`data` -> the dataset, `
 the output, `lora_parameters.{rank,scale,dropout,keys}`, ...), passes through to mlx-lm's
 trainer unchanged (`lr_schedule` as mlx-lm's mapping, `optimizer`, `optimizer_config`,
 `fine_tune_type: lora|dora`; `lr_schedule: cosine` is punie's own, with `warmup`),
-or is refused with the reason. Numbers may be written as YAML strings (`1e-4`), as mlx-lm
-accepts them. Errors name the file and the key.
+or is refused with the reason. The YAML is read as `mlx_lm.lora` reads it: `1e-4` is a number
+at every depth (its float resolver), and what passes through is checked here, before anything
+loads: `lr_schedule`'s keys, its scheduler (one of mlx's, with as many arguments as it takes), the
+optimizer (one of mlx-lm's) and its settings. Errors name the file and the key.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +38,25 @@ REFUSED = {
 }
 IGNORED_WHEN = {"train": True, "test": False}  # allowed at these values only
 FINE_TUNE_TYPES = ("lora", "dora")
+OPTIMIZERS = ("adam", "adamw", "muon", "sgd", "adafactor")  # mlx_lm.lora's --optimizer choices
+SCHEDULE_KEYS = ("name", "arguments", "warmup", "warmup_init")  # mlx_lm.tuner.utils.build_schedule's
+# mlx_lm.lora's float resolver: YAML 1.1 misses an exponent without a dot (`1e-4`); it reads it.
+FLOAT = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+    |\.[0-9_]+(?:[eE][-+][0-9]+)?
+    |[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*
+    |[-+]?\.(?:inf|Inf|INF)
+    |\.(?:nan|NaN|NAN))$""",
+    re.X,
+)
+
+
+class ConfigLoader(yaml.SafeLoader):
+    """YAML as mlx_lm.lora reads its config (its own loader changes PyYAML's SafeLoader itself)."""
+
+
+ConfigLoader.add_implicit_resolver("tag:yaml.org,2002:float", FLOAT, list("-+0123456789."))
 BOOLEANS = {name for name in declared() if setting_type(name) is bool}
 INTEGERS = {name for name in declared() if setting_type(name) is int}
 
@@ -72,6 +95,69 @@ def _lora_parameters(path: Path, raw: Any) -> dict[str, Any]:
     return out
 
 
+def _plain_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def check_schedule(path: Path, value: Any) -> None:
+    """mlx-lm's `lr_schedule` mapping, checked as `build_schedule` will use it: a scheduler of
+    `mlx.optimizers.schedulers` with numbers for as many arguments as it takes."""
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: lr_schedule: expected `cosine`, `constant` or mlx-lm's mapping")
+    unknown = sorted(set(value) - set(SCHEDULE_KEYS))
+    if unknown:
+        raise UsageError(f"{path}: lr_schedule.{unknown[0]}: unknown key (known: {', '.join(SCHEDULE_KEYS)})")
+    from mlx.optimizers import schedulers  # the schedulers mlx-lm looks up by name
+
+    name = value.get("name")
+    function = getattr(schedulers, name, None) if isinstance(name, str) and not name.startswith("_") else None
+    if not inspect.isfunction(function) or name in ("join_schedules",):
+        known = sorted(
+            n for n, f in vars(schedulers).items() if inspect.isfunction(f) and n != "join_schedules"
+        )
+        raise UsageError(
+            f"{path}: lr_schedule.name: {name!r} is not one of mlx's schedulers ({', '.join(known)})"
+        )
+    arguments = value.get("arguments")
+    if not isinstance(arguments, list) or not all(_plain_number(a) for a in arguments):
+        raise UsageError(f"{path}: lr_schedule.arguments: expected a list of numbers, got {arguments!r}")
+    parameters = list(inspect.signature(function).parameters.values())
+    needed = sum(1 for p in parameters if p.default is inspect.Parameter.empty)
+    if not needed <= len(arguments) <= len(parameters):
+        raise UsageError(
+            f"{path}: lr_schedule.arguments: {name} takes {needed} to {len(parameters)} "
+            f"({', '.join(p.name for p in parameters)}), got {len(arguments)}"
+        )
+    warmup = value.get("warmup", 0)
+    if not isinstance(warmup, int) or isinstance(warmup, bool) or warmup < 0:
+        raise UsageError(f"{path}: lr_schedule.warmup: expected a whole number of steps, got {warmup!r}")
+    if not _plain_number(value.get("warmup_init", 0.0)):
+        raise UsageError(f"{path}: lr_schedule.warmup_init: expected a number, got {value['warmup_init']!r}")
+
+
+def check_optimizer(path: Path, key: str, value: Any) -> None:
+    """`optimizer` (one of mlx-lm's) or `optimizer_config` (optimizer -> its keyword settings)."""
+    if key == "optimizer":
+        if value not in OPTIMIZERS:
+            raise UsageError(f"{path}: optimizer: {value!r} is not one of mlx-lm's ({', '.join(OPTIMIZERS)})")
+        return
+    if not isinstance(value, dict):
+        raise UsageError(f"{path}: optimizer_config: expected a mapping of optimizer -> its settings")
+    for name, settings in value.items():
+        if name not in OPTIMIZERS:
+            raise UsageError(
+                f"{path}: optimizer_config.{name}: not one of mlx-lm's optimizers ({', '.join(OPTIMIZERS)})"
+            )
+        if not isinstance(settings, dict) or not all(isinstance(k, str) for k in settings):
+            raise UsageError(f"{path}: optimizer_config.{name}: expected a mapping of its settings")
+        for setting, number in settings.items():
+            numbers = number if isinstance(number, list) else [number]
+            if not all(_plain_number(n) or isinstance(n, bool) for n in numbers):
+                raise UsageError(
+                    f"{path}: optimizer_config.{name}.{setting}: expected a number, got {number!r}"
+                )
+
+
 def _keys(path: Path, key: str, value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise UsageError(f"{path}: {key}: expected a list of module names")
@@ -94,6 +180,10 @@ def _one(path: Path, key: str, value: Any, values: dict[str, Any], extra: dict[s
     if key == "lr_schedule" and isinstance(value, str):
         values[key] = value
     elif key in PASSED_THROUGH:
+        if key == "lr_schedule":
+            check_schedule(path, value)
+        elif key.startswith("optimizer"):
+            check_optimizer(path, key, value)
         extra[key] = value
     elif key == "lora_parameters":
         values.update(_lora_parameters(path, value))
@@ -125,7 +215,7 @@ def read_train_config(path: Path) -> dict[str, Any]:
     except OSError as exc:
         raise UsageError(f"{path}: cannot read config ({exc.strerror})") from exc
     try:
-        data = yaml.safe_load(text) or {}
+        data = yaml.load(text, Loader=ConfigLoader) or {}  # a SafeLoader: plain data only
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""

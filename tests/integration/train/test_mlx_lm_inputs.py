@@ -35,13 +35,22 @@ def test_text_and_completions_datasets_validate_render_and_train(
     config.write_text(
         f"data: {completions}\nadapter_path: {tmp_path / 'adapter'}\niters: 2\nbatch_size: 2\n"
         "num_layers: 1\nlearning_rate: 1e-4\nval_batches: 1\nsteps_per_eval: 2\nsave_every: 2\n"
-        "max_seq_length: 256\nlora_parameters: {rank: 4, scale: 10.0, dropout: 0.0}\nmask_prompt: true\n"
+        "max_seq_length: 256\nlora_parameters: {rank: 4, scale: 1e1, dropout: 0.0}\nmask_prompt: true\n"
+        # issue 31: nested numbers in mlx-lm's notation crashed the child after the model loaded
+        "lr_schedule: {name: cosine_decay, warmup: 1, warmup_init: 1e-7, arguments: [1e-4, 2, 1e-6]}\n"
     )
     trained = run_punie("train", "--config", str(config), timeout=600)
     assert trained.returncode == 0, trained.stderr
     run = json.loads((tmp_path / "adapter" / "run.json").read_text())
     assert (tmp_path / "adapter" / "adapters.safetensors").is_file()
     assert json.dumps(run).count("mask_prompt") >= 1
+    written = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())  # what mlx-lm used
+    assert written["lora_parameters"]["rank"] == 4 and written["lora_parameters"]["scale"] == 10.0
+    assert written["num_layers"] == 1 and written["lr_schedule"]["arguments"] == [1e-4, 2, 1e-6]
+    header = (tmp_path / "adapter" / "adapters.safetensors").read_bytes()
+    shapes = json.loads(header[8 : 8 + int.from_bytes(header[:8], "little")])
+    layers = {key.split(".layers.")[1].split(".")[0] for key in shapes if ".layers." in key}
+    assert len(layers) == 1 and all(4 in v["shape"] for k, v in shapes.items() if "lora_a" in k)
 
 
 def test_mixed_formats_and_small_splits_are_refused_in_one_line(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import re
 import struct
 import sys
 from pathlib import Path
@@ -169,6 +170,52 @@ def test_config_file(tmp_path: Path) -> None:
     typed.write_text("iters: lots\n")
     with pytest.raises(UsageError, match="iters: expected a number"):
         read_train_config(typed)
+
+
+NESTED = """learning_rate: 1e-4
+lr_schedule: {name: cosine_decay, warmup: 10, warmup_init: 1e-7, arguments: [1e-4, 100, 1e-6]}
+optimizer: adamw
+optimizer_config: {adamw: {weight_decay: 1e-2, betas: [0.9, 0.999]}}
+lora_parameters: {rank: 4, scale: 2e1, dropout: 0.0}
+"""
+
+
+def test_an_mlx_lm_config_reads_numbers_at_every_depth_as_mlx_lm_does(tmp_path: Path) -> None:
+    """Issue 31: YAML reads `1e-4` as a string; mlx_lm.lora's resolver reads it as a number at any
+    depth. The nested schedule used to crash the training child after the model loaded."""
+    config = tmp_path / "mlx_lm_lora.yaml"
+    config.write_text(NESTED)
+    read = read_train_config(config)
+    assert read["learning_rate"] == 1e-4 and read["alpha"] == 80.0 and read["rank"] == 4
+    schedule = read["extra"]["lr_schedule"]
+    assert schedule["arguments"] == [1e-4, 100, 1e-6] and all(
+        isinstance(a, int | float) for a in schedule["arguments"]
+    )
+    assert (
+        schedule["warmup_init"] == 1e-7 and read["extra"]["optimizer_config"]["adamw"]["weight_decay"] == 0.01
+    )
+    import yaml
+
+    assert isinstance(yaml.safe_load("x: 1e-4")["x"], str)  # PyYAML's own loader is left as it was
+
+
+def test_a_wrong_nested_setting_is_one_line_naming_file_and_key(tmp_path: Path) -> None:
+    cases = {
+        "lr_schedule: {name: cosine_decay, arguments: [1e-4, 100], warmpu: 3}": "lr_schedule.warmpu: unknown key",
+        "lr_schedule: {name: cosine_decy, arguments: [1e-4, 100]}": "lr_schedule.name: 'cosine_decy' is not one",
+        "lr_schedule: {name: cosine_decay, arguments: [1e-4]}": "cosine_decay takes 2 to 3",
+        "lr_schedule: {name: cosine_decay, arguments: [fast, 100]}": "lr_schedule.arguments: expected a list of numbers",
+        "lr_schedule: {name: cosine_decay, arguments: [1e-4, 100], warmup: 2.5}": "lr_schedule.warmup: expected a whole",
+        "optimizer: adamax": "optimizer: 'adamax' is not one of mlx-lm's",
+        "optimizer_config: {adam: {betas: fast}}": "optimizer_config.adam.betas: expected a number",
+        "optimizer_config: {lion: {}}": "optimizer_config.lion: not one of mlx-lm's",
+    }
+    for text, message in cases.items():
+        config = tmp_path / "c.yaml"
+        config.write_text(text + "\n")
+        with pytest.raises(UsageError, match=re.escape(message)) as caught:
+            read_train_config(config)
+        assert str(caught.value).startswith(f"{config}: ") and "\n" not in str(caught.value)
 
 
 def test_best_checkpoint_uses_measured_weights() -> None:
