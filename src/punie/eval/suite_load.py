@@ -14,6 +14,7 @@ list-valued argument in another list (`[[1, 2]]`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
@@ -45,30 +46,60 @@ SUITE_KEYS = {
 }
 
 
-def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
+def yaml_error_line(exc: yaml.YAMLError, text: str) -> int:
+    """The line a YAML error belongs to: where the parser gave up, unless the broken construct is a
+    bracket or a quote (left open, it runs on to a later line or the end of the file) or the parser
+    gave up at the end: then where that construct began."""
+    problem, context = getattr(exc, "problem_mark", None), getattr(exc, "context_mark", None)
+    opened = any(word in str(getattr(exc, "context", "")) for word in ("flow", "quoted"))
+    at_end = problem is not None and problem.index >= len(text.rstrip())
+    mark = context if (opened or at_end or problem is None) and context is not None else problem
+    return mark.line + 1 if mark is not None else 1
+
+
+def header_lines(node: yaml.Node | None) -> dict[str, int]:
+    """Pure: the line of each top-level key of a suite's mapping, and of each item of `tools`."""
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    for key, value in node.value:
+        lines[str(key.value)] = key.start_mark.line + 1
+        if key.value == "tools" and isinstance(value, yaml.SequenceNode):
+            lines.update({f"tools[{i}]": item.start_mark.line + 1 for i, item in enumerate(value.value)})
+    return lines
+
+
+def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]], dict[str, int]]:
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        raise UsageError(f"{file}:{line}: yaml: {getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        context = getattr(exc, "context", None)
+        detail = f"{problem} ({context} here)" if context and getattr(exc, "context_mark", None) else problem
+        raise UsageError(f"{file}:{yaml_error_line(exc, text)}: yaml: {detail}") from None
+    lines = header_lines(node)
     header: dict[str, Any] = {}
     items, item_nodes = data, node
     if isinstance(data, dict):
         unknown = set(data) - SUITE_KEYS
         if unknown:
-            raise UsageError(
-                f"{file}:1: {sorted(unknown)[0]}: unknown suite key (known: {', '.join(sorted(SUITE_KEYS))})"
-            )
+            first = sorted(unknown)[0]
+            known = ", ".join(sorted(SUITE_KEYS))
+            raise UsageError(f"{_at(file, lines, first)}: unknown suite key (known: {known})")
         header = {k: v for k, v in data.items() if k != "prompts"}
         items = data.get("prompts")
         pairs = node.value if isinstance(node, yaml.MappingNode) else []
         item_nodes = next((v for k, v in pairs if k.value == "prompts"), None)
     if not isinstance(items, list) or not isinstance(item_nodes, yaml.SequenceNode):
-        raise UsageError(f"{file}:1: prompts: expected a list of prompts")
-    lines = [n.start_mark.line + 1 for n in item_nodes.value]
-    return header, list(zip(lines, items, strict=True))
+        raise UsageError(f"{_at(file, lines, 'prompts')}: expected a list of prompts")
+    starts = [n.start_mark.line + 1 for n in item_nodes.value]
+    return header, list(zip(starts, items, strict=True)), lines
+
+
+def _at(file: str, lines: Mapping[str, int], key: str) -> str:
+    """`file:line: key`, the line of that key in the suite's header (1 when it has none)."""
+    return f"{file}:{lines.get(key, 1)}: {key}"
 
 
 def _jsonl_records(text: str, file: str) -> list[tuple[int, Any]]:
@@ -83,95 +114,106 @@ def _jsonl_records(text: str, file: str) -> list[tuple[int, Any]]:
     return records
 
 
-def _suite_tools(header: dict[str, Any], file: str) -> dict[str, ToolSpec]:
-    raw: list[Any] = []
+def _suite_tools(header: dict[str, Any], file: str, lines: Mapping[str, int]) -> dict[str, ToolSpec]:
+    """The suite's declared tools: a `tools_file`'s, then the inline `tools`; an error names the
+    file and the line of the tool it is about."""
+    found: list[tuple[str, int, Any]] = []  # (file, line, the tool's schema)
     tools_file = header.get("tools_file")
     if tools_file is not None:
-        path = _beside(file, str(tools_file))
+        path = _beside(file, str(tools_file), "tools_file", lines.get("tools_file", 1))
         if not path.is_file():
-            raise UsageError(f"{file}:1: tools_file: {path} does not exist")
+            raise UsageError(f"{_at(file, lines, 'tools_file')}: {path} does not exist")
+        text = path.read_text(encoding="utf-8")
         try:
-            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            node, loaded = yaml.compose(text), yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise UsageError(f"{path}:1: yaml: {getattr(exc, 'problem', exc)}") from None
-        if not isinstance(loaded, list):
+            raise UsageError(
+                f"{path}:{yaml_error_line(exc, text)}: yaml: {getattr(exc, 'problem', exc)}"
+            ) from None
+        if not isinstance(loaded, list) or not isinstance(node, yaml.SequenceNode):
             raise UsageError(f"{path}:1: tools: expected a list of tool schemas")
-        raw.extend(loaded)
+        found += [
+            (str(path), n.start_mark.line + 1, item) for n, item in zip(node.value, loaded, strict=True)
+        ]
     inline = header.get("tools") or []
     if not isinstance(inline, list):
-        raise UsageError(f"{file}:1: tools: expected a list of tool schemas")
-    raw.extend(inline)
+        raise UsageError(f"{_at(file, lines, 'tools')}: expected a list of tool schemas")
+    found += [(file, lines.get(f"tools[{i}]", lines.get("tools", 1)), item) for i, item in enumerate(inline)]
     tools: dict[str, ToolSpec] = {}
-    for index, item in enumerate(raw):
+    for index, (where, line, item) in enumerate(found):
         try:
             spec = tool_from_dict(item)
         except ValueError as exc:
-            raise UsageError(f"{file}:1: tools[{index}]: {exc}") from None
+            raise UsageError(f"{where}:{line}: tools[{index}]: {exc}") from None
         if spec.name in tools:
-            raise UsageError(f"{file}:1: tools[{index}]: tool {spec.name!r} is declared twice")
+            raise UsageError(f"{where}:{line}: tools[{index}]: tool {spec.name!r} is declared twice")
         tools[spec.name] = spec
     return tools
 
 
-def _beside(file: str, name: str, key: str = "tools_file") -> Path:
+def _beside(file: str, name: str, key: str = "tools_file", line: int = 1) -> Path:
     """`name` inside the suite file's own directory (links resolved); a suite someone sent you
     may not read anything else on this machine."""
     home = Path(file).parent.resolve()
     if "\0" in name or Path(name).is_absolute():
-        raise UsageError(f"{file}:1: {key}: {name!r} must be a path inside the suite's directory")
+        raise UsageError(f"{file}:{line}: {key}: {name!r} must be a path inside the suite's directory")
     path = (home / name).resolve()
     if path != home and home not in path.parents:
-        raise UsageError(f"{file}:1: {key}: {name!r} leaves the suite's directory {home}")
+        raise UsageError(f"{file}:{line}: {key}: {name!r} leaves the suite's directory {home}")
     return path
 
 
-def _suite_module(header: dict[str, Any], file: str) -> ToolModule | None:
+def _suite_module(header: dict[str, Any], file: str, lines: Mapping[str, int]) -> ToolModule | None:
     """The suite's stateful tools: a module beside it (its source read here, never imported)
     and/or classes from installed packages; None when it has none."""
     name, classes = header.get("tool_module"), header.get("tool_classes")
-    packages = _tool_packages(header, file)
+    packages = _tool_packages(header, file, lines)
     if name is None and not packages:
         if classes is not None or header.get("tool_options") is not None:
-            raise UsageError(f"{file}:1: tool_classes: give the tool_module or tool_packages they are in")
+            raise UsageError(
+                f"{_at(file, lines, 'tool_classes')}: give the tool_module or tool_packages they are in"
+            )
         return None
     options = header.get("tool_options") or {}
     if not isinstance(options, dict) or not all(
         isinstance(v, bool | int | float | str) for v in options.values()
     ):
-        raise UsageError(f"{file}:1: tool_options: must map option names to plain values")
+        raise UsageError(f"{_at(file, lines, 'tool_options')}: must map option names to plain values")
     if packages:
         if not isinstance(classes, dict) or not all(isinstance(v, str) for v in classes.values()):
-            raise UsageError(f"{file}:1: tool_classes: with tool_packages, map each class to its module")
+            raise UsageError(
+                f"{_at(file, lines, 'tool_classes')}: with tool_packages, map each class to its module"
+            )
         try:
             packaged = packaged_classes({str(k): v for k, v in classes.items()}, packages)
         except ValueError as exc:
-            raise UsageError(f"{file}:1: tool_classes: {exc}") from None
-        own = _own_module(name, None, file) if name is not None else ToolModule("", "")
+            raise UsageError(f"{_at(file, lines, 'tool_classes')}: {exc}") from None
+        own = _own_module(name, None, file, lines) if name is not None else ToolModule("", "")
         return replace(
             own, packaged=packaged, packages=tuple(packages.items()), load_options=tuple(options.items())
         )
-    return replace(_own_module(name, classes, file), load_options=tuple(options.items()))
+    return replace(_own_module(name, classes, file, lines), load_options=tuple(options.items()))
 
 
-def _tool_packages(header: dict[str, Any], file: str) -> dict[str, str]:
+def _tool_packages(header: dict[str, Any], file: str, lines: Mapping[str, int]) -> dict[str, str]:
     raw = header.get("tool_packages") or []
     if not isinstance(raw, list) or not all(isinstance(p, str) for p in raw):
-        raise UsageError(f"{file}:1: tool_packages: must be a list of installed package names")
+        raise UsageError(f"{_at(file, lines, 'tool_packages')}: must be a list of installed package names")
     try:
         return {name: package_directory(name) for name in raw}
     except ValueError as exc:
-        raise UsageError(f"{file}:1: tool_packages: {exc}") from None
+        raise UsageError(f"{_at(file, lines, 'tool_packages')}: {exc}") from None
 
 
-def _own_module(name: Any, classes: Any, file: str) -> ToolModule:
-    path = _beside(file, str(name), "tool_module")
+def _own_module(name: Any, classes: Any, file: str, lines: Mapping[str, int]) -> ToolModule:
+    path = _beside(file, str(name), "tool_module", lines.get("tool_module", 1))
     if path.suffix != ".py" or not path.is_file():
-        raise UsageError(f"{file}:1: tool_module: {path} is not a Python file")
+        raise UsageError(f"{_at(file, lines, 'tool_module')}: {path} is not a Python file")
     source = path.read_text(encoding="utf-8")
     if classes is not None and (
         not isinstance(classes, list) or not all(isinstance(c, str) for c in classes)
     ):
-        raise UsageError(f"{file}:1: tool_classes: must be a list of class names")
+        raise UsageError(f"{_at(file, lines, 'tool_classes')}: must be a list of class names")
     return ToolModule(path.name, source, tuple(classes) if classes is not None else public_classes(source))
 
 
@@ -191,37 +233,38 @@ def workspace_key_problem(key: object) -> str | None:
     return None
 
 
-def _suite_workspace(header: dict[str, Any], file: str) -> dict[str, str]:
+def _suite_workspace(header: dict[str, Any], file: str, lines: Mapping[str, int]) -> dict[str, str]:
     workspace = header.get("workspace") or {}
     if not isinstance(workspace, dict) or not all(isinstance(v, str) for v in workspace.values()):
-        raise UsageError(f"{file}:1: workspace: must map file paths to text")
+        raise UsageError(f"{_at(file, lines, 'workspace')}: must map file paths to text")
     for key in workspace:
         problem = workspace_key_problem(key)
         if problem:
-            raise UsageError(f"{file}:1: workspace: {key!r} {problem}")
+            raise UsageError(f"{_at(file, lines, 'workspace')}: {key!r} {problem}")
     return dict(workspace)
 
 
-def _suite_categories(header: dict[str, Any], file: str) -> dict[str, Category]:
+def _suite_categories(header: dict[str, Any], file: str, lines: Mapping[str, int]) -> dict[str, Category]:
     raw = header.get("categories") or {}
     if not isinstance(raw, dict):
-        raise UsageError(f"{file}:1: categories: map each category name to its kind (and label)")
+        raise UsageError(f"{_at(file, lines, 'categories')}: map each category name to its kind (and label)")
     try:
         return {str(name): category_from_dict(str(name), spec) for name, spec in raw.items()}
     except ValueError as exc:
-        raise UsageError(f"{file}:1: categories: {exc}") from None
+        raise UsageError(f"{_at(file, lines, 'categories')}: {exc}") from None
 
 
 def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
     """Pure (but for a `tools_file`): a suite from the text of a YAML or JSONL file."""
     header: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     records = _jsonl_records(text, file) if file.endswith(".jsonl") else None
     if records is None:
-        header, records = _yaml_records(text, file)
-    workspace = _suite_workspace(header, file)
+        header, records, lines = _yaml_records(text, file)
+    workspace = _suite_workspace(header, file, lines)
     string_match = header.get("string_match", "exact")
-    tools = _suite_tools(header, file)
-    module = _suite_module(header, file)
+    tools = _suite_tools(header, file, lines)
+    module = _suite_module(header, file, lines)
     if module is not None:
         try:
             derived = module_tools(module)
@@ -229,9 +272,9 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
             raise UsageError(f"{Path(file).parent / exc.args[0]}") from None
         clash = sorted(set(tools) & {spec.name for spec in derived})
         if clash:
-            raise UsageError(f"{file}:1: tool_module: {clash[0]!r} is also declared under tools")
+            raise UsageError(f"{_at(file, lines, 'tool_module')}: {clash[0]!r} is also declared under tools")
         tools.update({spec.name: spec for spec in derived})
-    categories = _suite_categories(header, file)
+    categories = _suite_categories(header, file, lines)
     prompts, seen = [], set()
     for line, raw in records:
         prompt = prompt_from_dict(raw, Where(file, line), tools, string_match, categories, module)
@@ -240,7 +283,7 @@ def parse_suite(text: str, file: str, default_name: str) -> EvalSuite:
         seen.add(prompt.id)
         prompts.append(prompt)
     if not prompts:
-        raise UsageError(f"{file}:1: prompts: the suite has no prompts")
+        raise UsageError(f"{_at(file, lines, 'prompts')}: the suite has no prompts")
     return EvalSuite(str(header.get("name") or default_name), tuple(prompts), workspace, categories)
 
 

@@ -11,6 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from jsonschema import SchemaError
+from jsonschema.validators import validator_for
+
 from punie.tools.builtin import AGENT_TOOLS, function_schema
 
 # Declared type names -> the JSON-schema type they mean (BFCL's Python names included).
@@ -75,6 +78,19 @@ def to_json_schema(schema: Any) -> Any:
     return out
 
 
+def schema_problem(parameters: Mapping[str, Any]) -> str | None:
+    """Pure: why `parameters` is not a valid JSON Schema (its dialect's meta-schema, checked by
+    the `jsonschema` library; BFCL's Python type names read as the JSON ones, as everywhere in
+    punie), as `.where: what`; None when it is one."""
+    normal = to_json_schema(parameters)
+    try:
+        validator_for(normal).check_schema(normal)
+    except SchemaError as exc:
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in exc.path)
+        return f"{where}: not a valid JSON Schema: {exc.message}"
+    return None
+
+
 def tool_from_dict(raw: Any, builtin: bool = False) -> ToolSpec:
     """A tool from `{"type": "function", "function": {...}}` or the bare function object.
     ValueError names what is wrong."""
@@ -95,6 +111,8 @@ def tool_from_dict(raw: Any, builtin: bool = False) -> ToolSpec:
     unknown = [r for r in required if r not in properties]
     if unknown:
         raise ValueError(f"tool {function['name']!r}: required {unknown} not among its properties")
+    if problem := schema_problem(parameters):
+        raise ValueError(f"tool {function['name']!r}: parameters{problem}")
     return ToolSpec(function["name"], str(function.get("description") or ""), dict(parameters), builtin)
 
 

@@ -78,7 +78,33 @@ def test_a_suite_with_its_own_tools_and_conversations() -> None:
         ),
         (
             ("required: [base, height]", "required: [base, depth]"),
-            "mine.yaml:1: tools[0]: tool 'calculate_triangle_area': required ['depth']",
+            "mine.yaml:5: tools[0]: tool 'calculate_triangle_area': required ['depth']",
+        ),
+        # issue 31: a tool's schema is checked against JSON Schema's meta-schema (jsonschema), and
+        # the error names the line of that tool, not line 1
+        (
+            ("height: {type: number}", "height: {type: objekt}"),
+            "mine.yaml:5: tools[0]: tool 'calculate_triangle_area': parameters.properties.height.type: "
+            "not a valid JSON Schema",
+        ),
+        (
+            ("{city: {type: string}}", "{city: {type: 5}}"),
+            "mine.yaml:15: tools[1]: tool 'get_weather': parameters.properties.city.type: not a valid",
+        ),
+        (
+            ("{city: {type: string}}", "{city: {type: string, enum: celsius}}"),
+            "mine.yaml:15: tools[1]: tool 'get_weather': parameters.properties.city.enum: not a valid JSON "
+            "Schema: 'celsius' is not of type 'array'",
+        ),
+        # a YAML syntax error that runs to the end of the file points where the broken construct
+        # began (here an unclosed quote), not at the end; others where the parser stopped
+        (
+            ('content: "Area of a triangle with base 10 and height 5?"}', 'content: "Area of a triangle}'),
+            "mine.yaml:22: yaml: ",
+        ),
+        (
+            ("    prompt_text: Read the readme.", "    prompt_text: Read the readme.\n  bad: value"),
+            "mine.yaml:38: yaml: ",
         ),
         (
             ('- {role: user, content: "Area', '- {role: robot, content: "Area'),
