@@ -15,6 +15,7 @@ from punie.errors import UsageError
 from punie.eval.suite import BUILTIN
 from punie.runtime.device import check_request
 from punie.runtime.models import EMBEDDED, resolve_model
+from punie.runtime.registry import check_free
 from punie.ship.entry import fuse_entry, gguf_check_text
 from punie.ship.fuse import CHECK_EVAL, CheckSettings, FuseResult, fuse_adapter
 from punie.ship.plan import FusePlan, default_name, read_adapter
@@ -62,6 +63,9 @@ def fuse(
         None, "--output", "-o", help="Output directory (default fused/NAME).", file_okay=False
     ),
     name: str | None = typer.Option(None, "--name", help="Registered name (default RUN-fused)."),
+    force: bool = typer.Option(
+        False, "--force", help="Re-point a registered name that another adapter's model holds."
+    ),
     quantize: int | None = typer.Option(
         None, "--quantize", "-q", help="Also make a 4- or 8-bit copy and measure what it costs."
     ),
@@ -89,6 +93,9 @@ def fuse(
         raise UsageError(f"--name {chosen!r} is the embedded model's alias: choose another")
     base_dir = resolve_model(source.base_model, "train", progress=ui.step).path
     plan = FusePlan(source, base_dir, output or Path("fused") / chosen, chosen, quantize, gguf)
+    check_free(
+        (chosen, *((plan.quant_name,) if plan.quant_name else ())), str(source.adapter_dir.resolve()), force
+    )
     checks = CheckSettings(
         suite=suite if check else None,
         per_category=per_category,

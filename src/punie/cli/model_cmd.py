@@ -1,4 +1,4 @@
-"""`punie model prepare | list`."""
+"""`punie model prepare | list | remove`."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from pathlib import Path
 import typer
 
 from punie.cli import ui
+from punie.runtime.embedded import VARIANT_FOR
 from punie.runtime.models import DEFAULT_MODEL, EMBEDDED, resolve_model
 from punie.runtime.paths import models_dir
 from punie.runtime.prepare import prepared_models
-from punie.runtime.registry import read_registry
+from punie.runtime.registry import read_registry, unregister
 
-app = typer.Typer(help="Prepare and list models.", no_args_is_help=True)
+app = typer.Typer(help="Prepare, list and remove models.", no_args_is_help=True)
+VARIANTS = ", ".join(f"{variant} to {purpose}" for purpose, variant in VARIANT_FOR.items())
 
 
-@app.command("prepare")
+@app.command("prepare", help=f"Convert the embedded GGUF into an MLX directory ({VARIANTS}).")
 def prepare(
     model: str = typer.Argument(DEFAULT_MODEL, help="Embedded model alias."),
 ) -> None:
-    """Convert the embedded GGUF into MLX directories (4-bit to serve, float32 to train)."""
     if model not in EMBEDDED:
         raise typer.BadParameter(f"{model!r} is not an embedded alias ({', '.join(EMBEDDED)})")
     for purpose in ("serve", "train"):
@@ -44,3 +45,10 @@ def list_models() -> None:
     ]
     if fused:
         ui.table("Registered models (punie fuse)", ("name", "kind", "base", "path"), fused)
+
+
+@app.command("remove")
+def remove(name: str = typer.Argument(..., help="A name `punie fuse` registered.")) -> None:
+    """Forget a registered model name (its files stay where they are)."""
+    entry = unregister(name)
+    ui.result(f"removed {name!r} from the registry; its files stay at {entry.path}")

@@ -40,12 +40,19 @@ def result(message: str) -> None:
 
 
 def table(title: str, columns: Iterable[str], rows: Iterable[Iterable[str]]) -> None:
+    """A table of results; on a terminal it fits the width, elsewhere (a pipe, a file) every
+    cell is whole: a piped `model list` used to cut names and paths at 80 columns."""
     grid = Table(title=title, title_justify="left")
     for column in columns:
-        grid.add_column(column)
+        grid.add_column(column, overflow="fold", no_wrap=not out.is_terminal)
     for row in rows:
         grid.add_row(*row)
-    out.print(grid)
+    if out.is_terminal:
+        out.print(grid)
+        return
+    needed = Console(width=100_000, file=out.file).measure(grid).maximum  # no cell cut
+    Console(width=max(out.width, needed), file=out.file, no_color=out.no_color).print(grid)
+    out.file.flush()
 
 
 def raw(text: str) -> None:

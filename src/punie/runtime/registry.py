@@ -61,6 +61,32 @@ def register(model: RegisteredModel, root: Path | None = None) -> None:
         write_json_atomic(path, {name: asdict(entry) for name, entry in sorted(entries.items())})
 
 
+def check_free(names: tuple[str, ...], adapter: str, force: bool, root: Path | None = None) -> None:
+    """Refuse to re-point a registered name at another model, unless `force`: a fuse under a name
+    already taken used to replace it silently. Fusing the same adapter again is not a change."""
+    entries = read_registry(root)
+    for name in names:
+        entry = entries.get(name)
+        if entry is not None and entry.adapter != adapter and not force:
+            raise UsageError(
+                f"model name {name!r} is registered already (fused from {entry.adapter}, at {entry.path}): "
+                "choose another --name, `punie model remove` it, or give --force to re-point it"
+            )
+
+
+def unregister(name: str, root: Path | None = None) -> RegisteredModel:
+    """Remove `name` from the registry (its files stay); the entry it had."""
+    path = registry_path(root)
+    with exclusive_lock(lock_beside(path)):
+        entries = read_registry(root)
+        if name not in entries:
+            known = ", ".join(sorted(entries)) or "none"
+            raise UsageError(f"model {name!r} is not registered (registered: {known})")
+        removed = entries.pop(name)
+        write_json_atomic(path, {n: asdict(e) for n, e in sorted(entries.items())})
+    return removed
+
+
 def registered_dir(name: str, root: Path | None = None) -> Path | None:
     """The directory registered under `name`, or None when the name is not registered."""
     entry = read_registry(root).get(name)

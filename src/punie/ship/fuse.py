@@ -25,6 +25,7 @@ from punie.eval.client import SamplingSettings
 from punie.eval.report import EvalReport
 from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
+from punie.eval.score import EvalResult
 from punie.eval.suite import first_per_category
 from punie.eval.suite_load import load_suite
 from punie.journal.compare import CategoryDelta, category_deltas, compare_runs
@@ -134,13 +135,33 @@ def _register(plan: FusePlan) -> None:
         register(RegisteredModel(plan.quant_name, str(plan.quant_dir.resolve()), kind, **common))
 
 
+def check_progress(label: str, total: int, progress: Progress) -> Callable[[EvalResult], None]:
+    """A line at each fifth of a check's prompts (a check of a whole suite takes minutes)."""
+    done = 0
+    every = max(1, total // 5)
+
+    def on_result(result: EvalResult) -> None:
+        nonlocal done
+        done += 1
+        if done % every == 0 or done == total:
+            progress(f"  {label} check: {done}/{total} prompts answered")
+
+    return on_result
+
+
 async def _eval(
-    plan: FusePlan, checks: CheckSettings, label: str, model: str, adapter: Path | None
+    plan: FusePlan,
+    checks: CheckSettings,
+    label: str,
+    model: str,
+    adapter: Path | None,
+    progress: Progress | None = None,
 ) -> EvalReport:
     assert checks.suite is not None
     output = plan.output / "checks" / label
+    suite = first_per_category(load_suite(checks.suite), checks.per_category)
     config = EvalRunConfig(
-        suite=first_per_category(load_suite(checks.suite), checks.per_category),
+        suite=suite,
         output_dir=output,
         server=ServerConfig(
             model_path=model,
@@ -152,7 +173,9 @@ async def _eval(
         settings=checks.eval,
         resume=(output / "results.jsonl").is_file(),
     )
-    report = await run_evaluation(config)
+    report = await run_evaluation(
+        config, check_progress(label, len(suite.prompts), progress) if progress else None
+    )
     if not report.complete:
         why = report.error or report.incomplete_summary()
         raise PunieError(f"the {label} check is incomplete ({why}); rerun to retry the missing prompts")
@@ -183,13 +206,15 @@ async def fuse_adapter(plan: FusePlan, checks: CheckSettings, progress: Progress
         return result
     model = str(plan.float_dir)
     progress(f"checking on suite {checks.suite}: base + adapter")
-    reference = await _eval(plan, checks, "adapter", plan.source.base_model, plan.source.adapter_dir)
+    reference = await _eval(
+        plan, checks, "adapter", plan.source.base_model, plan.source.adapter_dir, progress
+    )
     progress("checking the fused model")
-    fused = await _eval(plan, checks, "fused", model, None)
+    fused = await _eval(plan, checks, "fused", model, None, progress)
     result = dataclasses.replace(result, equivalence=same_answers(reference, fused), float_report=fused)
     if plan.quant_dir is not None:
         progress(f"checking the {plan.quantize}-bit copy")
-        quant = await _eval(plan, checks, f"q{plan.quantize}", str(plan.quant_dir), None)
+        quant = await _eval(plan, checks, f"q{plan.quantize}", str(plan.quant_dir), None, progress)
         line = compare_runs(fused, quant).detail
         result = dataclasses.replace(
             result, quant_report=quant, quant_deltas=tuple(category_deltas(fused, quant)), quant_decision=line

@@ -166,3 +166,52 @@ def test_equivalence_compares_text_and_calls_prompt_by_prompt() -> None:
     found = same_answers(reference, other)
     assert (found.compared, found.identical, found.differing) == (2, 1, ("a",))
     assert found.text() == "1/2 answers identical to base + adapter (differ: a)"
+
+
+def test_a_registered_name_is_not_re_pointed_without_force_and_can_be_removed(tmp_path: Path) -> None:
+    """Issue 31: `fuse --name X` silently re-pointed X at another adapter's model."""
+    from punie.runtime.registry import check_free, unregister
+
+    register(
+        RegisteredModel("tools-fused", str(tmp_path), "fused", "b", "/runs/a/adapter", "now"), root=tmp_path
+    )
+    check_free(("tools-fused",), "/runs/a/adapter", force=False, root=tmp_path)  # the same adapter again
+    check_free(("other",), "/runs/b/adapter", force=False, root=tmp_path)
+    with pytest.raises(
+        UsageError, match=r"'tools-fused' is registered already \(fused from /runs/a/adapter.*--force"
+    ):
+        check_free(("other", "tools-fused"), "/runs/b/adapter", force=False, root=tmp_path)
+    check_free(("tools-fused",), "/runs/b/adapter", force=True, root=tmp_path)
+    assert unregister("tools-fused", tmp_path).path == str(tmp_path) and read_registry(tmp_path) == {}
+    with pytest.raises(UsageError, match="'tools-fused' is not registered"):
+        unregister("tools-fused", tmp_path)
+
+
+def test_model_list_piped_prints_whole_names_and_remove_forgets_one(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from tests.helpers import punie_cmd
+
+    env = {**os.environ, "PUNIE_HOME": str(tmp_path)}
+    deep = tmp_path / ("a-rather-long-directory-name-" * 4) / "fused-model-directory"
+    deep.mkdir(parents=True)
+    name = "a-fused-model-with-a-name-long-enough-to-be-cut-at-eighty-columns-in-a-pipe"
+    models = tmp_path / "models"
+    models.mkdir()
+    register(RegisteredModel(name, str(deep), "fused", "smollm2-135m", "runs/a/adapter", "now"), root=models)
+    listed = subprocess.run(punie_cmd("model", "list"), capture_output=True, text=True, env=env, timeout=60)
+    assert listed.returncode == 0 and name in listed.stdout and str(deep) in listed.stdout, listed.stdout
+    removed = subprocess.run(
+        punie_cmd("model", "remove", name), capture_output=True, text=True, env=env, timeout=60
+    )
+    assert removed.returncode == 0 and f"its files stay at {deep}" in removed.stdout.replace("\n", "")
+    assert read_registry(models) == {} and deep.is_dir()
+    again = subprocess.run(
+        punie_cmd("model", "remove", name), capture_output=True, text=True, env=env, timeout=60
+    )
+    assert again.returncode == 2 and "is not registered" in again.stderr and "Traceback" not in again.stderr
+    helped = subprocess.run(
+        punie_cmd("model", "prepare", "--help"), capture_output=True, text=True, env=env, timeout=60
+    )
+    assert "f32 to serve" in helped.stdout and "4-bit" not in helped.stdout
