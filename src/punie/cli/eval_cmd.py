@@ -59,11 +59,7 @@ def print_report(report: EvalReport, output: Path) -> None:
         )
     proof = report.adapter_proof
     if proof is not None:
-        line = f"adapter proof: {proof.changed}/{proof.compared} responses differ from the baseline"
-        if proof.suspicious:
-            ui.warn(f"{line} — none changed: the adapter was probably NOT applied")
-        else:
-            ui.result(line)
+        (ui.warn if proof.suspicious else ui.result)(proof.text())
     if sources.get("text") and not sources.get("structured"):
         ui.warn("every tool call came back as text, none structured: check the chat template / tool parser")
     ui.result(f"report: {output / 'report.json'}  html: {output / 'report.html'}")

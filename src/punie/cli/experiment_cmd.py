@@ -75,10 +75,8 @@ def print_outcome(result: ExperimentResult) -> None:
     ui.table("base vs adapter", ["category", "base", "adapter", "Δ pts", "paired test (McNemar exact)"], rows)
     ui.result(f"decision: {result.decision.text()}")
     proof = result.adapter.adapter_proof
-    if proof is not None and proof.suspicious:
-        ui.warn(f"adapter proof: 0/{proof.compared} responses changed — the adapter was probably NOT applied")
-    elif proof is not None:
-        ui.result(f"adapter proof: {proof.changed}/{proof.compared} responses changed")
+    if proof is not None:
+        (ui.warn if proof.suspicious else ui.result)(proof.text())
     ui.result(f"comparison: {result.compare_html}\njournal: {result.journal}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ from punie.eval.results_log import read_results
 from punie.runtime.atomic import write_json_atomic
 from punie.runtime.file_lock import exclusive_lock, lock_beside
 from punie.runtime.paths import punie_home
+from punie.serve.adapter_check import lora_update_size
 
 if TYPE_CHECKING:
     from punie.eval.run_config import EvalRunConfig
@@ -114,4 +116,5 @@ def adapter_proof(config: EvalRunConfig, responses: dict[str, RecordedResponse])
     if found is None or not (found / RESULTS_FILE).is_file():
         return None
     recorded = {r.prompt_id: r.response for r in read_results(found / RESULTS_FILE)}
-    return compare_responses(recorded, responses, str(found))
+    proof = compare_responses(recorded, responses, str(found))
+    return replace(proof, update=lora_update_size(Path(config.server.adapter_path)))

@@ -27,6 +27,9 @@ def points(delta: float) -> str:
     return f"{100 * delta:+.1f}"
 
 
+NEAR_ZERO_UPDATE = 0.01  # |B| x scale below this (1-2 iterations at the usual rates) changes no answer
+
+
 @dataclass(frozen=True)
 class AdapterProof:
     """How many responses differ from the baseline's for the same prompts."""
@@ -34,14 +37,33 @@ class AdapterProof:
     baseline: str
     compared: int
     changed: int
+    update: float | None = None  # the adapter's largest LoRA update entry (B times scale); None: unread
 
     @property
     def changed_share(self) -> float:
         return self.changed / self.compared if self.compared else 0.0
 
     @property
+    def untrained(self) -> bool:
+        """The adapter's update is still near zero (a run of an iteration or two): no answer is
+        expected to change, applied or not."""
+        return self.update is not None and self.update < NEAR_ZERO_UPDATE
+
+    @property
     def suspicious(self) -> bool:
-        return self.compared > 0 and self.changed == 0
+        return self.compared > 0 and self.changed == 0 and not self.untrained
+
+    def text(self) -> str:
+        """One line: how many responses changed, and what none changing means."""
+        line = f"adapter proof: {self.changed}/{self.compared} responses differ from the baseline"
+        if self.changed or not self.compared:
+            return line
+        if self.untrained:
+            return (
+                f"{line}: the adapter's update is near zero (largest entry {self.update:.1e}), so no "
+                "answer was expected to change; train longer to measure it"
+            )
+        return f"{line} — none changed: the adapter was probably NOT applied"
 
 
 @dataclass(frozen=True)

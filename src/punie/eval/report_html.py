@@ -76,11 +76,7 @@ def render_report_html(report: EvalReport) -> str:
     proof = report.adapter_proof
     if proof is not None:
         cls = "warn" if proof.suspicious else ""
-        note = " The adapter was probably not applied." if proof.suspicious else ""
-        parts.append(
-            f"<p class='{cls}'>Adapter proof: {proof.changed} of {proof.compared} responses differ from "
-            f"the baseline ({percent(proof.changed_share)}).{note}</p>"
-        )
+        parts.append(f"<p class='{cls}'>{escape(proof.text())} ({percent(proof.changed_share)}).</p>")
     summary = [
         ["Overall score (mean of categories)", percent(report.overall_score)],
         ["Success rate (all prompts)", percent(report.success_rate)],

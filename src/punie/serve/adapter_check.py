@@ -20,6 +20,39 @@ __all__ = ["ADAPTER_WEIGHTS", "check_adapter"]
 LORA_KEY = re.compile(r"^(?:model\.)?layers\.(\d+)\.(.+)\.(lora_a|lora_b)$")
 
 
+DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8"}  # bfloat16: widened below
+
+
+def lora_update_size(adapter_dir: Path) -> float | None:
+    """The largest entry of the adapter's LoRA update's B matrices, times its scale (B starts at
+    zero: an adapter whose B is still near zero answers as the base model does, applied or not);
+    None when it cannot be read."""
+    try:
+        config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
+        scale = float((config.get("lora_parameters") or {}).get("scale", 1.0))
+        data = (adapter_dir / ADAPTER_WEIGHTS).read_bytes()
+        (size,) = struct.unpack("<Q", data[:8])
+        header = json.loads(data[8 : 8 + size])
+    except (OSError, ValueError, struct.error, TypeError, AttributeError):
+        return None
+    import numpy as np
+
+    largest = 0.0
+    for name, entry in header.items():
+        if not name.endswith("lora_b") or not isinstance(entry, dict):
+            continue
+        start, end = (8 + size + offset for offset in entry["data_offsets"])
+        if entry["dtype"] == "BF16":
+            values = (np.frombuffer(data[start:end], "<u2").astype(np.uint32) << 16).view(np.float32)
+        elif entry["dtype"] in DTYPES:
+            values = np.frombuffer(data[start:end], DTYPES[entry["dtype"]])
+        else:
+            return None
+        if values.size:
+            largest = max(largest, float(np.abs(values).max()))
+    return largest * abs(scale)
+
+
 def read_safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
     """Tensor name -> shape, from a safetensors file's JSON header (no weights are loaded)."""
     with open(path, "rb") as handle:

@@ -214,3 +214,29 @@ async def test_the_repetition_penalty_the_report_records_is_the_one_sent(tmp_pat
 
     await run_evaluation(config(tmp_path / "b"), transport=httpx.MockTransport(spy_plain))
     assert plain and all("repetition_penalty" not in body for body in plain)
+
+
+def test_an_adapter_trained_too_little_to_change_an_answer_is_not_called_unapplied(tmp_path: Path) -> None:
+    """Issue 31: a 1-iteration run printed a false 'adapter NOT applied' alarm. LoRA's B starts at
+    zero, so an adapter whose B is still near zero answers as the base does, applied or not."""
+    import json
+
+    from punie.eval.report import AdapterProof
+    from punie.serve.adapter_check import lora_update_size
+    from tests.helpers import write_safetensors_header
+
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"lora_parameters": {"rank": 2, "scale": 20.0}}))
+    write_safetensors_header(
+        adapter / "adapters.safetensors", {"layers.0.q.lora_a": (4, 2), "layers.0.q.lora_b": (2, 4)}
+    )
+    assert lora_update_size(adapter) == 0.0
+    assert lora_update_size(tmp_path / "missing") is None
+    untrained = AdapterProof("base", 4, 0, lora_update_size(adapter))
+    assert untrained.untrained and not untrained.suspicious and "near zero" in untrained.text()
+    unread = AdapterProof("base", 4, 0, None)
+    assert unread.suspicious and "probably NOT applied" in unread.text()
+    trained = AdapterProof("base", 4, 0, 0.5)
+    assert trained.suspicious and "probably NOT applied" in trained.text()
+    assert AdapterProof("base", 4, 1, 0.0).text() == "adapter proof: 1/4 responses differ from the baseline"
