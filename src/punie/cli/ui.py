@@ -104,6 +104,9 @@ def training_progress(total: int, label: str) -> Iterator[Callable[[dict[str, An
                 completed=int(event["iteration"]),
                 status=f"loss {event['train_loss']:.3f}  {rate:.0f} trained tok/s",
             )
+        elif kind == "validating":
+            batches = "all" if event["batches"] < 0 else event["batches"]
+            progress.update(task, status=f"validating ({batches} batches)")
         elif kind == "val":
             progress.update(task, status=f"val loss {event['val_loss']:.3f}")
 

@@ -51,7 +51,7 @@ def plain(value, depth=0, above=()):
         return [plain(v, depth + 1, inner) for v in value]
     if isinstance(value, (set, frozenset)):
         return sorted((plain(v, depth + 1, inner) for v in value), key=repr)
-    if hasattr(value, "__dict__"):
+    if getattr(value, "__dict__", None):
         return {k: plain(v, depth + 1, inner) for k, v in vars(value).items() if not k.startswith("_")}
     return repr(value)[:200]
 
@@ -61,12 +61,25 @@ def state_of(instances):
 
 
 def as_text(result):
+    """A call's result as the model reads it, by BFCL's rule: text as it is, a dict as JSON (or
+    `str` when it holds what JSON cannot: mpmath's numbers), anything else by `str`. Whole: the
+    response check compares digests of the whole text; what is sent back is cut (`clipped`)."""
     if isinstance(result, str):
-        return result[:RESULT_LIMIT]
+        return result
+    if isinstance(result, dict):
+        try:
+            return json.dumps(result)
+        except (TypeError, ValueError):
+            return str(result)
+    return str(result)
+
+
+def state_text(value):
+    """State as text for a verdict's first difference."""
     try:
-        return json.dumps(plain(result), sort_keys=True)[:RESULT_LIMIT]
+        return json.dumps(plain(value), sort_keys=True)
     except (TypeError, ValueError):
-        return repr(result)[:RESULT_LIMIT]
+        return repr(value)
 
 
 def find(name, instances, module):
@@ -173,7 +186,7 @@ def difference(mine, wanted):
             except BaseException:
                 same = False
             if not same:
-                return [cls, attr, as_text(plain(have))[:SHOWN], as_text(plain(value))[:SHOWN]]
+                return [cls, attr, state_text(have)[:SHOWN], state_text(value)[:SHOWN]]
     return None
 
 

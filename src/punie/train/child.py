@@ -54,12 +54,17 @@ class RunPlan:
     start: int
     total: int
     save_every: int
-    measure_checkpoints: bool
+    measure_checkpoints: bool  # punie validates (checkpoints, every validate_every), not mlx-lm
     rank: int = 0  # under mlx.launch only rank 0 writes files and events; all ranks compute
+    validate_every: int = 0
 
     @property
     def writes(self) -> bool:
         return self.rank == 0
+
+    @property
+    def validates(self) -> bool:
+        return self.measure_checkpoints
 
 
 def _request_stop(signum: int, frame: Any) -> None:
@@ -124,8 +129,35 @@ def _checkpoint_val_loss(model: Any, valid_set: Any, args: Any, objective: dict[
         model.train()
 
 
+class FirstOnly:
+    """The validation split as mlx-lm's trainer sees it when punie validates: whole until its
+    first validation (the starting weights), then empty, so the trainer validates no more (its
+    later passes measure the weights before a step, which no checkpoint holds)."""
+
+    def __init__(self, rows: Any) -> None:
+        self.rows, self.closed = rows, False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def __len__(self) -> int:
+        return 0 if self.closed else len(self.rows)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.rows[index]
+
+    def __getattr__(self, name: str) -> Any:  # the dataset's own methods (`process`, ...)
+        return getattr(self.rows, name)
+
+
 def _callback(
-    writer: EventWriter, model: Any, valid_set: Any, args: Any, run: RunPlan, objective: dict[str, Any]
+    writer: EventWriter,
+    model: Any,
+    valid_set: Any,
+    args: Any,
+    run: RunPlan,
+    objective: dict[str, Any],
+    shown: Any = None,
 ) -> Any:
     """Reports each of mlx-lm's reports (every `steps_per_report` steps: the window's mean loss
     and rates) with the run's continued iteration number, saves a checkpoint at the first report
@@ -146,14 +178,19 @@ def _callback(
             fields["iterations_per_second"] *= steps / args.steps_per_report
             writer.emit("train", **{**fields, "iteration": iteration, "steps": steps})
             due = checkpoint_due(self.last, iteration, run.save_every, run.total)
+            validate = run.validates and (
+                due or checkpoint_due(self.last, iteration, run.validate_every, run.total)
+            )
             self.last = iteration
-            if due:
-                extra: dict[str, Any] = {}
-                if run.measure_checkpoints:  # a collective: every rank takes part
-                    extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args, objective)
-                if run.writes:
-                    saved = save_checkpoint(model, run.adapter_dir, iteration)
-                    writer.emit("checkpoint", iteration=iteration, file=saved.name, **extra)
+            extra: dict[str, Any] = {}
+            if validate:  # a collective: every rank takes part
+                writer.emit("validating", iteration=iteration, batches=int(args.val_batches))
+                tic = time.perf_counter()
+                extra["val_loss"] = _checkpoint_val_loss(model, valid_set, args, objective)
+                writer.emit("val", iteration=iteration, val_time=time.perf_counter() - tic, **extra)
+            if due and run.writes:
+                saved = save_checkpoint(model, run.adapter_dir, iteration)
+                writer.emit("checkpoint", iteration=iteration, file=saved.name, **extra)
             if STOP["requested"]:  # SIGTERM (Ctrl-C in the parent): keep what was learned, then stop
                 if run.writes:
                     saved = save_checkpoint(model, run.adapter_dir, iteration)
@@ -162,8 +199,13 @@ def _callback(
                 os._exit(130)
 
         def on_val_loss_report(self, val_info: dict[str, Any]) -> None:
+            """mlx-lm's own validation: with punie validating, only its first (the starting
+            weights, before step 1); a benchmark's, all of them."""
             fields = {k: float(v) for k, v in val_info.items()}
-            writer.emit("val", **{**fields, "iteration": run.start + int(val_info["iteration"])})
+            iteration = run.start + int(val_info["iteration"])
+            if isinstance(shown, FirstOnly):  # mlx-lm reports it as iteration 0: before step 1
+                shown.close()
+            writer.emit("val", **{**fields, "iteration": iteration})
 
     return Reporter()
 
@@ -296,8 +338,11 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         start=int(spec.get("start_iteration") or 0),
         total=int(args.iters),
         save_every=int(args.save_every),
-        measure_checkpoints=bool(spec.get("measure_checkpoints")),
+        measure_checkpoints=bool(spec.get("measure_checkpoints"))
+        and len(valid_set) > 0
+        and args.val_batches != 0,
         rank=world.rank(),
+        validate_every=int(args.steps_per_eval),
     )
     if plan.start:
         writer.emit("resumed", from_iteration=plan.start, checkpoint=Path(args.resume_adapter_file).name)
@@ -310,9 +355,12 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
         mlx_args.lr_schedule = spec["lr_schedule_now"]
     begun = time.perf_counter()
     signal.signal(signal.SIGTERM, _request_stop)
-    callback = _callback(writer, model, valid_set, args, plan, objective)
+    # punie validates the weights each checkpoint holds (and every steps_per_eval) itself; mlx-lm
+    # validates only the starting weights (its passes before a step measure no checkpoint's)
+    shown = FirstOnly(valid_set) if plan.validates else valid_set
+    callback = _callback(writer, model, valid_set, args, plan, objective, shown)
     with trainer_objective(objective):
-        train_model(mlx_args, model, train_set, valid_set, callback)
+        train_model(mlx_args, model, train_set, shown, callback)
     if plan.writes:  # rank 0 saved its final weights there
         shutil.rmtree(scratch, ignore_errors=True)
     flat: Any = tree_flatten(model.trainable_parameters())

@@ -147,9 +147,16 @@ class TrainSettings:
     grad_checkpoint: bool = _setting(False, "Recompute activations to save memory.", mlx="grad_checkpoint")
     seed: int = _setting(0, "Seed of mlx-lm's data order and LoRA initialisation.", mlx="seed")
     save_every: int = _count(100, "Iterations between checkpoints.", mlx="save_every")
-    steps_per_eval: int = _count(200, "Iterations between validations.", mlx="steps_per_eval")
-    val_batches: int = _setting(25, "Validation batches (-1: the whole split).", mlx="val_batches")
-    steps_per_report: int | None = _count(None, "Iterations between reports (none: by device and size).")
+    steps_per_eval: int = _count(
+        200, "Iterations between validations (each checkpoint is validated too).", mlx="steps_per_eval",
+        flag="--steps-per-eval",
+    )  # fmt: skip
+    val_batches: int = _setting(
+        25, "Validation batches (-1: the whole split, 0: none).", mlx="val_batches", flag="--val-batches"
+    )
+    steps_per_report: int | None = _count(
+        None, "Iterations between reports (none: by device and size).", flag="--steps-per-report"
+    )
     dtype: str | None = _setting(
         None, "Weights' dtype (none: bfloat16 on a GPU, the model's own on the CPU)."
     )

@@ -44,6 +44,15 @@ def test_text_and_completions_datasets_validate_render_and_train(
     run = json.loads((tmp_path / "adapter" / "run.json").read_text())
     assert (tmp_path / "adapter" / "adapters.safetensors").is_file()
     assert json.dumps(run).count("mask_prompt") >= 1
+    events = [json.loads(line) for line in (tmp_path / "adapter" / "metrics.jsonl").read_text().splitlines()]
+    validated = [e["iteration"] for e in events if e["event"] == "val"]
+    # issue 31: each set of weights validated once: the start (mlx-lm's pass before step 1) and
+    # the checkpoint (punie's); mlx-lm's passes before steps 1 and 2 and punie's made it three
+    assert validated == [0, 2], validated
+    checkpoint = next(e for e in events if e["event"] == "checkpoint")
+    assert checkpoint["val_loss"] == next(
+        e["val_loss"] for e in events if e["event"] == "val" and e["iteration"] == 2
+    )
     written = json.loads((tmp_path / "adapter" / "adapter_config.json").read_text())  # what mlx-lm used
     assert written["lora_parameters"]["rank"] == 4 and written["lora_parameters"]["scale"] == 10.0
     assert written["num_layers"] == 1 and written["lr_schedule"]["arguments"] == [1e-4, 2, 1e-6]
