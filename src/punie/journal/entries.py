@@ -16,8 +16,16 @@ def eval_row(report: EvalReport, step: str, dataset: str | None, notes: str = ""
         causes = f", {report.incomplete_summary()}" if report.incomplete() else ""
         scored = len(report.scored())
         notes = f"incomplete: {scored}/{report.prompt_count} prompts scored{causes}. {notes}".strip()
+    counts = {"overall": len(report.scored()), **report.scored_by_category()}
     return Row(
-        step=step, dataset=dataset, adapter=report.adapter, scores=scores, notes=notes, labels=report.labels
+        step=step,
+        dataset=dataset,
+        adapter=report.adapter,
+        scores=scores,
+        notes=notes,
+        labels=report.labels,
+        counts=counts,
+        suite=f"{report.suite_name}@{report.suite_hash[:8]}",
     )
 
 

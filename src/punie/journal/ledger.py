@@ -38,6 +38,8 @@ class Row:
     scores: Mapping[str, float | None]  # SCORE_COLUMNS (and a suite's own categories) -> 0..1
     notes: str = ""
     labels: Mapping[str, str] = field(default_factory=dict)  # column labels of a suite's own categories
+    counts: Mapping[str, int] = field(default_factory=dict)  # score column -> prompts scored (its n)
+    suite: str = ""  # the suite it was scored on, `name@hash` ("" in ledgers written before)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from punie.eval.categories import label
+from punie.eval.kinds import KINDS
 from punie.eval.report import percent
 from punie.journal.ledger import SCORE_COLUMNS, Entry, Row, append_entry, ledger_path, locked, read_entries
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
@@ -20,7 +21,8 @@ HEADER = (
     "# Training Experiment Journal\n\n"
     "Written by punie from `{ledger}` (the source of truth): `punie journal render` rebuilds it.\n"
 )
-COLUMNS = ("Step", "Dataset", "Adapter", "Overall", "Tool Calling", "Code Gen", "Reasoning", "Notes")
+# The seed's columns, one per kind after Overall (a kind declares its label once: punie.eval.kinds)
+COLUMNS = ("Step", "Dataset", "Adapter", "Overall", *(kind.label for kind in KINDS.values()), "Notes")
 
 
 def extra_columns(rows: list[Row]) -> list[str]:
@@ -43,19 +45,45 @@ def table_rows(entries: list[Entry]) -> list[Row]:
     return [r for r in rows if r.adapter is None] + [r for r in rows if r.adapter is not None]
 
 
+def score_cell(row: Row, column: str) -> str:
+    """Pure: a score with the number of prompts behind it (`36.1% (n=60)`)."""
+    n = row.counts.get(column)
+    shown = percent(row.scores.get(column))
+    return f"{shown} (n={n})" if n is not None and row.scores.get(column) is not None else shown
+
+
+def comparability(rows: list[Row]) -> str:
+    """Pure: a warning when the rows were scored on different suites (or sizes of one): their
+    scores are not comparable, whatever the columns say. Empty when they all share one."""
+    suites = list(dict.fromkeys(row.suite for row in rows if row.suite))
+    if len(suites) < 2:
+        return ""
+    sizes = {row.suite: row.counts.get("overall") for row in rows if row.suite}
+    listed = ", ".join(f"`{s}` (n={sizes[s]})" for s in suites)
+    return f"**Not comparable across suites:** these rows were scored on {len(suites)} suites: {listed}.\n\n"
+
+
 def render_table(rows: list[Row]) -> str:
-    """The seed's columns, plus one per category of a suite's own that some row has."""
+    """The seed's columns, plus one per category of a suite's own that some row has, and the
+    suite each row was scored on; every score with its n."""
     extras = extra_columns(rows)
     labels = {k: v for row in rows for k, v in row.labels.items()}
-    header = [*COLUMNS[:-1], *(label(c, labels) for c in extras), COLUMNS[-1]]
+    header = [*COLUMNS[:-1], *(label(c, labels) for c in extras), "Suite", COLUMNS[-1]]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     if not rows:
-        lines.append("| Baseline | — | — | — | — | — | — | Not yet evaluated |")
+        lines.append("| " + " | ".join(["Baseline", *["—"] * (len(header) - 2), "Not yet evaluated"]) + " |")
     for row in rows:
-        scores = [percent(row.scores.get(c)) for c in (*SCORE_COLUMNS, *extras)]
-        cells = [_cell(row.step), _cell(row.dataset), _cell(row.adapter), *scores, _cell(row.notes)]
+        scores = [score_cell(row, c) for c in (*SCORE_COLUMNS, *extras)]
+        cells = [
+            _cell(row.step),
+            _cell(row.dataset),
+            _cell(row.adapter),
+            *scores,
+            _cell(row.suite),
+            _cell(row.notes),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return comparability(rows) + "\n".join(lines)
 
 
 def render_entry(entry: Entry, notes: list[str]) -> str:

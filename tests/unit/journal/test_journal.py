@@ -98,8 +98,13 @@ def test_journal_table_puts_the_base_first_and_keeps_hand_notes(
     text = journal.read_text()
     table = text.split("## Cumulative Results")[1].split("## Experiments")[0]
     rows = [line for line in table.splitlines() if line.startswith("| ") and "Step" not in line]
-    assert rows[0].startswith("| Baseline: smollm2-135m |") and "| 0.0% |" in rows[0]
-    assert rows[1].startswith("| step-1 | data/x | runs/x/adapter | 56.2% | 87.5% | — | 25.0% |")
+    assert rows[0].startswith("| Baseline: smollm2-135m |") and "| 0.0% (n=8) |" in rows[0]
+    assert rows[1].startswith(
+        "| step-1 | data/x | runs/x/adapter | 56.2% (n=16) | 87.5% (n=8) | — | 25.0% (n=8) | — | builtin@abc |"
+    )
+    assert "Not comparable" not in table  # one suite
+    header = next(line for line in table.splitlines() if line.startswith("| Step"))
+    assert header.count("|") == rows[1].count("|")  # every kind a column, multi-turn included
     assert "Tool Calling: 87.5% (95% CI 52.9–97.8%, n = 8)" in text
     assert "eval_report: `" in text and "dataset_sha256: `" + "f" * 64 in text
     assert [p.name for p in tmp_path.glob(".*lock")] == [".JOURNAL.jsonl.lock"]  # one, beside the ledger
@@ -197,3 +202,19 @@ def test_a_failed_append_leaves_the_ledger_as_it_was_and_says_so(tmp_path: Path)
     )
     assert ledger_path(journal).read_bytes() == before
     assert [e.title for e in read_entries(ledger_path(journal))] == ["first"]
+
+
+def test_rows_on_different_suites_are_marked_not_comparable(tmp_path: Path) -> None:
+    """Issue 31: grid rows on 6 prompts read 66.7% under a 60-prompt baseline of 36.1%, no n shown."""
+    journal = tmp_path / "JOURNAL.md"
+    record(journal, eval_entry(BASE, tmp_path / "b", "Baseline: smollm2-135m"))
+    small = EvalReport(
+        "smollm2-135m", "runs/g/adapter", "builtin", "def", ADAPTER.results[:3], 3, "2026-11-26", 1.0
+    )
+    record(journal, eval_entry(small, tmp_path / "g", "grid cell"))
+    table = journal.read_text().split("## Cumulative Results")[1].split("## Experiments")[0]
+    assert (
+        "**Not comparable across suites:** these rows were scored on 2 suites: `builtin@abc` (n=16), `builtin@def` (n=3)"
+        in table
+    )
+    assert "| 100.0% (n=3) |" in table and "| builtin@def |" in table
