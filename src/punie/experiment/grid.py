@@ -185,15 +185,21 @@ async def run_grid(
 def grid_rows(
     results: Sequence[tuple[dict[str, Any], ExperimentResult]],
 ) -> tuple[list[str], list[list[str]]]:
-    """Pure: (headers, rows): each cell's settings, each category's adapter score with its 95%
-    interval and n, and the decision against the base."""
+    """Pure: (headers, rows): the base model's scores first (what every cell is compared with),
+    then each cell's settings, each category's adapter score with its 95% interval and n, and
+    the decision against the base."""
     if not results:
         return [], []
     settings = list(results[0][0])
     categories = list(results[0][1].adapter.score_by_category())
     labels = results[0][1].adapter.labels
     headers = [*settings, *(label(c, labels) for c in categories), "decision"]
-    rows = []
+    base = results[0][1].base.intervals()
+    rows = [
+        ["base model", *["—"] * (len(settings) - 1)]
+        + [base[c].text() if c in base else "—" for c in categories]
+        + ["(what each cell is compared with)"]
+    ]
     for cell, result in results:
         intervals = result.adapter.intervals()
         scores = [intervals[c].text() if c in intervals else "—" for c in categories]
@@ -215,17 +221,20 @@ ADAPTER_GRID = (
 def render_grid_html(grid: str, results: Sequence[tuple[dict[str, Any], ExperimentResult]]) -> str:
     """Pure: a self-contained page: the grid's table, each cell linked to its comparison page."""
     headers, rows = grid_rows(results)
-    links = [result.compare_html.parent.name + "/compare.html" for _, result in results]
+    links = [None, *(result.compare_html.parent.name + "/compare.html" for _, result in results)]
     return grid_html(grid, headers, rows, links, ADAPTER_GRID)
 
 
-def grid_html(grid: str, headers: list[str], rows: list[list[str]], links: list[str], about: str) -> str:
-    """Pure: a self-contained page of a grid's table, each row linked to a comparison page."""
+def grid_html(
+    grid: str, headers: list[str], rows: list[list[str]], links: list[str | None], about: str
+) -> str:
+    """Pure: a self-contained page of a grid's table, each row linked to a comparison page (the
+    base's row to none)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in [*headers, "comparison"])
     body = "".join(
         "<tr>"
         + "".join(f"<td>{escape(c)}</td>" for c in row)
-        + f"<td><a href='{escape(link)}'>compare</a></td></tr>"
+        + (f"<td><a href='{escape(link)}'>compare</a></td></tr>" if link else "<td></td></tr>")
         for row, link in zip(rows, links, strict=True)
     )
     return (

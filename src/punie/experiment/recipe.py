@@ -126,7 +126,12 @@ def recipe_grid_rows(
     first = results[0][1]
     categories = [e.category for e in first.effects]
     headers = [*settings, *(f"Δ {label(c, first.base.labels)}" for c in categories), "decision"]
-    rows = []
+    base = first.base.intervals()
+    rows = [
+        ["base model", *["—"] * (len(settings) - 1)]
+        + [f"base {base[c].text()}" if c in base else "—" for c in categories]
+        + ["(what each change is against)"]
+    ]
     for cell, result in results:
         effects = {e.category: e for e in result.effects}
         changes = [f"{e.points()}; {e.seed_changes}" if (e := effects.get(c)) else "—" for c in categories]
@@ -141,7 +146,8 @@ def recipe_grid_rows(
 def render_recipe_grid_html(grid: str, results: Sequence[tuple[dict[str, Any], RecipeResult]]) -> str:
     """Pure: the grid page of recipe cells, each linked to its first seed's comparison page."""
     headers, rows = recipe_grid_rows(results)
-    links = [
+    links: list[str | None] = [None]
+    links += [
         f"{r.runs[0].compare_html.parent.parent.name}/{r.runs[0].compare_html.parent.name}/compare.html"
         for _, r in results
     ]

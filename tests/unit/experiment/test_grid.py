@@ -92,7 +92,11 @@ async def test_the_grid_runs_every_cell_and_tabulates_intervals_and_decisions() 
     assert ran == ["g-lr0.0001", "g-lr0.0002"] and steps[0] == "grid cell 1/2: g-lr0.0001"
     headers, rows = grid_rows(results)
     assert headers == ["learning_rate", "Reasoning", "decision"]
-    assert rows[1][:2] == ["0.0002", "66.7% (95% CI 30.0–90.3%, n = 6)"]
+    assert rows[0][:2] == [
+        "base model",
+        "0.0% (95% CI 0.0–39.0%, n = 6)",
+    ]  # issue 31: the base beside the cells
+    assert rows[2][:2] == ["0.0002", "66.7% (95% CI 30.0–90.3%, n = 6)"]
     page = render_grid_html("g", results)
     assert "g-lr0.0002/compare.html" in page and "95% Wilson" in page and "<script" not in page
 

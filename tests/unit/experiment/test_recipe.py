@@ -108,9 +108,10 @@ async def test_a_grid_of_recipes_tabulates_each_cell_s_interval_and_claim(tmp_pa
     )
     headers, rows = recipe_grid_rows(results)
     assert headers == ["learning_rate", "Δ Reasoning", "decision"]
-    assert rows[0][2] == "unchanged (recipe over 3 seeds)" and rows[0][1].endswith("; +0, -1, +0")
+    assert rows[0][0] == "base model" and rows[0][1].startswith("base ") and "n = " in rows[0][1]  # issue 31
+    assert rows[1][2] == "unchanged (recipe over 3 seeds)" and rows[1][1].endswith("; +0, -1, +0")
     assert (
-        rows[1][2] == "regressed (recipe over 3 seeds)" and rows[1][1] == "-25.0 (-43.7 to -6.3); -6, -6, -6"
+        rows[2][2] == "regressed (recipe over 3 seeds)" and rows[2][1] == "-25.0 (-43.7 to -6.3); -6, -6, -6"
     )
     page = render_recipe_grid_html("g", results)
     assert "g-lr0.0002/g-lr0.0002-seed0/compare.html" in page and "interval excludes 0" in page
