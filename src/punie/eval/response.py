@@ -59,6 +59,7 @@ class RecordedResponse:
     error: RequestError | Literal["crashed"] | None = None
     error_detail: str = ""
     seconds: float = 0.0
+    endpoint: str = ""  # the URL that answered (several --base-url: which one)
 
     @property
     def text(self) -> str:
@@ -90,6 +91,7 @@ class RecordedResponse:
             "error": self.error,
             "error_detail": self.error_detail,
             "seconds": round(self.seconds, 3),
+            **({"endpoint": self.endpoint} if self.endpoint else {}),
         }
 
     @classmethod
@@ -99,4 +101,5 @@ class RecordedResponse:
             error=data.get("error"),
             error_detail=data.get("error_detail") or "",
             seconds=float(data.get("seconds") or 0.0),
+            endpoint=str(data.get("endpoint") or ""),
         )

@@ -253,6 +253,9 @@ async def _evaluate(
             if on_result is not None:
                 on_result(result)
 
+        def live() -> bool:
+            return any(not s.dead for s in states)
+
         async def worker(client: ChatClient, state: _RunState) -> None:
             while queue and not state.dead:  # a dead endpoint leaves the rest to the others
                 prompt = queue.popleft()
@@ -260,25 +263,33 @@ async def _evaluate(
                     response = await _respond(prompt, config, client, http, state)
                 except Exception:  # one prompt's crash is that prompt's failure, never the run's
                     response = crashed(RecordedResponse(()), prompt)
-                await keep(prompt, response)
+                if state.dead and response.error == "server_error" and live():
+                    queue.appendleft(prompt)  # its endpoint died under it: a live one answers it
+                    return
+                answered_by = client.endpoint.url if len(clients) > 1 else ""  # which of several
+                await keep(prompt, replace(response, endpoint=answered_by))
 
         # Each prompt's own asyncio timeout bounds it; httpx only bounds connecting.
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
             if config.settings.prompt_timeout is None and pending:  # nothing to ask: no server, no probe
                 config = await _with_scaled_timeout(config, clients, http)
-            await asyncio.gather(
-                *(
-                    worker(client, state)
-                    for client, state in zip(clients, states, strict=True)
-                    for _ in range(client.endpoint.concurrency)
+            while queue and live():  # again while an endpoint that died left prompts to the rest
+                await asyncio.gather(
+                    *(
+                        worker(client, state)
+                        for client, state in zip(clients, states, strict=True)
+                        if not state.dead
+                        for _ in range(client.endpoint.concurrency)
+                    )
                 )
-            )
             dead = "; ".join(
                 f"{s.endpoint.url}: {s.dead}" if len(states) > 1 else s.dead for s in states if s.dead
             )
+            if dead and live() and notice is not None:  # its prompts went to the live endpoints
+                notice(f"an endpoint died; the live ones answered its prompts ({dead})")
+            error = None if live() else dead or None
             while queue:  # every endpoint died: what is left is recorded unanswered (resume retries it)
                 await keep(queue.popleft(), RecordedResponse((), "server_error", dead))
-        error = dead or None
     finally:
         if server is not None:
             await server.stop()

@@ -26,6 +26,7 @@ class EvalResult:
     seconds: float
     kind: str = ""  # the category's kind (its own name for the built-in three)
     turns: tuple[dict[str, Any], ...] = ()  # a multi-turn prompt's user turns (see `user_turns`)
+    endpoint: str = ""  # the URL that answered it
 
     def __post_init__(self) -> None:
         if not self.kind:
@@ -42,6 +43,8 @@ class EvalResult:
         out["turns"] = list(self.turns)
         if not self.turns:
             del out["turns"]  # a single-turn prompt's record stays as it was
+        if not self.endpoint:
+            del out["endpoint"]
         return out
 
     @classmethod
@@ -111,4 +114,5 @@ def score_prompt(
         seconds=round(response.seconds, 3),
         kind=prompt.kind,
         turns=user_turns(prompt, response),
+        endpoint=response.endpoint,
     )

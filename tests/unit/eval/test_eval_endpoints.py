@@ -35,7 +35,7 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
     two = await run_evaluation(config(tmp_path / "two", endpoints=endpoints), transport=hosts.transport())
 
     def scored(report: object) -> list[dict[str, object]]:
-        rows = [{k: v for k, v in r.to_dict().items() if k != "seconds"} for r in report.results]  # type: ignore[attr-defined]
+        rows = [{k: v for k, v in r.to_dict().items() if k not in ("seconds", "endpoint")} for r in report.results]  # type: ignore[attr-defined]
         return sorted(rows, key=lambda row: str(row["id"]))
 
     assert two.complete and scored(two) == scored(one)
@@ -44,13 +44,28 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
 
 
 async def test_a_dead_endpoint_leaves_its_prompts_to_the_other(tmp_path: Path) -> None:
+    """Issue 31: the prompt in flight on an endpoint that dies goes to a live one, the run is
+    complete, and each result names the endpoint that answered it."""
     hosts = Hosts(a=FakeServer(die_after=0), b=FakeServer())
     endpoints = (Endpoint("http://a/v1", concurrency=1), Endpoint("http://b/v1", concurrency=1))
     run = config(tmp_path, endpoints=endpoints, retry_waits=(0.01,))
-    report = await run_evaluation(run, transport=hosts.transport())
-    assert len(report.results) == 4
-    assert sum(r.failure == "server_error" for r in report.results) == 1  # the one in flight when it died
-    assert "http://a/v1" in str(report.error) and len(hosts.servers["b"].asked) >= 3
+    notices: list[str] = []
+    report = await run_evaluation(run, transport=hosts.transport(), notice=notices.append)
+    assert len(report.results) == 4 and report.complete and report.error is None
+    assert not [r for r in report.results if r.failure == "server_error"]
+    assert {r.endpoint for r in report.results} == {"http://b/v1"} and len(hosts.servers["b"].asked) >= 4
+    assert any("http://a/v1" in n and "live ones answered" in n for n in notices)
+
+
+async def test_when_every_endpoint_dies_the_rest_is_recorded_unanswered(tmp_path: Path) -> None:
+    hosts = Hosts(a=FakeServer(die_after=0), b=FakeServer(die_after=1))
+    endpoints = (Endpoint("http://a/v1", concurrency=1), Endpoint("http://b/v1", concurrency=1))
+    report = await run_evaluation(
+        config(tmp_path, endpoints=endpoints, retry_waits=(0.01,)), transport=hosts.transport()
+    )
+    assert len(report.results) == 4 and not report.complete
+    assert "http://a/v1" in str(report.error) and "http://b/v1" in str(report.error)
+    assert sum(r.failure == "server_error" for r in report.results) >= 3
 
 
 async def test_a_keyed_endpoint_gets_its_key_and_headers(tmp_path: Path) -> None:
