@@ -35,7 +35,9 @@ async def test_two_endpoints_share_the_prompts_and_score_as_one(tmp_path: Path) 
     two = await run_evaluation(config(tmp_path / "two", endpoints=endpoints), transport=hosts.transport())
 
     def scored(report: object) -> list[dict[str, object]]:
-        rows = [{k: v for k, v in r.to_dict().items() if k not in ("seconds", "endpoint")} for r in report.results]  # type: ignore[attr-defined]
+        rows = [
+            {k: v for k, v in r.to_dict().items() if k not in ("seconds", "endpoint")} for r in report.results
+        ]  # type: ignore[attr-defined]
         return sorted(rows, key=lambda row: str(row["id"]))
 
     assert two.complete and scored(two) == scored(one)
