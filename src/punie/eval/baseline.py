@@ -73,6 +73,12 @@ def find_baseline(key: str, home: Path | None = None) -> Path | None:
     return found if found is not None and (found / RESULTS_FILE).is_file() else None
 
 
+def baseline_lock(key: str, home: Path | None = None) -> Path:
+    """The lock a run holds while it evaluates the base model for `key`: two experiments started
+    together evaluate it once, the second reusing the first's."""
+    return _registry(home).parent / f".base-{key}.lock"
+
+
 def register_baseline(config: EvalRunConfig, home: Path | None = None) -> None:
     key = _config_key(config)
     if key is None or config.server is None or config.server.adapter_path:

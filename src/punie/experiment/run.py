@@ -13,7 +13,7 @@ from typing import Any
 from punie.data.contamination import Overlap, dataset_overlaps
 from punie.data.jsonl_io import dataset_hash
 from punie.errors import PunieError, UsageError
-from punie.eval.baseline import baseline_key, find_baseline
+from punie.eval.baseline import baseline_key, baseline_lock, find_baseline
 from punie.eval.report import EvalReport, load_report
 from punie.eval.run_config import EvalRunConfig
 from punie.eval.runner import run_evaluation
@@ -29,6 +29,7 @@ from punie.journal.entries import eval_entry, eval_results, eval_row, train_entr
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import record
 from punie.runtime.atomic import write_text_atomic
+from punie.runtime.file_lock import exclusive_lock
 from punie.runtime.models import resolve_model
 from punie.serve.config import ServerConfig
 from punie.train.checkpoints import latest_checkpoint
@@ -136,16 +137,18 @@ async def _base_eval(config: ExperimentConfig, hooks: Hooks) -> tuple[Path, Eval
     else a new one. Its directory and its report."""
     probe = _eval_config(config, config.runs_dir / "_base" / "probe", None, None)
     key = baseline_key(config.model, probe.suite.suite_hash(), probe.recorded())
-    cached = find_baseline(key)
-    if cached is not None and (report := load_report(cached)).complete:
-        hooks.step(f"base model already evaluated with these settings: {cached}")
-        return cached, report
-    output = config.base_eval_dir(key)
-    report = await _evaluate(
-        dataclasses.replace(probe, output_dir=output, resume=(output / "results.jsonl").is_file()),
-        "base model",
-        hooks,
-    )
+    waiting = "another run is evaluating the base model with these settings: waiting to reuse it"
+    with exclusive_lock(baseline_lock(key), lambda: hooks.step(waiting)):  # one evaluation, shared
+        cached = find_baseline(key)
+        if cached is not None and (report := load_report(cached)).complete:
+            hooks.step(f"base model already evaluated with these settings: {cached}")
+            return cached, report
+        output = config.base_eval_dir(key)
+        report = await _evaluate(
+            dataclasses.replace(probe, output_dir=output, resume=(output / "results.jsonl").is_file()),
+            "base model",
+            hooks,
+        )
     return output, report
 
 
