@@ -20,11 +20,12 @@ from pathlib import Path
 
 import httpx
 
-from punie.errors import UsageError
+from punie.errors import PunieError, UsageError
 from punie.eval.agent_loop import AgentTools, run_agent
 from punie.eval.baseline import adapter_proof, register_baseline
 from punie.eval.categories import KINDS
 from punie.eval.client import ChatClient, ServerError
+from punie.eval.prompt_size import check_prompt_sizes
 from punie.eval.report import HTML_FILE, REPORT_FILE, RESULTS_FILE, EvalReport
 from punie.eval.report_html import render_report_html
 from punie.eval.response import RecordedResponse, Turn
@@ -38,6 +39,7 @@ from punie.eval.tool_module_run import ToolSession
 from punie.runtime.atomic import write_json_atomic, write_text_atomic
 from punie.runtime.chat_template import model_template_hash
 from punie.runtime.doctor import version_of
+from punie.runtime.models import resolve_model
 from punie.sandbox import Isolation
 from punie.sandbox import require as require_isolation
 from punie.serve.endpoint import Endpoint
@@ -72,6 +74,15 @@ class _RunState:
                 alive = False
         if not alive and self.dead is None:
             self.dead = f"the server stopped during the run ({why})"
+
+
+def _check_sizes(prompts: list[EvalPrompt], model: str, max_tokens: int) -> None:
+    """Prompts too long for the model's context are refused before its server starts."""
+    try:
+        model_dir = resolve_model(model, "serve").path
+    except PunieError:
+        return  # the server's own start says what is wrong with the model
+    check_prompt_sizes(prompts, model_dir, max_tokens)
 
 
 def prompt_budget(timeout: float | None, prompt: EvalPrompt) -> float | None:
@@ -228,6 +239,7 @@ async def _evaluate(
     template: str | None = None
     try:
         if pending and config.manage_server and config.server is not None:
+            _check_sizes(pending, config.server.model_path, config.settings.sampling.max_tokens)
             server = ServerProcess(config.server, log_path=config.output_dir / "server.log")
             await server.start(timeout=180.0)
             template = model_template_hash(server.model_dir) if server.model_dir else None
