@@ -68,6 +68,8 @@ def spec_text(
     results: str = "all",
 ) -> str:
     """Pure: what the sandboxed runner reads."""
+    if states not in STATES or results not in RESULTS:
+        raise ValueError(f"states {states!r} or results {results!r} is not one of {STATES} / {RESULTS}")
     spec: dict[str, Any] = {
         "classes": [[name, home] for name, home in module.class_modules().items()],
         "packages": [list(p) for p in module.packages],

@@ -82,14 +82,17 @@ def state_text(value):
         return repr(value)
 
 
-def find(name, instances, module):
+def find(name, instances, modules):
+    """The tool `name`: a public method of an instance, else a public function of a module."""
+    if name.startswith("_"):
+        return None
     for obj in instances.values():
-        method = getattr(type(obj), name, None)
-        if callable(method) and not name.startswith("_"):
+        if callable(getattr(type(obj), name, None)):
             return getattr(obj, name)
-    function = getattr(module, name, None)
-    if callable(function) and not name.startswith("_") and not isinstance(function, type):
-        return function
+    for module in modules:
+        function = getattr(module, name, None)
+        if callable(function) and not isinstance(function, type):
+            return function
     return None
 
 
@@ -144,20 +147,20 @@ def start(spec):
     return instances
 
 
-def play(spec, batches, keep=False):
-    """Each batch's results and the state after it (and, with `keep`, a copy of the live
-    instances after it, for `differences`)."""
+def play(spec, batches, states="none", keep=False):
+    """Each batch's results; the state before any and after each batch (`states` "all"), after
+    the last only ("last") or none ("none": a state is taken only when it is asked for, since a
+    large one costs each replay); with `keep`, a copy of the live instances after each batch,
+    for `differences`."""
     random.seed(0)
     instances = start(spec)
     modules = [sys.modules[m] for m in dict.fromkeys(m for _, m in spec["classes"])]
-    results, states, kept = [], [], [copy.deepcopy(instances)] if keep else []
-    initial = state_of(instances)
-    for batch in batches:
+    results, after, kept = [], [], [copy.deepcopy(instances)] if keep else []
+    initial = state_of(instances) if states != "none" else {}
+    for index, batch in enumerate(batches):
         answered = []
         for call in batch:
-            target = next(
-                (t for t in (find(call["name"], instances, m) for m in modules) if t is not None), None
-            )
+            target = find(call["name"], instances, modules)
             if target is None:
                 answered.append(f"error: no tool named {call['name']!r}")
                 continue
@@ -166,10 +169,11 @@ def play(spec, batches, keep=False):
             except BaseException as exc:
                 answered.append(f"error: {type(exc).__name__}: {exc}"[:RESULT_LIMIT])
         results.append(answered)
-        states.append(state_of(instances))
+        if states == "all" or (states == "last" and index == len(batches) - 1):
+            after.append(state_of(instances))
         if keep:
             kept.append(copy.deepcopy(instances))
-    return results, states, initial, kept
+    return results, after, initial, kept
 
 
 def difference(mine, wanted):
@@ -205,14 +209,13 @@ def run(spec):
     importable(spec.get("packages", []))
     try:
         comparing = "expected" in spec
-        results, states, initial, mine = play(spec, spec["batches"], keep=comparing)
-        kept = {"all": states, "last": states[-1:], "none": []}[spec.get("states", "all")]
+        results, states, initial, mine = play(spec, spec["batches"], spec.get("states", "all"), comparing)
         shown = {
             "all": lambda: [clipped(b) for b in results],
             "last": lambda: [[] for _ in results[:-1]] + [clipped(b) for b in results[-1:]],
             "digest": lambda: [[digest(r) for r in b] for b in results],
         }[spec.get("results", "all")]()
-        answer = {"results": shown, "states": kept, "initial": initial if kept else {}}
+        answer = {"results": shown, "states": states, "initial": initial}
         if comparing:
             expected, _, _, wanted = play(spec, spec["expected"], keep=True)
             answer["expected_results"] = [[[digest(r), r[:SHOWN]] for r in b] for b in expected]

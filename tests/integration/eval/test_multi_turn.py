@@ -131,3 +131,15 @@ def test_eval_of_the_inventory_suite_gives_every_prompt_a_verdict(
     two = next(r for r in records if r["prompt_id"] == "sell-then-restock")
     asked = {t.get("user_turn", 0) for t in two["response"]["turns"]}
     assert asked <= {0, 1} and 0 in asked
+
+
+def test_with_no_call_the_end_state_is_the_initial_one() -> None:
+    """Asked for the last state only, a run of no batch still answers with the initial state (it
+    answered with none, so an `expected_state` prompt the model rightly left alone failed)."""
+    from punie.eval.tool_module_run import replay
+
+    module = load_suite(SUITE).get("count-plums").tool_module
+    assert module is not None
+    outcome = replay(module, {"Inventory": {"stock": {"plum": 1}}}, [], LIMITS, states="last")
+    assert outcome.error is None and outcome.states == ()
+    assert outcome.initial["Inventory"]["stock"] == {"plum": 1}
