@@ -48,7 +48,10 @@ def test_own_categories_get_their_own_columns_with_labels() -> None:
     }
     table = render_table([eval_row(report, "base", None)])
     header = table.splitlines()[0]
-    assert "| Tool Calling | Code Gen | Reasoning | Multi-turn | BFCL parallel | arithmetic | Suite | Notes |" in header
+    assert (
+        "| Tool Calling | Code Gen | Reasoning | Multi-turn | BFCL parallel | arithmetic | Suite | Notes |"
+        in header
+    )
     assert report.call_sources() == {"none": 1}  # the tool-calling kind, whatever the category's name
 
 
