@@ -170,12 +170,12 @@ def category_data(
     category: str, limit: int | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any], dict[str, EvalPrompt]]:
     """BFCL's entries (first `limit`), their ground truths by id, and punie's imported prompts by id."""
-    from punie.eval.imports.bfcl_multi_turn import VERSION, _read_jsonl
+    from punie.eval.imports.bfcl import VERSION, read_jsonl
     from punie.eval.imports.package_data import package_file
 
-    entries = _read_jsonl(package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval"))[:limit]
+    entries = read_jsonl(package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval"))[:limit]
     truth_file = package_file("bfcl_eval", f"data/possible_answer/{VERSION}_{category}.json", "bfcl-eval")
-    truths = {a["id"]: a["ground_truth"] for a in _read_jsonl(truth_file)}
+    truths = {a["id"]: a["ground_truth"] for a in read_jsonl(truth_file)}
     suite = parse_suite(suite_yaml(import_multi_turn(category, limit)), f"bfcl-{category}.yaml", category)
     return entries, truths, {p.id: p for p in suite.prompts}
 

@@ -13,8 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
-from punie.eval.imports.bfcl_multi_turn import CATEGORIES as MULTI_TURN
-from punie.eval.imports.bfcl_multi_turn import import_multi_turn, refuse_offline
 from punie.eval.imports.package_data import package_file
 from punie.eval.tool_match import OPTIONAL
 from punie.eval.tool_schema import to_json_schema
@@ -32,13 +30,21 @@ CATEGORIES = (
     "live_irrelevance",
 )
 VERSION = "BFCL_v4"
+NEEDS_NETWORK = ("web_search", "memory")  # a search API; a downloaded embedding model
+
+
+def refuse_offline(category: str, offline: tuple[str, ...]) -> None:
+    """A one-line refusal of the categories that need the network, naming the `offline` ones."""
+    if category.startswith(NEEDS_NETWORK):
+        raise UsageError(
+            f"BFCL's {category} needs the network (a web search API or a downloaded embedding model): "
+            f"punie imports only the offline multi-turn categories ({', '.join(offline)})"
+        )
 
 
 def bfcl_files(category: str) -> tuple[Path, Path | None]:
-    refuse_offline(category)
     if category not in CATEGORIES:
-        known = ", ".join((*CATEGORIES, *MULTI_TURN))
-        raise UsageError(f"unknown BFCL category {category!r} (known: {known})")
+        raise UsageError(f"unknown BFCL category {category!r} (known: {', '.join(CATEGORIES)})")
     questions = package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval")
     if "irrelevance" in category:
         return questions, None
@@ -99,8 +105,6 @@ def import_bfcl(category: str, limit: int | None = None) -> dict[str, Any]:
     """The suite (a plain dict, ready for YAML) for one BFCL category, its first `limit` questions.
     Questions no answer can pass (their ground truth names a parameter the schema lacks) are left
     out and counted in `source`."""
-    if category in MULTI_TURN:
-        return import_multi_turn(category, limit)
     questions_path, answers_path = bfcl_files(category)
     answers = {a["id"]: a for a in read_jsonl(answers_path)} if answers_path else {}
     questions = read_jsonl(questions_path)

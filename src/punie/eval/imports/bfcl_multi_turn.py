@@ -15,29 +15,17 @@ mpmath's, which BFCL's MathAPI imports) and nothing else of it.
 from __future__ import annotations
 
 import ast
-import json
-from pathlib import Path
 from typing import Any
 
 from punie.errors import UsageError
+from punie.eval.imports.bfcl import VERSION, read_jsonl
 from punie.eval.imports.package_data import package_file
 from punie.eval.tool_module import PackagedClass, ToolModule, module_tools, public_classes
 
 CATEGORIES = ("multi_turn_base", "multi_turn_miss_func", "multi_turn_miss_param", "multi_turn_long_context")
-NEEDS_NETWORK = ("web_search", "memory")  # a search API; a downloaded embedding model
 PACKAGE = "bfcl_eval.eval_checker.multi_turn_eval.func_source_code"
 SOURCES = "eval_checker/multi_turn_eval/func_source_code"
 ADDED_FUNCTIONS_TURN = "I have updated some more functions you can choose from. What about now?"  # BFCL's
-VERSION = "BFCL_v4"
-
-
-def refuse_offline(category: str) -> None:
-    """A one-line refusal of the categories that need the network."""
-    if category.startswith(NEEDS_NETWORK):
-        raise UsageError(
-            f"BFCL's {category} needs the network (a web search API or a downloaded embedding model): "
-            f"punie imports only the offline multi-turn categories ({', '.join(CATEGORIES)})"
-        )
 
 
 def class_sources() -> dict[str, PackagedClass]:
@@ -101,19 +89,14 @@ def entry_prompt(
     return prompt
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def import_multi_turn(category: str, limit: int | None = None) -> dict[str, Any]:
     """The suite (a plain dict, ready for YAML) for one multi-turn category, its first `limit`
     entries."""
-    refuse_offline(category)
     if category not in CATEGORIES:
         raise UsageError(f"unknown BFCL multi-turn category {category!r} (known: {', '.join(CATEGORIES)})")
-    entries = _read_jsonl(package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval"))
+    entries = read_jsonl(package_file("bfcl_eval", f"data/{VERSION}_{category}.json", "bfcl-eval"))
     truth = package_file("bfcl_eval", f"data/possible_answer/{VERSION}_{category}.json", "bfcl-eval")
-    answers = {a["id"]: a for a in _read_jsonl(truth)}
+    answers = {a["id"]: a for a in read_jsonl(truth)}
     sources = class_sources()
     chosen = entries[:limit]
     prompts = [entry_prompt(category, e, answers[e["id"]], sources) for e in chosen]

@@ -7,7 +7,9 @@ from typing import Any
 import yaml
 
 from punie.errors import UsageError
-from punie.eval.imports.bfcl import import_bfcl
+from punie.eval.imports.bfcl import CATEGORIES, import_bfcl, refuse_offline
+from punie.eval.imports.bfcl_multi_turn import CATEGORIES as MULTI_TURN
+from punie.eval.imports.bfcl_multi_turn import import_multi_turn
 from punie.eval.imports.humaneval import import_humaneval
 
 BENCHMARKS = ("bfcl", "humaneval")
@@ -19,6 +21,12 @@ def import_suite(benchmark: str, category: str | None = None, limit: int | None 
     if benchmark == "bfcl":
         if not category:
             raise UsageError("bfcl needs a category, e.g. `punie suite import bfcl simple_python`")
+        refuse_offline(category, MULTI_TURN)
+        if category in MULTI_TURN:
+            return import_multi_turn(category, limit)
+        if category not in CATEGORIES:
+            known = ", ".join((*CATEGORIES, *MULTI_TURN))
+            raise UsageError(f"unknown BFCL category {category!r} (known: {known})")
         return import_bfcl(category, limit)
     if benchmark == "humaneval":
         if category:
