@@ -26,35 +26,38 @@ DTYPES = {"F32": "<f4", "F16": "<f2", "F64": "<f8"}  # bfloat16: widened below
 def lora_update_size(adapter_dir: Path) -> float | None:
     """The largest entry of the adapter's LoRA update's B matrices, times its scale (B starts at
     zero: an adapter whose B is still near zero answers as the base model does, applied or not);
-    None when it cannot be read."""
+    None when it cannot be read. Only the B matrices are read."""
+    import numpy as np
+
+    path = adapter_dir / ADAPTER_WEIGHTS
+    largest = 0.0
     try:
         config = json.loads((adapter_dir / "adapter_config.json").read_text(encoding="utf-8"))
         scale = float((config.get("lora_parameters") or {}).get("scale", 1.0))
-        data = (adapter_dir / ADAPTER_WEIGHTS).read_bytes()
-        (size,) = struct.unpack("<Q", data[:8])
-        header = json.loads(data[8 : 8 + size])
-    except (OSError, ValueError, struct.error, TypeError, AttributeError):
+        header, data_start = read_safetensors_header(path)
+        with open(path, "rb") as handle:
+            for name, entry in header.items():
+                if not name.endswith("lora_b"):
+                    continue
+                start, end = entry["data_offsets"]
+                handle.seek(data_start + start)
+                raw = handle.read(end - start)
+                if entry["dtype"] == "BF16":
+                    values = (np.frombuffer(raw, "<u2").astype(np.uint32) << 16).view(np.float32)
+                elif entry["dtype"] in DTYPES:
+                    values = np.frombuffer(raw, DTYPES[entry["dtype"]])
+                else:
+                    return None
+                if values.size:
+                    largest = max(largest, float(np.abs(values).max()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-    import numpy as np
-
-    largest = 0.0
-    for name, entry in header.items():
-        if not name.endswith("lora_b") or not isinstance(entry, dict):
-            continue
-        start, end = (8 + size + offset for offset in entry["data_offsets"])
-        if entry["dtype"] == "BF16":
-            values = (np.frombuffer(data[start:end], "<u2").astype(np.uint32) << 16).view(np.float32)
-        elif entry["dtype"] in DTYPES:
-            values = np.frombuffer(data[start:end], DTYPES[entry["dtype"]])
-        else:
-            return None
-        if values.size:
-            largest = max(largest, float(np.abs(values).max()))
     return largest * abs(scale)
 
 
-def read_safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
-    """Tensor name -> shape, from a safetensors file's JSON header (no weights are loaded)."""
+def read_safetensors_header(path: Path) -> tuple[dict[str, Any], int]:
+    """A safetensors file's JSON header (tensor name -> dtype, shape, offsets) and where its data
+    starts; ValueError for a file that is not one."""
     with open(path, "rb") as handle:
         raw = handle.read(8)
         if len(raw) != 8:
@@ -63,7 +66,15 @@ def read_safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
         if size > 100_000_000:
             raise ValueError("implausible safetensors header size")
         header = json.loads(handle.read(size))
-    return {k: tuple(v["shape"]) for k, v in header.items() if k != "__metadata__"}
+    if not isinstance(header, dict):
+        raise ValueError("a safetensors header is a JSON object")
+    return {k: v for k, v in header.items() if k != "__metadata__"}, 8 + size
+
+
+def read_safetensors_shapes(path: Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name -> shape, from a safetensors file's JSON header (no weights are loaded)."""
+    header, _ = read_safetensors_header(path)
+    return {k: tuple(v["shape"]) for k, v in header.items()}
 
 
 def projection_dims(config: dict[str, Any]) -> dict[str, tuple[int, int]]:
