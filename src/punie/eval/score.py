@@ -72,16 +72,16 @@ def user_turns(prompt: EvalPrompt, response: RecordedResponse) -> tuple[dict[str
     messages = (prompt.prompt_text, *prompt.later_turns)
     out = []
     for index, message in enumerate(messages):
-        mine = [t for t in response.turns if t.user_turn == index]
+        mine = [(t, t.parsed().calls) for t in response.turns if t.user_turn == index]  # parsed once
         steps = [
             {
-                "calls": [{"name": c.name, "arguments": c.arguments} for c in t.parsed().calls],
+                "calls": [{"name": c.name, "arguments": c.arguments} for c in calls],
                 "results": list(t.tool_results),
             }
-            for t in mine
-            if t.parsed().calls
+            for t, calls in mine
+            if calls
         ]
-        said = next((t.content for t in reversed(mine) if not t.parsed().calls), "")
+        said = next((t.content for t, calls in reversed(mine) if not calls), "")
         out.append({"user": message, "steps": steps, "said": said})
     return tuple(out)
 

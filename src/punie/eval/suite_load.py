@@ -69,15 +69,22 @@ def header_lines(node: yaml.Node | None) -> dict[str, int]:
     return lines
 
 
-def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]], dict[str, int]]:
+def parse_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML's node tree (for line numbers) and its data, built from that one parse; an error
+    is one line naming the file and the line it belongs to."""
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.SafeLoader("").construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", exc)
         context = getattr(exc, "context", None)
         detail = f"{problem} ({context} here)" if context and getattr(exc, "context_mark", None) else problem
         raise UsageError(f"{file}:{yaml_error_line(exc, text)}: yaml: {detail}") from None
+    return node, data
+
+
+def _yaml_records(text: str, file: str) -> tuple[dict[str, Any], list[tuple[int, Any]], dict[str, int]]:
+    node, data = parse_yaml(text, file)
     lines = header_lines(node)
     header: dict[str, Any] = {}
     items, item_nodes = data, node
@@ -123,13 +130,7 @@ def _suite_tools(header: dict[str, Any], file: str, lines: Mapping[str, int]) ->
         path = _beside(file, str(tools_file), "tools_file", lines.get("tools_file", 1))
         if not path.is_file():
             raise UsageError(f"{_at(file, lines, 'tools_file')}: {path} does not exist")
-        text = path.read_text(encoding="utf-8")
-        try:
-            node, loaded = yaml.compose(text), yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise UsageError(
-                f"{path}:{yaml_error_line(exc, text)}: yaml: {getattr(exc, 'problem', exc)}"
-            ) from None
+        node, loaded = parse_yaml(path.read_text(encoding="utf-8"), str(path))
         if not isinstance(loaded, list) or not isinstance(node, yaml.SequenceNode):
             raise UsageError(f"{path}:1: tools: expected a list of tool schemas")
         found += [

@@ -62,10 +62,6 @@ class RunPlan:
     def writes(self) -> bool:
         return self.rank == 0
 
-    @property
-    def validates(self) -> bool:
-        return self.measure_checkpoints
-
 
 def _request_stop(signum: int, frame: Any) -> None:
     STOP["requested"] = True
@@ -157,7 +153,7 @@ def _callback(
     args: Any,
     run: RunPlan,
     objective: dict[str, Any],
-    shown: Any = None,
+    shown: Any = None,  # the validation split mlx-lm's trainer sees (a FirstOnly: close it after its pass)
 ) -> Any:
     """Reports each of mlx-lm's reports (every `steps_per_report` steps: the window's mean loss
     and rates) with the run's continued iteration number, saves a checkpoint at the first report
@@ -178,7 +174,7 @@ def _callback(
             fields["iterations_per_second"] *= steps / args.steps_per_report
             writer.emit("train", **{**fields, "iteration": iteration, "steps": steps})
             due = checkpoint_due(self.last, iteration, run.save_every, run.total)
-            validate = run.validates and (
+            validate = run.measure_checkpoints and (
                 due or checkpoint_due(self.last, iteration, run.validate_every, run.total)
             )
             self.last = iteration
@@ -357,7 +353,7 @@ def run(spec: dict[str, Any], writer: EventWriter) -> None:
     signal.signal(signal.SIGTERM, _request_stop)
     # punie validates the weights each checkpoint holds (and every steps_per_eval) itself; mlx-lm
     # validates only the starting weights (its passes before a step measure no checkpoint's)
-    shown = FirstOnly(valid_set) if plan.validates else valid_set
+    shown = FirstOnly(valid_set) if plan.measure_checkpoints else valid_set
     callback = _callback(writer, model, valid_set, args, plan, objective, shown)
     with trainer_objective(objective):
         train_model(mlx_args, model, train_set, shown, callback)
