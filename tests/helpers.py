@@ -132,3 +132,10 @@ def fake_eval_config(suite: Any, tmp_path: Path, concurrency: int = 1, **kw: Any
         **{k: v for k, v in kw.items() if k not in names},
     }
     return EvalRunConfig(**fields)
+
+
+def experiment_id(client: Any) -> str:
+    """MLflow's experiment `punie`, which the run must have created."""
+    experiment = client.get_experiment_by_name("punie")
+    assert experiment is not None, "no MLflow experiment `punie`"
+    return str(experiment.experiment_id)

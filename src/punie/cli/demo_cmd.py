@@ -15,11 +15,20 @@ from punie.cli.experiment_cmd import print_outcome, print_recipe
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import ENGINE_HELP, TIMEOUT_HELP, UNSAFE_EXEC_HELP
 from punie.cli.progress_hooks import cli_hooks
+from punie.cli.tracking import log_recipe, report_to_option, tracked_hooks, tracking_for
 from punie.cli.train_options import train_options
 from punie.errors import UsageError
 from punie.eval.categories import label
 from punie.eval.report import EvalReport
-from punie.experiment.demo import DEMO_SEEDS, DEMO_TRADE, DEMO_TRAINING, DemoConfig, run_demo, run_demo_recipe
+from punie.experiment.demo import (
+    DEMO_SEEDS,
+    DEMO_TRADE,
+    DEMO_TRAINING,
+    DemoConfig,
+    demo_experiment,
+    run_demo,
+    run_demo_recipe,
+)
 from punie.experiment.recipe import replicate_seeds
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
@@ -51,9 +60,11 @@ def demo(
     engine: str = typer.Option("auto", "--engine", help=ENGINE_HELP),
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
+    report_to: list[str] = report_to_option(),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
     started = time.monotonic()
+    tracking = tracking_for(report_to)
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device), seed=seed)
@@ -67,14 +78,17 @@ def demo(
     if len(chosen) > 1:
         with cli_hooks(config.bench_iters) as bench_hooks, say_what_was_kept(lambda: kept):
             recipe = asyncio.run(
-                run_demo_recipe(config, chosen, lambda _: cli_hooks(config.train.iters), bench_hooks)
+                run_demo_recipe(
+                    config, chosen, lambda one: tracked_hooks(one, tracking, config.name), bench_hooks
+                )
             )
+        log_recipe(tracking, recipe, demo_experiment(config), config.name)
         print_recipe(recipe)
         _held_out(config, recipe.base)
         _summary(config, started)
         return
     with (
-        cli_hooks(config.train.iters) as hooks,
+        tracked_hooks(demo_experiment(config), tracking, config.name) as hooks,
         cli_hooks(config.bench_iters) as bench_hooks,
         say_what_was_kept(lambda: kept),
     ):

@@ -13,7 +13,7 @@ from punie.cli import ui
 from punie.cli.grid_cmd import run_grid_command
 from punie.cli.interrupt import say_what_was_kept
 from punie.cli.options import ENGINE_HELP, TIMEOUT_HELP, UNSAFE_EXEC_HELP
-from punie.cli.progress_hooks import cli_hooks
+from punie.cli.tracking import log_recipe, report_to_option, tracked_hooks, tracking_for
 from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
 from punie.eval.categories import label
@@ -37,6 +37,7 @@ from punie.journal.recipe import mean_scores
 from punie.runtime.device import check_request
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.endpoint import DEFAULT_CONCURRENCY
+from punie.track.session import Tracking
 from punie.train.launch import Launch
 from punie.train.lora_config import TRAIN_DEFAULTS
 from punie.train.methods import METHODS
@@ -125,11 +126,13 @@ def run(
         "per combination, named after --name. replay: replay answers per example, remixed from the "
         "dataset's own.",
     ),
+    report_to: list[str] = report_to_option(),
 ) -> None:
     """Validate, evaluate the base (cached), train, evaluate the adapter, compare, and record.
 
     `experiment grid` (or `run --vary`) does it for every combination of the --vary axes, then
     prints and writes (runs/NAME/grid.html) one table of every cell with intervals and decisions."""
+    tracking = tracking_for(report_to)
     given = dict(settings or {})
     iters = given.pop("iters", TRAIN_DEFAULTS["iters"])
     training = training_settings(iters, **given)
@@ -160,22 +163,25 @@ def run(
     if select_share is not None and not vary:
         raise UsageError("--select-share chooses among a grid's cells: give --vary axes")
     if vary:
-        run_grid_command(config, name, [parse_axis(v) for v in vary], chosen, select_share)
+        run_grid_command(config, name, [parse_axis(v) for v in vary], chosen, select_share, tracking)
         return
     if len(chosen) > 1:
-        _recipe(config, chosen)
+        _recipe(config, chosen, tracking)
         return
-    with cli_hooks(iters) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
+    with tracked_hooks(config, tracking, name) as hooks, say_what_was_kept(lambda: kept_stages(config.root)):
         result = asyncio.run(run_experiment(config, hooks))
     print_outcome(result)
 
 
-def _recipe(config: ExperimentConfig, seeds: tuple[int, ...]) -> None:
+def _recipe(config: ExperimentConfig, seeds: tuple[int, ...], tracking: Tracking) -> None:
     kept = f"finished seeds are kept under {config.root}; run the same command again to continue"
     with say_what_was_kept(lambda: kept):
         result = asyncio.run(
-            run_recipe(config, seeds, Hooks(ui.step), hooks_for=lambda one: cli_hooks(one.training.iters))
+            run_recipe(
+                config, seeds, Hooks(ui.step), hooks_for=lambda one: tracked_hooks(one, tracking, config.name)
+            )
         )
+    log_recipe(tracking, result, config, config.name)
     print_recipe(result)
 
 

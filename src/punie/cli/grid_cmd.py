@@ -10,7 +10,7 @@ from typing import Any
 
 from punie.cli import ui
 from punie.cli.interrupt import say_what_was_kept
-from punie.cli.progress_hooks import cli_hooks
+from punie.cli.tracking import log_recipe, tracked_hooks
 from punie.eval.report import EvalReport
 from punie.eval.suite_split import check_share
 from punie.experiment.grid import Axis, grid_page, grid_rows, render_grid_html, run_grid
@@ -20,10 +20,16 @@ from punie.experiment.run import Hooks, run_experiment
 from punie.experiment.selection import choice_entry, choose
 from punie.journal.render import record_once
 from punie.runtime.atomic import write_text_atomic
+from punie.track.session import Tracking
 
 
 def run_grid_command(
-    config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...], share: float | None
+    config: ExperimentConfig,
+    name: str,
+    axes: list[Axis],
+    seeds: tuple[int, ...],
+    share: float | None,
+    tracking: Tracking,
 ) -> None:
     page = grid_page(config, name)
     kept = f"finished cells are kept under {page.parent}; run the same command again to continue the grid"
@@ -31,7 +37,7 @@ def run_grid_command(
         check_share(share)  # before any cell runs
     with say_what_was_kept(lambda: kept):
         if len(seeds) > 1:
-            recipes = _recipe_grid(config, name, axes, seeds, page)
+            recipes = _recipe_grid(config, name, axes, seeds, page, tracking)
             if share is not None:
                 cells = [(cell, [run.adapter for run in r.runs], r.name) for cell, r in recipes]
                 _choose(config, name, recipes[0][1].base, cells, share)
@@ -43,7 +49,7 @@ def run_grid_command(
                 axes,
                 Hooks(ui.step),
                 run_experiment,
-                hooks_for=lambda cell: cli_hooks(cell.training.iters),
+                hooks_for=lambda cell: tracked_hooks(cell, tracking, name),
             )
         )
     headers, rows = grid_rows(results)
@@ -74,10 +80,19 @@ def _choose(
 
 
 def _recipe_grid(
-    config: ExperimentConfig, name: str, axes: list[Axis], seeds: tuple[int, ...], page: Path
+    config: ExperimentConfig,
+    name: str,
+    axes: list[Axis],
+    seeds: tuple[int, ...],
+    page: Path,
+    tracking: Tracking,
 ) -> list[tuple[dict[str, Any], RecipeResult]]:
     async def recipe(cell: ExperimentConfig, hooks: Hooks) -> RecipeResult:
-        return await run_recipe(cell, seeds, hooks, hooks_for=lambda one: cli_hooks(one.training.iters))
+        result = await run_recipe(
+            cell, seeds, hooks, hooks_for=lambda one: tracked_hooks(one, tracking, name)
+        )
+        log_recipe(tracking, result, cell, name)
+        return result
 
     results = asyncio.run(run_grid(config, name, axes, Hooks(ui.step), recipe))
     headers, rows = recipe_grid_rows(results)

@@ -10,10 +10,13 @@ import typer
 
 from punie.cli import ui
 from punie.cli.journal_cmd import JOURNAL_OPTION_HELP, record_entry
+from punie.cli.tracking import report_to_option, tracking_for
 from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
+from punie.track.payload import artifact, settings_params, training_metrics
+from punie.track.tracker import RunInfo
 from punie.train.config_file import read_train_config
 from punie.train.launch import Launch
 from punie.train.lora_config import LoRAConfig
@@ -81,8 +84,10 @@ def train(
     journal: Path | None = typer.Option(None, "--journal", "-j", help=JOURNAL_OPTION_HELP),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
     launch: Launch = Launch(),
+    report_to: list[str] = report_to_option(),
 ) -> None:
     """Validate the dataset, then train a LoRA adapter on it (Ctrl-C keeps the latest weights)."""
+    tracking = tracking_for(report_to)
     values: dict[str, Any] = read_train_config(config) if config else {}
     values.update(settings or {})
     if model is not None:
@@ -94,9 +99,18 @@ def train(
     values["data_dir"] = METHODS[values.get("method", TRAIN_DEFAULTS["method"])].data_dir(Path(data))
     values["adapter_dir"] = output or values.get("adapter_dir") or Path("adapters") / data.name
     lora = LoRAConfig(**values)
-    with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as on_event:
-        result = asyncio.run(
-            run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
-        )
+    info = RunInfo(lora.adapter_dir.name, "train", settings_params(lora))
+    with tracking.run(info) as tracked:
+        with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as shown:
+
+            def on_event(event: dict[str, Any]) -> None:
+                shown(event)
+                tracked.on_train_event(event)
+
+            result = asyncio.run(
+                run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
+            )
+        tracked.log_metrics(training_metrics(result))
+        tracked.log_artifacts([a for a in [artifact("adapter", "model", result.adapter_dir)] if a])
     _show(result)
     record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, result.record))

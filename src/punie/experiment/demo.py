@@ -173,7 +173,7 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
 async def run_demo_recipe(
     config: DemoConfig,
     seeds: Sequence[int],
-    hooks_for: Callable[[int], AbstractContextManager[Hooks]],
+    hooks_for: Callable[[ExperimentConfig], AbstractContextManager[Hooks]],
     bench_hooks: Hooks | None = None,
 ) -> RecipeResult:
     """The demo's recipe over `seeds`: each seed generates its own data and trains its own adapter
@@ -181,15 +181,15 @@ async def run_demo_recipe(
     replicates = [dataclasses.replace(config, seed=seed) for seed in seeds]
     missing = [one for one in replicates if not (one.data_dir / "train.jsonl").is_file()]
     if missing:  # the base's replay answers are collected once for every seed's dataset
-        with hooks_for(seeds[0]) as hooks:
+        with hooks_for(demo_experiment(replicates[0])) as hooks:
             hooks.step(f"preparing {config.model}")
             resolve_model(config.model, "train", progress=hooks.step)
             answers = await collect_demo_replay(config) if config.replay else []
             for one in missing:
                 await make_dataset(one, hooks, answers)
     runs = []
-    for seed, one in zip(seeds, replicates, strict=True):
-        with hooks_for(seed) as hooks:
+    for one in replicates:
+        with hooks_for(demo_experiment(one)) as hooks:
             runs.append(await run_demo(one, hooks, bench_hooks))
     recipe = dataclasses.replace(
         demo_experiment(config), name=f"{config.name}-recipe", data_dir=config.workdir / "data"

@@ -48,6 +48,7 @@ class Hooks:
     on_train_event: Callable[[dict[str, Any]], None] | None = None
     on_eval_result: Callable[[EvalResult], None] | None = None
     eval_started: Callable[[str, int], None] | None = None
+    finished: Callable[[ExperimentResult], None] | None = None  # the result, before it returns
 
 
 @dataclass(frozen=True)
@@ -260,11 +261,14 @@ async def run_experiment(config: ExperimentConfig, hooks: Hooks) -> ExperimentRe
     created = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     try:
-        return await _run_stages(config, lora, hooks)
+        result = await _run_stages(config, lora, hooks)
     except BaseException:
         if created and not read_state(root)["stages"]:
             shutil.rmtree(root, ignore_errors=True)  # a run that finished no stage leaves nothing
         raise
+    if hooks.finished is not None:
+        hooks.finished(result)
+    return result
 
 
 def _finished(config: ExperimentConfig, facts: dict[str, Any]) -> ExperimentResult:

@@ -11,16 +11,22 @@ from pathlib import Path
 import pytest
 
 from punie.serve.engines import ENGINES
-from tests.helpers import as_from_a_terminal, punie_cmd, run_punie
+from tests.helpers import as_from_a_terminal, experiment_id, punie_cmd, run_punie
 
 pytestmark = pytest.mark.integration
+
 
 SMALL = ("--iters", "2", "--per-category", "2", "--seeds", "2")
 
 
-def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(tmp_path: Path, train_model_dir: Path) -> None:
-    """The demo's recipe over two seeds, on the prompts held out from its settings' choice."""
-    done = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=900)
+def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(
+    tmp_path: Path, train_model_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo's recipe over two seeds, on the prompts held out from its settings' choice, logged
+    to MLflow's local store as well."""
+    store = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
+    done = run_punie("demo", "--workdir", str(tmp_path), *SMALL, "--report-to", "mlflow", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     journal = (tmp_path / "JOURNAL.md").read_text()
     table = journal.split("## Cumulative Results")[1].split("## Experiments")[0]
@@ -43,9 +49,39 @@ def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(tmp_path: Path, train_mod
     assert report["settings"]["held_out_of"] == "0.5" and report["settings"]["engine"] in ENGINES
     assert {e["kind"] for e in ledger} >= {"recipe"}
 
+    _tracked_like_the_journal(store)
+
     again = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=300)
     assert again.returncode == 0 and "already recorded" in again.stderr
     assert (tmp_path / "JOURNAL.jsonl").read_text().count("\n") == len(ledger)  # nothing recorded twice
+
+
+def _tracked_like_the_journal(store: str) -> None:
+    """One MLflow run per seed (losses, both evaluations, the adapter) and one for the recipe."""
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=store)
+    runs = {r.info.run_name: r for r in client.search_runs([experiment_id(client)])}
+    assert set(runs) == {"demo-tool-calling", "demo-tool-calling-seed1", "demo-tool-calling-recipe"}
+    assert {r.data.tags["punie.group"] for r in runs.values()} == {"demo-tool-calling"}
+    seed1 = runs["demo-tool-calling-seed1"]
+    assert seed1.data.params["train.seed"] == "1" and seed1.data.params["held_out_of"] == "0.5"
+    assert client.get_metric_history(seed1.info.run_id, "train/loss")
+    assert {"base/tool_calling/ci_low", "adapter/tool_calling/n", "change/reasoning/mcnemar_p"} <= set(
+        seed1.data.metrics
+    )
+    assert seed1.data.tags["claim"] == "adapter"
+    assert {a.path for a in client.list_artifacts(seed1.info.run_id)} >= {"adapter", "comparison"}
+    recipe = runs["demo-tool-calling-recipe"]
+    low, high = (
+        recipe.data.metrics["recipe/tool_calling/ci_low"],
+        recipe.data.metrics["recipe/tool_calling/ci_high"],
+    )
+    assert low <= recipe.data.metrics["recipe/tool_calling/mean_change"] <= high
+    assert (
+        recipe.data.metrics["recipe/tool_calling/seeds"] == 2
+        and "recipe over 2 seeds" in recipe.data.tags["claim"]
+    )
 
 
 def test_interrupted_experiment_resumes(tmp_path: Path, train_model_dir: Path) -> None:

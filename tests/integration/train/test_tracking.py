@@ -1,0 +1,93 @@
+"""`punie train --report-to mlflow,wandb,trackio`: a real training run logged to each tracker's
+real local store, with no network, then read back through each tracker's own reader."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from punie.data.generate_tool_calling import generate_tool_calling
+from punie.data.jsonl_io import write_dataset
+from punie.data.ops import split_examples
+from tests.helpers import experiment_id, punie_cmd
+
+pytestmark = pytest.mark.integration
+
+
+TRACKIO_READER = """
+import json, sys, trackio
+from trackio.sqlite_storage import SQLiteStorage
+run = trackio.Api().runs("punie")[0]
+print(json.dumps({"name": run.name, "config": run.config, "logs": SQLiteStorage.get_logs("punie", run.name)}))
+"""
+
+
+def test_train_reports_its_settings_losses_and_adapter_to_three_trackers(tmp_path: Path) -> None:
+    data = tmp_path / "tc"
+    write_dataset(data, split_examples(generate_tool_calling(24, seed=5), 0.2, 0.0, 5))
+    env = {
+        **os.environ,
+        "TRACKIO_DIR": str(tmp_path / "trackio"),
+        "WANDB_MODE": "offline",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+    }
+    env.pop("WANDB_API_KEY", None)
+    argv = ["train", str(data), "--iters", "2", "--rank", "4", "--num-layers", "1", "--batch-size", "1"]
+    argv += ["--max-seq-length", "512", "--steps-per-report", "1", "--output", str(tmp_path / "ad")]
+    done = subprocess.run(
+        punie_cmd(*argv, "--report-to", "mlflow,wandb", "--report-to", "trackio"),
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    told = " ".join(done.stderr.split())
+    assert "tracked: mlflow run" in told and "tracked: wandb run" in told and "tracked: trackio run" in told
+
+    from mlflow.tracking import MlflowClient  # MLflow's own reader of the SQLite store
+
+    client = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
+    (run,) = client.search_runs([experiment_id(client)])
+    assert (
+        run.info.run_name == "ad"
+        and run.info.status == "FINISHED"
+        and run.data.tags["punie.group"] == "train"
+    )
+    assert run.data.params["rank"] == "4" and run.data.params["iters"] == "2"
+    losses = client.get_metric_history(run.info.run_id, "train/loss")
+    assert [m.step for m in losses] == [1, 2] and all(m.value > 0 for m in losses)
+    assert client.get_metric_history(run.info.run_id, "val/loss")  # validated at the last iteration
+    stored = {a.path for a in client.list_artifacts(run.info.run_id, "adapter")}
+    assert {"adapter/adapters.safetensors", "adapter/adapter_config.json"} <= stored
+
+    wandb_cli = str(Path(sys.executable).with_name("wandb"))
+    (offline,) = (tmp_path / "wandb").glob("offline-run-*")
+    records = subprocess.run(  # W&B's own reader of an offline run's log
+        [wandb_cli, "leet", "inspect", "--json", str(offline)], capture_output=True, text=True, timeout=120
+    ).stdout
+    parsed = [json.loads(line) for line in records.splitlines() if line.startswith("{")]
+    config = next(r["run"]["config"]["update"] for r in parsed if r["type"] == "run")
+    assert config["rank"] == 4 and config["iters"] == 2
+    history = [r["history"]["item"] for r in parsed if r["type"] == "history"]
+    assert [h["_step"] for h in history if "train/loss" in h] == [1, 2]
+    assert any(r["type"] == "artifact" and r["artifact"]["type"] == "model" for r in parsed)
+
+    read = subprocess.run(
+        [sys.executable, "-c", TRACKIO_READER],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert read.returncode == 0, read.stderr[-2000:]
+    trackio_run = json.loads(read.stdout.strip().splitlines()[-1])
+    assert trackio_run["name"] == "ad" and trackio_run["config"]["rank"] == 4
+    assert [row["step"] for row in trackio_run["logs"] if "train/loss" in row] == [1, 2]
