@@ -46,6 +46,10 @@ class ServerConfig:
     device: str = "auto"  # auto | cpu | gpu: where the engine runs (see punie.runtime.device)
     engine: str = "mlx"  # which server runs the model: punie.serve.engines (auto chooses there)
     extra_args: tuple[str, ...] = ()
+    # The name /v1/models lists where the engine takes one (llama.cpp's alias; none: the model as
+    # named). mlx_lm.server lists its model's path and has no alias option: a client that asked it
+    # for a listed name would make it fetch that name from the hub.
+    served_name: str | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.port <= 65535:

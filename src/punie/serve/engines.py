@@ -103,7 +103,11 @@ async def _prepare_llama(config: ServerConfig) -> ServerConfig:
         resolved = await asyncio.to_thread(resolve_model, config.model_path, "serve")
         check_adapter(Path(adapter), resolved.path)  # the same checks as for mlx_lm.server
         adapter = str(await asyncio.to_thread(_lora_gguf, Path(adapter)))
-    return dataclasses.replace(config, model_path=str(gguf), adapter_path=adapter)
+    name = config.served_name or (
+        Path(config.model_path).stem if config.model_path.endswith(".gguf") else None
+    )
+    served = name or config.model_path  # an alias or a registered name, as the user gave it
+    return dataclasses.replace(config, model_path=str(gguf), adapter_path=adapter, served_name=served)
 
 
 def _template_file() -> str:
@@ -135,6 +139,8 @@ def llama_command(config: ServerConfig, python: str = sys.executable) -> list[st
     cmd = [python, "-m", "punie.serve.llama_child", "--model", config.model_path]
     cmd += ["--host", config.host, "--port", str(config.port)]
     cmd += ["--parallel", str(config.decode_concurrency or DEFAULT_CONCURRENCY)]
+    if config.served_name:
+        cmd += ["--alias", config.served_name]
     if config.chat_template is None:  # punie's tools-aware template, as the MLX copy carries
         cmd += ["--chat-template-file", _template_file()]
     else:

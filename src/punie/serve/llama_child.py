@@ -31,6 +31,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--chat-template", default=None, help="the template itself")
     parser.add_argument("--lora", default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--alias", default=None, help="the name /v1/models lists")
     return parser.parse_args(argv)
 
 
@@ -41,6 +42,8 @@ def main() -> None:
 
     params = xllamacpp.CommonParams()
     params.model.path = args.model
+    if args.alias:
+        params.model_alias = {args.alias}
     params.hostnames = [args.host]
     params.port = args.port
     params.n_parallel = args.parallel

@@ -109,6 +109,8 @@ def llama_server_argv(config: ServerConfig, binary: Path, template: str, cores: 
     cmd += ["--parallel", str(parallel), "--ctx-size", str(CONTEXT_PER_SLOT * parallel)]
     cmd += ["--threads", str(cores), "--threads-batch", str(cores), "--threads-http", str(parallel + 4)]
     cmd += ["--poll", "0", "--jinja", "--skip-chat-parsing", "--no-webui", "--no-repack"]
+    if config.served_name:
+        cmd += ["--alias", config.served_name]  # what /v1/models lists
     if config.chat_template is None:
         cmd += ["--chat-template-file", template]
     else:

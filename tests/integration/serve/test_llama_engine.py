@@ -71,6 +71,9 @@ async def answers(engine: str, adapter: Path | None, log: Path) -> list[tuple[st
     out = []
     async with ServerProcess(config, log_path=log) as server, httpx.AsyncClient(timeout=120) as http:
         assert server.engine.name == engine
+        if engine != "mlx":  # llama.cpp lists the model by the name it was asked for, not a path
+            listed = (await http.get(f"{server.base_url}/models")).json()["data"]
+            assert [m["id"] for m in listed] == ["smollm2-135m"]
         client = ChatClient(server.endpoint(1), SERVED_MODEL_NAME, SamplingSettings(max_tokens=40))
         for prompt in PROMPTS:
             turn = await client.complete(http, prompt, TOOLS)

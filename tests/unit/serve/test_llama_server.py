@@ -41,6 +41,10 @@ def test_argv_carries_slots_context_threads_template_and_adapter() -> None:
     assert value("--chat-template-file") == "/t/chatml.jinja" and value("--lora") == "/a/l.gguf"
     assert "--skip-chat-parsing" in argv and "--jinja" in argv  # calls come back as text, as punie parses
     assert "--no-repack" in argv  # a user's quantized GGUF must not crash the repacking kernels
+    assert "--alias" not in argv
+    named = ServerConfig(model_path="/m/f32.gguf", port=7001, served_name="my-fused")
+    argv = llama_server_argv(named, Path("/bin/llama-server"), "/t/chatml.jinja", cores=2)
+    assert argv[argv.index("--alias") + 1] == "my-fused"  # what /v1/models lists, not the path
     with pytest.raises(ValueError, match="port 0"):
         llama_server_argv(ServerConfig(model_path="m.gguf", port=0), Path("b"), "t", 1)
 
