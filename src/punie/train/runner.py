@@ -264,6 +264,17 @@ def run_record(run: TrainingRun, model_dir: Path) -> dict[str, Any]:
 
 
 def read_run_record(adapter_dir: Path) -> dict[str, Any] | None:
-    """The run.json an earlier training left beside its adapter (None: there is none)."""
+    """The run.json an earlier training left beside its adapter (None: there is none); a damaged
+    one is a usage error naming its line, as every other JSON file punie reads."""
     path = adapter_dir / RUN_RECORD
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    if not path.is_file():
+        return None
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); train again with --force"
+        ) from None
+    if not isinstance(record, dict):
+        raise UsageError(f"{path}:1: not a training record (a JSON object); train again with --force")
+    return record
