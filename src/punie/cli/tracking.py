@@ -27,7 +27,7 @@ from punie.track.tracker import REPORT_TO_HELP, RunInfo, parse_report_to
 
 
 def report_to_option() -> Any:
-    return typer.Option([], "--report-to", help=REPORT_TO_HELP)
+    return typer.Option([], "--report-to", help=REPORT_TO_HELP, metavar="TRACKER[,TRACKER]")
 
 
 def tracking_for(report_to: list[str]) -> Tracking:

@@ -70,7 +70,6 @@ class TrackerSpec:
     module: str
     client: str
     extra: str
-    offline: str  # where it writes with no network, for the help text
 
     def load(self) -> Tracker:
         return importlib.import_module(self.module)  # type: ignore[return-value]
@@ -82,34 +81,15 @@ class TrackerSpec:
 TRACKERS: dict[str, TrackerSpec] = {
     spec.name: spec
     for spec in (
-        TrackerSpec(
-            "mlflow",
-            "punie.track.mlflow_store",
-            "mlflow",
-            "mlflow",
-            "MLFLOW_TRACKING_URI, by default sqlite:///mlflow.db in the working directory",
-        ),
-        TrackerSpec(
-            "wandb",
-            "punie.track.wandb_store",
-            "wandb",
-            "wandb",
-            "./wandb/offline-run-* unless WANDB_MODE=online or WANDB_API_KEY is set (then W&B's server)",
-        ),
-        TrackerSpec(
-            "trackio",
-            "punie.track.trackio_store",
-            "trackio",
-            "trackio",
-            "TRACKIO_DIR, by default ~/.cache/huggingface/trackio",
-        ),
+        TrackerSpec("mlflow", "punie.track.mlflow_store", "mlflow", "mlflow"),
+        TrackerSpec("wandb", "punie.track.wandb_store", "wandb", "wandb"),
+        TrackerSpec("trackio", "punie.track.trackio_store", "trackio", "trackio"),
     )
 }
 
 REPORT_TO_HELP = (
-    "Also log the run to experiment trackers: "
-    + "; ".join(f"{s.name} ({s.offline})" for s in TRACKERS.values())
-    + ". Repeat or comma-separate; each needs its extra (e.g. uv sync --extra mlflow)."
+    f"Also log the run to experiment trackers ({', '.join(TRACKERS)}; repeat or comma-separate), each "
+    "through its own client, an extra (uv sync --extra NAME), to its local store without a network."
 )
 
 

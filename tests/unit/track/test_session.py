@@ -13,7 +13,7 @@ from tests.unit.track import fake_trackers
 
 
 def spec(name: str, module: str) -> TrackerSpec:
-    return TrackerSpec(name, f"tests.unit.track.{module}", "json", name, "nowhere")
+    return TrackerSpec(name, f"tests.unit.track.{module}", "json", name)
 
 
 @pytest.fixture(autouse=True)
