@@ -15,7 +15,7 @@ from punie.cli.train_options import launch_options, train_options
 from punie.errors import UsageError
 from punie.journal.entries import train_entry
 from punie.runtime.device import check_request
-from punie.track.payload import artifact, settings_params, training_metrics
+from punie.track.payload import adapter_artifact, settings_params, training_metrics
 from punie.track.tracker import RunInfo
 from punie.train.config_file import read_train_config
 from punie.train.launch import Launch
@@ -111,6 +111,6 @@ def train(
                 run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
             )
         tracked.log_metrics(training_metrics(result))
-        tracked.log_artifacts([a for a in [artifact("adapter", "model", result.adapter_dir)] if a])
+        tracked.log_artifacts([a for a in [adapter_artifact(result.adapter_dir)] if a])
     _show(result)
     record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, result.record))

@@ -15,9 +15,11 @@ from punie.experiment.plan import ExperimentConfig
 from punie.experiment.recipe import RecipeResult
 from punie.experiment.run import ExperimentResult
 from punie.journal.compare import category_deltas
-from punie.track.names import safe_name, top_level_files
+from punie.runtime.adapter_files import ADAPTER_CONFIG, ADAPTER_WEIGHTS
+from punie.track.names import safe_name
 from punie.track.tracker import Artifact, Param
-from punie.train.runner import TrainingRun
+from punie.train.lora_config import METRICS_FILE
+from punie.train.runner import RUN_RECORD, TrainingRun
 from punie.train.settings import TrainSettings, values
 
 
@@ -129,16 +131,23 @@ def decision_summary(outcome: str, claim: str, detail: str) -> dict[str, str]:
 
 
 def artifact(name: str, kind: str, *paths: Path) -> Artifact | None:
-    """The files at `paths` (a directory: its own files, not its checkpoints) as one artifact."""
-    files = tuple(f for path in paths for f in top_level_files(path))
+    """The files among `paths` that exist, as one artifact (None: none exists)."""
+    files = tuple(path for path in paths if path.is_file())
     return Artifact(name, kind, files) if files else None
+
+
+def adapter_artifact(adapter_dir: Path) -> Artifact | None:
+    """A trained adapter as it is served, with the record and curve of its training (not its
+    checkpoints, nor an engine's conversions cached beside it)."""
+    names = (ADAPTER_WEIGHTS, ADAPTER_CONFIG, RUN_RECORD, METRICS_FILE)
+    return artifact("adapter", "model", *(adapter_dir / name for name in names))
 
 
 def experiment_artifacts(result: ExperimentResult) -> list[Artifact]:
     """What an experiment leaves: its adapter's files, its two reports and the comparison page."""
     reports = ("report.html", "report.json")
     found = [
-        artifact("adapter", "model", Path(result.adapter.adapter)) if result.adapter.adapter else None,
+        adapter_artifact(Path(result.adapter.adapter)) if result.adapter.adapter else None,
         artifact("base-report", "report", *(result.base_dir / name for name in reports)),
         artifact("adapter-report", "report", *(result.adapter_dir / name for name in reports)),
         artifact("comparison", "report", result.compare_html),

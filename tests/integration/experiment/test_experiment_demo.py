@@ -23,9 +23,10 @@ def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(
     tmp_path: Path, train_model_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The demo's recipe over two seeds, on the prompts held out from its settings' choice, logged
-    to MLflow's local store as well."""
+    to MLflow's default local store as well (mlflow.db and mlruns/ in the working directory)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     store = f"sqlite:///{tmp_path / 'mlflow.db'}"
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", store)
     done = run_punie("demo", "--workdir", str(tmp_path), *SMALL, "--report-to", "mlflow", timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     journal = (tmp_path / "JOURNAL.md").read_text()
@@ -50,6 +51,7 @@ def test_demo_fills_the_journal_and_a_rerun_is_a_no_op(
     assert {e["kind"] for e in ledger} >= {"recipe"}
 
     _tracked_like_the_journal(store)
+    assert (tmp_path / "mlruns").is_dir()  # MLflow's artifacts beside its database, as it defaults
 
     again = run_punie("demo", "--workdir", str(tmp_path), *SMALL, timeout=300)
     assert again.returncode == 0 and "already recorded" in again.stderr

@@ -65,7 +65,8 @@ def test_train_reports_its_settings_losses_and_adapter_to_three_trackers(tmp_pat
     assert [m.step for m in losses] == [1, 2] and all(m.value > 0 for m in losses)
     assert client.get_metric_history(run.info.run_id, "val/loss")  # validated at the last iteration
     stored = {a.path for a in client.list_artifacts(run.info.run_id, "adapter")}
-    assert {"adapter/adapters.safetensors", "adapter/adapter_config.json"} <= stored
+    assert {"adapter/adapters.safetensors", "adapter/adapter_config.json", "adapter/run.json"} <= stored
+    assert not [p for p in stored if p.split("/")[1][0].isdigit()]  # the adapter, not its checkpoints
 
     wandb_cli = str(Path(sys.executable).with_name("wandb"))
     (offline,) = (tmp_path / "wandb").glob("offline-run-*")

@@ -9,8 +9,8 @@ import pytest
 from punie.errors import UsageError
 from punie.eval.report import EvalReport
 from punie.eval.score import EvalResult
-from punie.track.names import safe_name, top_level_files
-from punie.track.payload import report_metrics, settings_params, train_event_metrics
+from punie.track.names import safe_name
+from punie.track.payload import adapter_artifact, report_metrics, settings_params, train_event_metrics
 from punie.track.tracker import TRACKERS, parse_report_to
 from punie.track.wandb_store import mode
 from punie.train.lora_config import LoRAConfig
@@ -91,10 +91,16 @@ def test_wandb_stays_offline_without_a_key_or_a_mode() -> None:
     assert mode({"WANDB_MODE": "disabled", "WANDB_API_KEY": "k"}) == "disabled"
 
 
-def test_names_and_artifact_files(tmp_path: Path) -> None:
+def test_names_and_the_adapter_artifact(tmp_path: Path) -> None:
     assert safe_name("grid x/rank=8 (seed 1)") == "grid-x-rank-8-seed-1"
-    (tmp_path / "adapters.safetensors").write_bytes(b"")
-    (tmp_path / "checkpoints").mkdir()
-    (tmp_path / "checkpoints" / "0000001_adapters.safetensors").write_bytes(b"")
-    assert top_level_files(tmp_path) == [tmp_path / "adapters.safetensors"]
-    assert top_level_files(tmp_path / "missing") == []
+    for name in (
+        "adapters.safetensors",
+        "adapter_config.json",
+        "0000002_adapters.safetensors",
+        "adapters-1f.gguf",
+    ):
+        (tmp_path / name).write_bytes(b"")
+    found = adapter_artifact(tmp_path)
+    assert found is not None and found.kind == "model"
+    assert [f.name for f in found.files] == ["adapters.safetensors", "adapter_config.json"]  # not checkpoints
+    assert adapter_artifact(tmp_path / "missing") is None
