@@ -1,6 +1,7 @@
 """Trackio through its own client: one Trackio run per punie run, in project `punie`, grouped by
 `group`, in Trackio's local database (TRACKIO_DIR, by default ~/.cache/huggingface/trackio).
-Trackio keeps no text summary, so text outcomes join the run's config."""
+Trackio has no run summary and writes a run's config only with its first rows, so text outcomes
+are a log row of their own."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ class TrackioRun:
         self._run.log(dict(metrics), step=step)
 
     def log_summary(self, values: Mapping[str, str]) -> None:
-        self._run.config.update(values)
+        self._run.log(dict(values))  # text values in a log row: its config is written once, at start
 
     def log_artifact(self, artifact: Artifact) -> None:
         stored = trackio.Artifact(safe_name(f"{self._run.name}-{artifact.name}"), type=artifact.kind)

@@ -19,6 +19,14 @@ from tests.helpers import experiment_id, punie_cmd
 pytestmark = pytest.mark.integration
 
 
+OUTCOME_WRITER = """
+from punie.track.session import Tracking
+from punie.track.tracker import TRACKERS, RunInfo
+with Tracking(list(TRACKERS.values()), print).run(RunInfo("cell", "grid", {"rank": 8})) as run:
+    run.log_metrics({"adapter/overall/score": 0.5}, 3)
+    run.log_summary({"decision": "improves", "claim": "recipe over 3 seeds"})
+"""
+
 TRACKIO_READER = """
 import json, sys, trackio
 from trackio.sqlite_storage import SQLiteStorage
@@ -92,3 +100,47 @@ def test_train_reports_its_settings_losses_and_adapter_to_three_trackers(tmp_pat
     trackio_run = json.loads(read.stdout.strip().splitlines()[-1])
     assert trackio_run["name"] == "ad" and trackio_run["config"]["rank"] == 4
     assert [row["step"] for row in trackio_run["logs"] if "train/loss" in row] == [1, 2]
+
+
+def test_an_outcome_logged_after_the_scores_is_kept_by_every_store(tmp_path: Path) -> None:
+    """The decision comes last, after the scores: each store must still keep it (Trackio writes a
+    run's config only with its first rows, so an outcome added to the config later was lost)."""
+    env = {
+        **os.environ,
+        "TRACKIO_DIR": str(tmp_path / "trackio"),
+        "WANDB_MODE": "offline",
+        "MLFLOW_TRACKING_URI": f"sqlite:///{tmp_path / 'mlflow.db'}",
+    }
+    run = [sys.executable, "-c", OUTCOME_WRITER]
+    wrote = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert wrote.returncode == 0 and wrote.stdout.count("tracked: ") == 3, wrote.stderr[-2000:]
+
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=env["MLFLOW_TRACKING_URI"])
+    (mlflow_run,) = client.search_runs([experiment_id(client)])
+    assert (
+        mlflow_run.data.tags["decision"] == "improves"
+        and mlflow_run.data.tags["claim"] == "recipe over 3 seeds"
+    )
+
+    (offline,) = (tmp_path / "wandb").glob("offline-run-*")
+    wandb_cli = str(Path(sys.executable).with_name("wandb"))
+    records = subprocess.run(
+        [wandb_cli, "leet", "inspect", "--json", str(offline)], capture_output=True, text=True, timeout=120
+    ).stdout
+    summaries = [json.loads(line) for line in records.splitlines() if '"type":"summary"' in line]
+    assert any(r["summary"]["update"].get("decision") == "improves" for r in summaries)
+
+    read = subprocess.run(
+        [sys.executable, "-c", TRACKIO_READER],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    rows = json.loads(read.stdout.strip().splitlines()[-1])["logs"]
+    assert {"decision": "improves", "claim": "recipe over 3 seeds"}.items() <= next(
+        r for r in rows if "decision" in r
+    ).items()
