@@ -44,7 +44,7 @@ class TrackioRun:
 
     def finish(self, ok: bool) -> str:
         with contextlib.redirect_stdout(io.StringIO()):
-            self._run.finish()
+            trackio.finish()  # the current run, this one (punie opens one at a time); not at exit again
         return f"trackio run {self._run.name} in project {PROJECT} (trackio show --project {PROJECT})"
 
 
