@@ -48,7 +48,7 @@ class TrackerRun(Protocol):
     def log_metrics(self, metrics: Mapping[str, float], step: int | None = None) -> None: ...
 
     def log_summary(self, values: Mapping[str, str]) -> None:
-        """Text outcomes (a decision, its claim): a tag, summary value or config entry."""
+        """Text outcomes (a decision, its claim): a tag, a summary value or a log row."""
 
     def log_artifact(self, artifact: Artifact) -> None: ...
 
