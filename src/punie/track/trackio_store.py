@@ -10,6 +10,7 @@ import io
 from collections.abc import Mapping
 
 import trackio
+from trackio import context_vars
 
 from punie.track.names import safe_name
 from punie.track.tracker import Artifact, RunInfo
@@ -44,7 +45,11 @@ class TrackioRun:
 
     def finish(self, ok: bool) -> str:
         with contextlib.redirect_stdout(io.StringIO()):
-            trackio.finish()  # the current run, this one (punie opens one at a time); not at exit again
+            self._run.finish()
+        # Trackio's exit hook finishes its current run (a context variable) again and prints; this
+        # run may have started inside an event loop, whose context `trackio.finish()` cannot see.
+        if context_vars.current_run.get() is self._run:
+            context_vars.current_run.set(None)
         return f"trackio run {self._run.name} in project {PROJECT} (trackio show --project {PROJECT})"
 
 
