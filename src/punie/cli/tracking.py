@@ -40,8 +40,7 @@ def log_experiment(tracked: TrackedRun, result: ExperimentResult) -> None:
     if result.skipped:
         return
     tracked.log_metrics(experiment_metrics(result))
-    decision = result.decision
-    tracked.log_summary(decision_summary(decision.outcome, decision.claim, decision.detail))
+    tracked.log_summary(decision_summary(result.decision))
     tracked.log_artifacts(experiment_artifacts(result))
 
 
@@ -52,15 +51,10 @@ def tracked_hooks(config: ExperimentConfig, tracking: Tracking, group: str) -> I
         tracking.run(RunInfo(config.name, group, experiment_params(config))) as tracked,
         cli_hooks(config.training.iters) as hooks,
     ):
-        shown = hooks.on_train_event
-
-        def on_train_event(event: dict[str, Any]) -> None:
-            if shown is not None:
-                shown(event)
-            tracked.on_train_event(event)
-
         yield dataclasses.replace(
-            hooks, on_train_event=on_train_event, finished=lambda result: log_experiment(tracked, result)
+            hooks,
+            on_train_event=tracked.beside(hooks.on_train_event),
+            finished=lambda result: log_experiment(tracked, result),
         )
 
 
@@ -72,5 +66,4 @@ def log_recipe(tracking: Tracking, result: RecipeResult, config: ExperimentConfi
     params.pop("train.seed", None)
     with tracking.run(RunInfo(result.name, group, params)) as tracked:
         tracked.log_metrics(recipe_metrics(result))
-        decision = result.decision
-        tracked.log_summary(decision_summary(decision.outcome, decision.claim, decision.detail))
+        tracked.log_summary(decision_summary(result.decision))

@@ -102,15 +102,11 @@ def train(
     info = RunInfo(lora.adapter_dir.name, "train", settings_params(lora))
     with tracking.run(info) as tracked:
         with ui.training_progress(lora.iters, f"training {lora.adapter_dir.name}") as shown:
-
-            def on_event(event: dict[str, Any]) -> None:
-                shown(event)
-                tracked.on_train_event(event)
-
+            on_event = tracked.beside(shown)
             result = asyncio.run(
                 run_training(lora, resume=resume, on_event=on_event, progress=ui.step, launch=launch)
             )
         tracked.log_metrics(training_metrics(result))
-        tracked.log_artifacts([a for a in [adapter_artifact(result.adapter_dir)] if a])
+        tracked.log_artifacts([adapter_artifact(result.adapter_dir)])
     _show(result)
     record_entry(journal, train_entry(result.adapter_dir.name, result.adapter_dir, result.record))

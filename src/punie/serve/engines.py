@@ -103,10 +103,8 @@ async def _prepare_llama(config: ServerConfig) -> ServerConfig:
         resolved = await asyncio.to_thread(resolve_model, config.model_path, "serve")
         check_adapter(Path(adapter), resolved.path)  # the same checks as for mlx_lm.server
         adapter = str(await asyncio.to_thread(_lora_gguf, Path(adapter)))
-    name = config.served_name or (
-        Path(config.model_path).stem if config.model_path.endswith(".gguf") else None
-    )
-    served = name or config.model_path  # an alias or a registered name, as the user gave it
+    given = config.model_path  # an alias, a registered name or a GGUF file, as the user gave it
+    served = config.served_name or (Path(given).stem if given.endswith(".gguf") else given)
     return dataclasses.replace(config, model_path=str(gguf), adapter_path=adapter, served_name=served)
 
 

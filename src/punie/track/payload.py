@@ -14,7 +14,7 @@ from punie.eval.report import EvalReport
 from punie.experiment.plan import ExperimentConfig
 from punie.experiment.recipe import RecipeResult
 from punie.experiment.run import ExperimentResult
-from punie.journal.compare import category_deltas
+from punie.journal.compare import Decision, category_deltas
 from punie.runtime.adapter_files import ADAPTER_CONFIG, ADAPTER_WEIGHTS
 from punie.track.names import safe_name
 from punie.track.tracker import Artifact, Param
@@ -126,17 +126,17 @@ def recipe_metrics(result: RecipeResult) -> dict[str, float]:
     return metrics
 
 
-def decision_summary(outcome: str, claim: str, detail: str) -> dict[str, str]:
-    return {"decision": outcome, "claim": claim, "decision_detail": detail}
+def decision_summary(decision: Decision) -> dict[str, str]:
+    """A decision as text: its outcome, the claim it makes (adapter or recipe) and its detail."""
+    return {"decision": decision.outcome, "claim": decision.claim, "decision_detail": decision.detail}
 
 
-def artifact(name: str, kind: str, *paths: Path) -> Artifact | None:
-    """The files among `paths` that exist, as one artifact (None: none exists)."""
-    files = tuple(path for path in paths if path.is_file())
-    return Artifact(name, kind, files) if files else None
+def artifact(name: str, kind: str, *paths: Path) -> Artifact:
+    """The files among `paths` that exist, as one artifact (one without files is not stored)."""
+    return Artifact(name, kind, tuple(path for path in paths if path.is_file()))
 
 
-def adapter_artifact(adapter_dir: Path) -> Artifact | None:
+def adapter_artifact(adapter_dir: Path) -> Artifact:
     """A trained adapter as it is served, with the record and curve of its training (not its
     checkpoints, nor an engine's conversions cached beside it)."""
     names = (ADAPTER_WEIGHTS, ADAPTER_CONFIG, RUN_RECORD, METRICS_FILE)
@@ -146,10 +146,10 @@ def adapter_artifact(adapter_dir: Path) -> Artifact | None:
 def experiment_artifacts(result: ExperimentResult) -> list[Artifact]:
     """What an experiment leaves: its adapter's files, its two reports and the comparison page."""
     reports = ("report.html", "report.json")
-    found = [
-        adapter_artifact(Path(result.adapter.adapter)) if result.adapter.adapter else None,
+    adapter = [adapter_artifact(Path(result.adapter.adapter))] if result.adapter.adapter else []
+    return [
+        *adapter,
         artifact("base-report", "report", *(result.base_dir / name for name in reports)),
         artifact("adapter-report", "report", *(result.adapter_dir / name for name in reports)),
         artifact("comparison", "report", result.compare_html),
     ]
-    return [a for a in found if a is not None]

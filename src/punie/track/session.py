@@ -54,12 +54,22 @@ class TrackedRun:
         self._each("logging the outcome", lambda run: run.log_summary(values))
 
     def log_artifacts(self, artifacts: Sequence[Artifact]) -> None:
-        for artifact in artifacts:
+        for artifact in (a for a in artifacts if a.files):
 
             def store(run: TrackerRun, artifact: Artifact = artifact) -> None:
                 run.log_artifact(artifact)
 
             self._each(f"storing {artifact.name}", store)
+
+    def beside(self, shown: Callable[[dict[str, Any]], None] | None) -> Callable[[dict[str, Any]], None]:
+        """One handler for a training's events: `shown` (a progress bar's), then this run's."""
+
+        def both(event: dict[str, Any]) -> None:
+            if shown is not None:
+                shown(event)
+            self.on_train_event(event)
+
+        return both
 
     def on_train_event(self, event: Mapping[str, Any]) -> None:
         """A training child's event, logged at its iteration when it is a loss or a rate."""

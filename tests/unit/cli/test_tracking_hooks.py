@@ -44,7 +44,7 @@ def result(tmp_path: Path, skipped: bool) -> ExperimentResult:
     (tmp_path / "adapter").mkdir(exist_ok=True)
     (tmp_path / "adapter" / "adapters.safetensors").write_bytes(b"w")
     base, adapter = report(None, False, False, True), report(str(tmp_path / "adapter"), True, True, True)
-    decision = Decision("improves", "tool calling +66.7 pts", "adapter")
+    decision = Decision("improved", "tool calling +66.7 pts", "adapter")
     return ExperimentResult(
         base, adapter, decision, tmp_path / "c.html", tmp_path / "J.md", tmp_path, tmp_path, skipped
     )
@@ -78,7 +78,7 @@ def test_an_experiment_logs_its_curve_scores_decision_and_adapter(tmp_path: Path
         and 0 < scores["change/tool_calling/mcnemar_p"] <= 1
     )
     assert fake_trackers.LOG[3][1] == {
-        "decision": "improves",
+        "decision": "improved",
         "claim": "adapter",
         "decision_detail": "tool calling +66.7 pts",
     }

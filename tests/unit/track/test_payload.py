@@ -101,6 +101,6 @@ def test_names_and_the_adapter_artifact(tmp_path: Path) -> None:
     ):
         (tmp_path / name).write_bytes(b"")
     found = adapter_artifact(tmp_path)
-    assert found is not None and found.kind == "model"
+    assert found.kind == "model"
     assert [f.name for f in found.files] == ["adapters.safetensors", "adapter_config.json"]  # not checkpoints
-    assert adapter_artifact(tmp_path / "missing") is None
+    assert adapter_artifact(tmp_path / "missing").files == ()  # nothing to store

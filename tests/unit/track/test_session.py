@@ -38,7 +38,12 @@ def test_each_call_reaches_the_tracker_and_a_run_finishes_with_its_outcome(tmp_p
             }
         )
         run.log_summary({"decision": "improves"})
-        run.log_artifacts([Artifact("adapter", "model", (tmp_path / "adapters.safetensors",))])
+        run.log_artifacts(
+            [
+                Artifact("adapter", "model", (tmp_path / "adapters.safetensors",)),
+                Artifact("comparison", "report", ()),  # none of its files existed: nothing to store
+            ]
+        )
     assert fake_trackers.LOG == [
         ("start", "cell"),
         ("metrics", ({"train/loss": 1.5, "train/learning_rate": 1e-4, "train/tokens_per_second": 9.0}, 2)),
