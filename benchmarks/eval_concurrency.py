@@ -83,9 +83,10 @@ async def main() -> None:
         verdicts.append({r.id: r.passed for r in report.scored()})
         lost.append(sum(1 for r in report.results if r.failure in ("timeout", "server_error")))
         score = 100 * report.overall_score
+        warm = report.settings.get("slot_warmup")
         print(
             f"{engine} at concurrency {level}: {walls[-1]:7.1f} s  overall {score:5.1f}%  "
-            f"prompts lost {lost[-1]}",
+            f"prompts lost {lost[-1]}" + (f"  slots warmed {warm}" if warm else ""),
             flush=True,
         )
     first = f"{runs[0][0]} at {runs[0][1]}"

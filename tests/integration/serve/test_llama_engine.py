@@ -11,11 +11,14 @@ import numpy as np
 import pytest
 from safetensors.numpy import save_file
 
-from punie.eval.client import ChatClient, SamplingSettings
+from punie.eval.client import ChatClient, SamplingSettings, build_request
+from punie.eval.slot_warmup import opening, warm_slots
+from punie.eval.suite_load import load_suite
 from punie.eval.tool_schema import BUILTIN_TOOLS
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.engines import ENGINES
 from punie.serve.process import ServerProcess
+from punie.serve.slots import slot_dir
 from tests.helpers import lora_shapes
 
 pytestmark = [
@@ -95,3 +98,32 @@ async def test_llama_cpp_answers_as_mlx_does_with_and_without_an_adapter(
     assert tuned_llama == tuned_mlx
     assert any(calls for _, calls in tuned_mlx + base_mlx), "no prompt made a call: the split is untested"
     assert list(adapter.glob("adapters-*.gguf"))  # converted once, beside the adapter
+
+
+async def test_warmed_slots_compute_only_what_follows_the_shared_opening(tmp_path: Path) -> None:
+    """The eval's warm-up on the real server: a slot that held nothing computes a tool-calling
+    prompt's whole opening; after the warm-up, every slot computes only the prompt's own tail."""
+    prompts = load_suite().prompts[:3]  # tool-calling prompts: the same tools, different requests
+    config = ServerConfig(model_path="smollm2-135m", port=0, engine="llama.cpp", decode_concurrency=3)
+    async with (
+        ServerProcess(config, log_path=tmp_path / "s.log") as server,
+        httpx.AsyncClient(timeout=120) as http,
+    ):
+        client = ChatClient(server.endpoint(3), SERVED_MODEL_NAME, SamplingSettings(max_tokens=4))
+        messages, tools = opening(prompts[1])
+        body = build_request(client.model, messages, tools, client.sampling)
+
+        async def computed(slot: int) -> tuple[int, int]:
+            answer = (
+                await http.post(f"{server.base_url}/chat/completions", json={**body, "id_slot": slot})
+            ).json()
+            return answer["timings"]["prompt_n"], answer["timings"]["cache_n"]
+
+        cold, _ = await computed(2)
+        warmup = await warm_slots(http, client, prompts, slot_dir())
+        assert warmup is not None and warmup.slots == 3 and warmup.tokens > 300
+        assert cold > 300  # the whole opening, tools included
+        for slot in (1, 2):
+            tail, cached = await computed(slot)
+            assert tail < 40 and cached > 300, (slot, tail, cached)
+    assert not list(slot_dir().glob("punie-*.bin"))

@@ -24,6 +24,7 @@ from punie.serve.engines import (
     llama_command,
 )
 from punie.serve.lora_gguf import gguf_lora_name, lora_scale
+from punie.serve.slots import slot_dir
 from tests.unit.journal.test_incomplete_and_compare import report, result
 
 
@@ -45,6 +46,7 @@ def test_llama_command_needs_a_concrete_port_and_sizes_its_slots() -> None:
         llama_command(ServerConfig(model_path="m.gguf", port=0))
     argv = llama_command(ServerConfig(model_path="m.gguf", port=5, decode_concurrency=3, chat_template="T"))
     assert argv[argv.index("--parallel") + 1] == "3" and argv[argv.index("--chat-template") + 1] == "T"
+    assert argv[argv.index("--slot-save-path") + 1] == str(slot_dir())  # the warm-up copies slots there
     assert "--lora" not in argv
 
 

@@ -29,7 +29,7 @@ def executable(path: Path) -> Path:
 
 def test_argv_carries_slots_context_threads_template_and_adapter() -> None:
     config = ServerConfig(model_path="/m/f32.gguf", port=7001, decode_concurrency=6, adapter_path="/a/l.gguf")
-    argv = llama_server_argv(config, Path("/bin/llama-server"), "/t/chatml.jinja", cores=2)
+    argv = llama_server_argv(config, Path("/bin/llama-server"), "/t/chatml.jinja", 2, Path("/s"))
     assert argv[0] == "/bin/llama-server"
 
     def value(flag: str) -> str:
@@ -41,12 +41,13 @@ def test_argv_carries_slots_context_threads_template_and_adapter() -> None:
     assert value("--chat-template-file") == "/t/chatml.jinja" and value("--lora") == "/a/l.gguf"
     assert "--skip-chat-parsing" in argv and "--jinja" in argv  # calls come back as text, as punie parses
     assert "--no-repack" in argv  # a user's quantized GGUF must not crash the repacking kernels
+    assert value("--slot-save-path") == "/s"  # where a slot's cache is copied from (serve.slots)
     assert "--alias" not in argv
     named = ServerConfig(model_path="/m/f32.gguf", port=7001, served_name="my-fused")
-    argv = llama_server_argv(named, Path("/bin/llama-server"), "/t/chatml.jinja", cores=2)
+    argv = llama_server_argv(named, Path("/bin/llama-server"), "/t/chatml.jinja", 2, Path("/s"))
     assert argv[argv.index("--alias") + 1] == "my-fused"  # what /v1/models lists, not the path
     with pytest.raises(ValueError, match="port 0"):
-        llama_server_argv(ServerConfig(model_path="m.gguf", port=0), Path("b"), "t", 1)
+        llama_server_argv(ServerConfig(model_path="m.gguf", port=0), Path("b"), "t", 1, Path("/s"))
 
 
 def test_found_by_variable_then_path_then_uv_tool_dir(tmp_path: Path) -> None:
