@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from punie.data.formats import SAMPLE_SUMMARY, SAMPLED_EXAMPLES, SAMPLED_PAIRS
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
@@ -31,12 +33,13 @@ from punie.data.samples import (
     wanted_tool,
 )
 from punie.errors import UsageError
-from punie.eval.client import SamplingSettings
+from punie.eval.client import ChatClient, SamplingSettings
 from punie.eval.report import RESULTS_FILE, EvalReport
 from punie.eval.results_log import read_results
 from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
+from punie.eval.slot_warmup import warm_server
 from punie.eval.suite import EvalSuite
 from punie.eval.suite_split import split_ids
 from punie.runtime.atomic import write_json_atomic
@@ -110,6 +113,10 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     try:
         endpoint = server.endpoint(config.concurrency) if server else config.endpoint
         assert endpoint is not None
+        if server is not None:  # the prompts' shared opening, computed once for every slot
+            async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0)) as http:
+                client = ChatClient(endpoint, config.model_name, config.sampling)
+                await warm_server(http, server, client, suite.prompts)
 
         async def one(index: int) -> EvalReport:
             out = config.output / "samples" / f"seed{index}"

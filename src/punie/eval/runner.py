@@ -32,7 +32,7 @@ from punie.eval.response import RecordedResponse, Turn
 from punie.eval.results_log import Recorded, append_result, read_results
 from punie.eval.run_config import EvalRunConfig
 from punie.eval.score import EvalResult, score_prompt
-from punie.eval.slot_warmup import Warmup, warm_slots
+from punie.eval.slot_warmup import Warmup, warm_server
 from punie.eval.suite import EvalPrompt
 from punie.eval.timeouts import CEILING, PROBE_PROMPT, PROBE_TOKENS, Stopwatch, scaled_timeout
 from punie.eval.tool_module import module_tools
@@ -45,7 +45,6 @@ from punie.sandbox import Isolation
 from punie.sandbox import require as require_isolation
 from punie.serve.endpoint import Endpoint
 from punie.serve.process import ServerProcess
-from punie.serve.slots import slot_dir
 from punie.tools.workspace import Workspace
 
 TRACE_LIMIT = 4000  # characters of a crashed prompt's traceback kept in its record
@@ -288,8 +287,8 @@ async def _evaluate(
         async with httpx.AsyncClient(timeout=httpx.Timeout(None, connect=10.0), transport=transport) as http:
             if config.settings.prompt_timeout is None and pending:  # nothing to ask: no server, no probe
                 config = await _with_scaled_timeout(config, clients, http)
-            if server is not None and server.engine.copies_slots:  # the shared prefix, once
-                warmup = await warm_slots(http, clients[0], pending, slot_dir())
+            if server is not None:  # the prompts' shared opening, computed once for every slot
+                warmup = await warm_server(http, server, clients[0], pending)
             while queue and live():  # again while an endpoint that died left prompts to the rest
                 await asyncio.gather(
                     *(

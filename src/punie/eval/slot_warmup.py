@@ -25,7 +25,8 @@ import httpx
 from punie.eval.categories import KINDS
 from punie.eval.client import ChatClient, build_request
 from punie.eval.suite import EvalPrompt
-from punie.serve.slots import copy_slot, server_root, slot_count
+from punie.serve.process import ServerProcess
+from punie.serve.slots import copy_slot, server_root, slot_count, slot_dir
 
 SOURCE_SLOT = 0
 
@@ -88,3 +89,12 @@ async def warm_slots(
     except (httpx.HTTPError, ValueError):
         return None
     return Warmup(copied.tokens, copied.slots, time.monotonic() - started)
+
+
+async def warm_server(
+    http: httpx.AsyncClient, server: ServerProcess, client: ChatClient, prompts: Sequence[EvalPrompt]
+) -> Warmup | None:
+    """Warm a managed server's slots when its engine can copy them (None: it cannot)."""
+    if not server.engine.copies_slots:
+        return None
+    return await warm_slots(http, client, prompts, slot_dir())
