@@ -53,7 +53,8 @@ def demo(
         DEMO_SEEDS,
         "--seeds",
         help="Replicates from --seed on (each with its own data and adapter), then one decision about "
-        "the recipe over all of them; 1: a decision about one adapter. About 3.5 minutes a seed on 2 cores.",
+        "the recipe over all of them; 1: a decision about one adapter. About 3 to 3.5 minutes a seed "
+        "on 2 cores.",
     ),
     force: bool = typer.Option(False, "--force", help="Redo every stage."),
     device: str = typer.Option("auto", "--device", help="auto | cpu | gpu (auto: GPU when MLX sees one)."),
