@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,9 +98,14 @@ class ChatClient:
     retry_waits: tuple[float, ...] = CONNECTION_RETRY_WAITS
 
     async def complete(
-        self, http: httpx.AsyncClient, messages: list[dict[str, Any]], tools: list[dict[str, Any]]
+        self,
+        http: httpx.AsyncClient,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        extra: Mapping[str, Any] | None = None,
     ) -> Turn:
-        body = build_request(self.model, messages, tools, self.sampling)
+        """One chat completion; `extra` adds a server's own body fields (llama.cpp's `id_slot`)."""
+        body = {**build_request(self.model, messages, tools, self.sampling), **(extra or {})}
         # ASCII escapes: a model's own tool arguments may hold a lone surrogate (not UTF-8)
         payload = json.dumps(body).encode()
         headers = {**self.endpoint.request_headers(), "Content-Type": "application/json"}

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from punie.eval.categories import KINDS
-from punie.eval.client import ChatClient, build_request
+from punie.eval.client import ChatClient, ServerError
 from punie.eval.suite import EvalPrompt
 from punie.serve.process import ServerProcess
 from punie.serve.slots import copy_slot, server_root, slot_count, slot_dir
@@ -56,13 +56,14 @@ def warmup_prompt(prompts: Sequence[EvalPrompt]) -> EvalPrompt | None:
     """Pure: the first prompt of the largest group that shares an opening (its tools and the
     messages before its last), when at least two prompts share one that is not empty."""
     empty = json.dumps([[], []])
-    counts = Counter(key for key in map(_shared_part, prompts) if key != empty)
+    keys = [_shared_part(p) for p in prompts]
+    counts = Counter(key for key in keys if key != empty)
     if not counts:
         return None
     key, size = counts.most_common(1)[0]
     if size < 2:
         return None
-    return next(p for p in prompts if _shared_part(p) == key)
+    return prompts[keys.index(key)]
 
 
 async def warm_slots(
@@ -76,17 +77,15 @@ async def warm_slots(
     started = time.monotonic()
     root = server_root(client.endpoint.url)
     headers = client.endpoint.request_headers()
-    messages, tools = opening(prompt)
-    body = build_request(client.model, messages, tools, replace(client.sampling, max_tokens=1))
-    body["id_slot"] = SOURCE_SLOT  # llama.cpp's own field: which slot computes it
+    one_token = replace(client, sampling=replace(client.sampling, max_tokens=1))
     try:
         count = await slot_count(http, root, headers)
         if count < 2:
             return None
-        answered = await http.post(f"{client.endpoint.url}/chat/completions", json=body, headers=headers)
-        answered.raise_for_status()
+        # llama.cpp's own field `id_slot`: which slot computes the opening
+        await one_token.complete(http, *opening(prompt), extra={"id_slot": SOURCE_SLOT})
         copied = await copy_slot(http, root, headers, SOURCE_SLOT, count, directory)
-    except (httpx.HTTPError, ValueError):
+    except (httpx.HTTPError, ValueError, ServerError):
         return None
     return Warmup(copied.tokens, copied.slots, time.monotonic() - started)
 
