@@ -10,6 +10,7 @@ import typer
 
 from punie.cli import ui
 from punie.cli.options import ENGINE_HELP
+from punie.data.generated_prompts import generated_prompts
 from punie.data.sampling import SampleConfig, SampleResult, sample
 from punie.errors import UsageError
 from punie.eval.categories import label
@@ -20,6 +21,8 @@ from punie.eval.suite_load import load_suite
 from punie.runtime.models import DEFAULT_MODEL
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
 from punie.serve.endpoint import endpoints_from_flags
+
+PROMPT_SOURCES = ("suite", "generator", "both")
 
 
 def sample_command(
@@ -51,13 +54,29 @@ def sample_command(
         False, "--allow-overlap", help="Sample the held-out prompts too (recorded in sample.json)."
     ),
     concurrency: int = typer.Option(16, "--concurrency", help="Prompts in flight per sample."),
+    prompts_from: str = typer.Option(
+        "suite",
+        "--prompts",
+        help="suite (its selection share) | generator (punie's training-prompt generator: the requests "
+        "`dataset generate` and the demo train on, writes included; the suite then only checks "
+        "overlap) | both.",
+    ),
+    generated: int = typer.Option(
+        60, "--generated", help="Distinct generated requests (with --prompts generator|both)."
+    ),
+    generator_seed: int = typer.Option(0, "--generator-seed", help="The generator's seed."),
 ) -> None:
     """Sample K answers per prompt, score each with punie's scorer, and write the passing ones as
     SFT data (sft/), passing-vs-failing pairs of one prompt as preference data (pairs/), and pass@1
     and pass@K per category."""
     if output.exists() and any(output.iterdir()) and not (output / "samples").is_dir():
         raise UsageError(f"{output} already exists and is not empty: choose a new --output")
+    if prompts_from not in PROMPT_SOURCES:
+        raise UsageError(f"--prompts must be one of {', '.join(PROMPT_SOURCES)}, got {prompts_from!r}")
+    if generated < 1:
+        raise UsageError(f"--generated must be at least 1, got {generated}")
     prompts = first_per_category(load_suite(suite), per_category or None)
+    requests = generated_prompts(generated, generator_seed) if prompts_from != "suite" else ()
     endpoint = None
     server = None
     if base_url is not None:
@@ -78,6 +97,8 @@ def sample_command(
         select_share,
         allow_overlap,
         concurrency,
+        requests,
+        from_suite=prompts_from != "generator",
     )
     total = len(config.prompts().prompts) * k
     ui.step(f"sampling {k} answers to each of {len(config.prompts().prompts)} prompts -> {output}")

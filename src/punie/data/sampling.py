@@ -8,6 +8,9 @@ against one server, so the K answers to a prompt are in flight together and the 
 them. Prompts come from the *selection* share of the suite (the prompts that choose settings, by
 the same split as `experiment grid --select-share` and the demo), never from the held-out share
 that scores the result, unless overlap is explicitly allowed (and then recorded in the output).
+They may also (or only) come from punie's training-prompt generator (`punie.data.generated_prompts`):
+requests the model is trained on, checked against the held-out prompts like any training data
+(`dataset lint --suite`'s overlap check), and refused where they overlap.
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from pathlib import Path
 
 import httpx
 
+from punie.data.contamination import Overlap, find_overlaps
 from punie.data.formats import SAMPLE_SUMMARY, SAMPLED_EXAMPLES, SAMPLED_PAIRS
+from punie.data.generated_prompts import with_generated
 from punie.data.jsonl_io import write_dataset
 from punie.data.ops import split_examples
 from punie.data.samples import (
@@ -40,7 +45,7 @@ from punie.eval.run_config import EvalRunConfig, EvalSettings
 from punie.eval.runner import run_evaluation
 from punie.eval.score import EvalResult
 from punie.eval.slot_warmup import warm_server
-from punie.eval.suite import EvalSuite
+from punie.eval.suite import EvalPrompt, EvalSuite
 from punie.eval.suite_split import split_ids
 from punie.runtime.atomic import write_json_atomic
 from punie.serve.config import SERVED_MODEL_NAME, ServerConfig
@@ -60,6 +65,8 @@ class SampleConfig:
     select_share: float = 0.5  # sample from this share of each category (the selection split)
     allow_overlap: bool = False  # sample from every prompt, the held-out ones included
     concurrency: int = 16  # prompts in flight per sample
+    generated: tuple[EvalPrompt, ...] = ()  # the generator's requests, sampled besides the suite's
+    from_suite: bool = True  # False: only `generated` (the suite then only scores the result)
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -70,15 +77,27 @@ class SampleConfig:
             )
         if (self.server is None) == (self.endpoint is None):
             raise UsageError("sample from a managed model or from --base-url, not both")
+        if not self.from_suite and not self.generated:
+            raise UsageError("no prompt to sample: ask for the suite's prompts, generated ones, or both")
 
     def prompts(self) -> EvalSuite:
-        """The prompts sampled: the selection share of each category, unless overlap is allowed."""
-        if self.allow_overlap:
-            return self.suite
-        split = split_ids(((p.id, p.category) for p in self.suite.prompts), self.select_share)
-        return dataclasses.replace(
-            self.suite, prompts=tuple(p for p in self.suite.prompts if p.id in split.selection)
-        )
+        """The prompts sampled: the selection share of each category (every prompt when overlap
+        is allowed) unless only generated prompts are asked for, then the generated ones."""
+        if not self.from_suite:
+            own: tuple[EvalPrompt, ...] = ()
+        elif self.allow_overlap:
+            own = self.suite.prompts
+        else:
+            split = split_ids(((p.id, p.category) for p in self.suite.prompts), self.select_share)
+            own = tuple(p for p in self.suite.prompts if p.id in split.selection)
+        kept = dataclasses.replace(self.suite, prompts=own)
+        return with_generated(kept, self.generated) if self.generated else kept
+
+    def overlaps(self) -> list[Overlap]:
+        """Generated requests whose text meets one of the suite's prompts (those that choose
+        settings or score the result): the check `dataset lint --suite` makes of training data."""
+        requests = (("generated", i + 1, {"prompt": p.prompt_text}) for i, p in enumerate(self.generated))
+        return find_overlaps(requests, self.suite.prompts)
 
 
 @dataclass(frozen=True)
@@ -104,6 +123,13 @@ def _samples(directory: Path, results: tuple[EvalResult, ...]) -> list[Sample]:
 
 
 async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] | None = None) -> SampleResult:
+    overlaps = config.overlaps()
+    if overlaps and not config.allow_overlap:
+        shown = "; ".join(f"{o.line}: {o.prompt_id} ({o.how})" for o in overlaps[:5])
+        raise UsageError(
+            f"{len(overlaps)} generated prompt(s) overlap the prompts that score the result: {shown} "
+            "(--allow-overlap samples them anyway, and records it)"
+        )
     suite = config.prompts()
     if not suite.prompts:
         raise UsageError("no prompt to sample: the suite's selection share is empty (use more prompts)")
@@ -189,9 +215,9 @@ def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess |
         "written_by": writer,
         "suite": config.suite.name,
         "suite_hash": config.suite.suite_hash(),
-        "prompts": "every prompt (--allow-overlap)"
-        if config.allow_overlap
-        else f"selection share {config.select_share:g}",
+        "prompts": _prompt_source(config),
+        "generated_prompts": len(config.generated),
+        "overlapping_prompts": [str(o) for o in config.overlaps()],
         "k": config.k,
         "sampling": dataclasses.asdict(config.sampling),
         "samples": result.samples,
@@ -200,3 +226,15 @@ def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess |
         "pass_rates": [dataclasses.asdict(r) for r in result.rates],
         "pass_rates_by_tool": [dataclasses.asdict(r) for r in result.tools],
     }
+
+
+def _prompt_source(config: SampleConfig) -> str:
+    own = (
+        "every prompt (--allow-overlap)"
+        if config.allow_overlap
+        else f"selection share {config.select_share:g}"
+    )
+    if not config.generated:
+        return own
+    generated = f"{len(config.generated)} generated"
+    return f"{own} + {generated}" if config.from_suite else generated

@@ -20,6 +20,11 @@ from tests.helpers import run_punie
         (["eval", "--temperature", "-1"], "--temperature must be 0 or more"),
         (["eval", "--per-category", "-1"], "--per-category must be 0 (all) or more"),
         (["eval", "--concurrency", "0"], "--concurrency must be at least 1"),
+        (["dataset", "sample", "--prompts", "nope"], "--prompts must be one of suite, generator, both"),
+        (
+            ["dataset", "sample", "--prompts", "generator", "--generated", "0"],
+            "--generated must be at least 1",
+        ),
     ],
 )
 def test_bad_numbers_are_one_line(args: list[str], message: str, tmp_path: Path) -> None:
