@@ -65,6 +65,12 @@ def sample_command(
         60, "--generated", help="Distinct generated requests (with --prompts generator|both)."
     ),
     generator_seed: int = typer.Option(0, "--generator-seed", help="The generator's seed."),
+    with_reference: bool = typer.Option(
+        False,
+        "--reference-pairs",
+        help="Also pair each tool-calling prompt no sample passed: its reference call (the one its "
+        "scorer expects, checked to pass) chosen against a failing answer's first turn.",
+    ),
 ) -> None:
     """Sample K answers per prompt, score each with punie's scorer, and write the passing ones as
     SFT data (sft/), passing-vs-failing pairs of one prompt as preference data (pairs/), and pass@1
@@ -99,6 +105,7 @@ def sample_command(
         concurrency,
         requests,
         from_suite=prompts_from != "generator",
+        reference_pairs=with_reference,
     )
     total = len(config.prompts().prompts) * k
     ui.step(f"sampling {k} answers to each of {len(config.prompts().prompts)} prompts -> {output}")

@@ -1,6 +1,7 @@
 """From scored samples to training data (pure): the model's own answers, K per prompt, each
 scored by punie's scorer, become on-policy SFT examples (the passing ones), preference pairs
-(a passing and a failing answer to the same prompt) and GRPO's groups (every answer with its
+(a passing and a failing answer to the same prompt; optionally, where no answer passed, the
+prompt's reference call against a failing one) and GRPO's groups (every answer with its
 advantage over its prompt's others), with pass@1 and pass@K per category.
 
 pass@k is Chen et al. (2021)'s unbiased estimator, 1 - C(n-c, k) / C(n, k), for n samples of
@@ -20,6 +21,8 @@ from typing import Any
 from punie.data.chat import ChatExample, Message, ToolCall
 from punie.eval.response import RecordedResponse
 from punie.eval.suite import EvalPrompt
+from punie.eval.tool_parse import Call, ParsedCalls
+from punie.eval.tool_score import score_tool_calls
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -119,6 +122,59 @@ def preference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample
                     "rejected_failure": bad.failure,
                 }
             )
+    return pairs
+
+
+def reference_answer(prompt: EvalPrompt) -> Message | None:
+    """Pure: the call a one-turn tool-calling prompt's scorer expects (each argument's first
+    allowed value) as the assistant message that makes it, when punie's scorer passes it; None
+    for a prompt with no such call (no tool wanted, name-only or multi-turn expectations)."""
+    if prompt.kind != "tool_calling" or not prompt.expected_calls or prompt.later_turns:
+        return None
+    if any(want.any_arguments for want in prompt.expected_calls):
+        return None
+    calls = tuple(
+        ToolCall(want.name, {name: values[0] for name, values in want.arguments.items() if values})
+        for want in prompt.expected_calls
+    )
+    parsed = ParsedCalls(tuple(Call(c.name, dict(c.arguments)) for c in calls), "structured")
+    specs = {spec.name: spec for spec in prompt.tool_specs}
+    if not score_tool_calls(prompt.expected_calls, parsed, tools=specs).passed:
+        return None
+    return Message("assistant", "", calls)
+
+
+def reference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> list[dict[str, Any]]:
+    """Pure: for each tool-calling prompt that no sample passed, its reference call (the one its
+    scorer expects, checked to pass) chosen against the first turn of one failing answer: a pair
+    for a tool the model never gets right, which on-policy pairs cannot give. Both sides are one
+    assistant turn, so neither is longer for being a whole conversation."""
+    by_prompt: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        if not sample.response.error:
+            by_prompt[sample.prompt_id].append(sample)
+    pairs = []
+    for prompt_id, answers in by_prompt.items():
+        prompt = prompts[prompt_id]
+        reference = reference_answer(prompt)
+        if reference is None or any(s.passed for s in answers):
+            continue
+        failing = _distinct(answers)[0]
+        first_turn = assistant_messages(failing.response)[:1]
+        if not first_turn:
+            continue
+        pairs.append(
+            {
+                "prompt": [m.to_dict() for m in _opening(prompt)],
+                "chosen": [reference.to_dict()],
+                "rejected": [first_turn[0].to_dict()],
+                "tools": prompt.tool_schemas(),
+                "category": prompt.category,
+                "prompt_id": prompt_id,
+                "rejected_failure": failing.failure,
+                "chosen_from": "reference",
+            }
+        )
     return pairs
 
 

@@ -34,6 +34,7 @@ from punie.data.samples import (
     Sample,
     pass_rates,
     preference_pairs,
+    reference_pairs,
     sft_examples,
     wanted_tool,
 )
@@ -67,6 +68,7 @@ class SampleConfig:
     concurrency: int = 16  # prompts in flight per sample
     generated: tuple[EvalPrompt, ...] = ()  # the generator's requests, sampled besides the suite's
     from_suite: bool = True  # False: only `generated` (the suite then only scores the result)
+    reference_pairs: bool = False  # also pair a never-passed prompt's reference call with a failure
 
     def __post_init__(self) -> None:
         if self.k < 1:
@@ -173,6 +175,8 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     ]
     prompts = {p.id: p for p in suite.prompts}
     sft, pairs = sft_examples(prompts, samples), preference_pairs(prompts, samples)
+    if config.reference_pairs:
+        pairs += reference_pairs(prompts, samples)
     write_splits(config.output / SAMPLED_EXAMPLES, sft)
     write_splits(config.output / SAMPLED_PAIRS, pairs)
     rates = tuple(pass_rates(prompts, samples, config.k))
@@ -223,6 +227,7 @@ def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess |
         "samples": result.samples,
         "sft_examples": result.sft,
         "preference_pairs": result.pairs,
+        "reference_pairs": config.reference_pairs,
         "pass_rates": [dataclasses.asdict(r) for r in result.rates],
         "pass_rates_by_tool": [dataclasses.asdict(r) for r in result.tools],
     }

@@ -128,3 +128,36 @@ def test_a_pair_ends_each_answer_with_what_the_model_wrote() -> None:
     (pair,) = preference_pairs(PROMPTS, samples)
     assert [m["role"] for m in pair["rejected"]] == ["assistant"]  # the turn limit cut it after a result
     assert [m["role"] for m in pair["chosen"]] == ["assistant"]
+
+
+def test_reference_pairs_are_made_only_where_no_answer_passed_and_the_reference_passes() -> None:
+    from punie.data.generated_prompts import generated_prompts
+    from punie.data.samples import reference_answer, reference_pairs
+
+    write, read, none = (
+        next(p for p in generated_prompts(40, 0) if p.id.endswith(tool))
+        for tool in ("write_file", "read_file", "none")
+    )
+    prompts = {p.id: p for p in (write, read, none)}
+    samples = [
+        _sample(write.id, False, "wrong.py"),  # writes: never passed
+        _sample(write.id, False, "wrong.py"),
+        _sample(read.id, True, "any.py"),  # reads: one passed, so on-policy pairs cover it
+        _sample(read.id, False, "x.py"),
+        _sample(none.id, False, "x.py"),  # no tool wanted: no call to prefer
+    ]
+    pairs = reference_pairs(prompts, samples)
+    assert [p["prompt_id"] for p in pairs] == [write.id]
+    (want,) = write.expected_calls
+    chosen = pairs[0]["chosen"]
+    assert len(chosen) == 1 and len(pairs[0]["rejected"]) == 1  # one turn a side
+    assert chosen[0]["tool_calls"][0]["function"]["name"] == "write_file"
+    assert chosen[0]["tool_calls"][0]["function"]["arguments"] == {k: v[0] for k, v in want.arguments.items()}
+    assert pairs[0]["rejected"][0]["tool_calls"][0]["function"]["arguments"] == {"path": "wrong.py"}
+    assert pairs[0]["chosen_from"] == "reference"
+    # a reference its own scorer would fail (here: the schema's required content left out) is never chosen
+    broken = dataclasses.replace(
+        write, expected_calls=(dataclasses.replace(want, arguments={"path": want.arguments["path"]}),)
+    )
+    assert reference_answer(broken) is None
+    assert reference_pairs({write.id: broken}, samples[:2]) == []
