@@ -25,10 +25,9 @@ from punie.experiment.demo import (
     DEMO_TRADE,
     DEMO_TRAINING,
     DemoConfig,
-    demo_experiment,
-    run_demo,
     run_demo_recipe,
 )
+from punie.experiment.demo_recipes import DEFAULT_RECIPE, DEMO_RECIPES
 from punie.experiment.recipe import replicate_seeds
 from punie.journal.ledger import ledger_path, read_entries
 from punie.journal.render import render_table, table_rows
@@ -62,12 +61,21 @@ def demo(
     unsafe_exec: bool = typer.Option(False, "--unsafe-exec", help=UNSAFE_EXEC_HELP),
     timeout: float | None = typer.Option(None, "--timeout", help=TIMEOUT_HELP),
     report_to: list[str] = report_to_option(),
+    recipe_name: str = typer.Option(
+        DEFAULT_RECIPE,
+        "--recipe",
+        help="; ".join(f"{name}: {recipe.about}" for name, recipe in DEMO_RECIPES.items())
+        + ". --iters sets each stage's iterations.",
+    ),
 ) -> None:
     """The whole loop on the embedded model: benchmark, train an adapter, evaluate, compare, journal."""
     started = time.monotonic()
     tracking = tracking_for(report_to)
     if seed < 0:
         raise UsageError(f"--seed must be 0 or more, got {seed}")
+    if recipe_name not in DEMO_RECIPES:
+        raise UsageError(f"--recipe must be one of {', '.join(DEMO_RECIPES)}, got {recipe_name!r}")
+    way = DEMO_RECIPES[recipe_name]
     base = DemoConfig(model=model, workdir=workdir, force=force, device=check_request(device), seed=seed)
     evaluation = dataclasses.replace(
         base.eval, unsafe_exec=unsafe_exec, prompt_timeout=timeout, engine=engine
@@ -80,20 +88,25 @@ def demo(
         with cli_hooks(config.bench_iters) as bench_hooks, say_what_was_kept(lambda: kept):
             recipe = asyncio.run(
                 run_demo_recipe(
-                    config, chosen, lambda one: tracked_hooks(one, tracking, config.name), bench_hooks
+                    config,
+                    chosen,
+                    lambda one: tracked_hooks(one, tracking, config.name),
+                    bench_hooks,
+                    way.stage,
+                    way.final,
                 )
             )
-        log_recipe(tracking, recipe, demo_experiment(config), config.name)
+        log_recipe(tracking, recipe, way.final(config), config.name)
         print_recipe(recipe)
         _held_out(config, recipe.base)
         _summary(config, started)
         return
     with (
-        tracked_hooks(demo_experiment(config), tracking, config.name) as hooks,
+        tracked_hooks(way.final(config), tracking, config.name) as hooks,
         cli_hooks(config.bench_iters) as bench_hooks,
         say_what_was_kept(lambda: kept),
     ):
-        result = asyncio.run(run_demo(config, hooks, bench_hooks))
+        result = asyncio.run(way.stage(config, hooks, bench_hooks))
     print_outcome(result)
     _held_out(config, result.base)
     _summary(

@@ -9,10 +9,11 @@ the prompts held out from the choice of its settings), and one decision about th
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from punie.data.generate_tool_calling import generate_tool_calling
 from punie.data.jsonl_io import write_dataset
@@ -170,14 +171,21 @@ async def run_demo(config: DemoConfig, hooks: Hooks, bench_hooks: Hooks | None =
     return await run_experiment(experiment, hooks)
 
 
+DemoStage = Callable[[DemoConfig, Hooks, Hooks | None], Coroutine[Any, Any, ExperimentResult]]
+
+
 async def run_demo_recipe(
     config: DemoConfig,
     seeds: Sequence[int],
     hooks_for: Callable[[ExperimentConfig], AbstractContextManager[Hooks]],
     bench_hooks: Hooks | None = None,
+    stage: DemoStage = run_demo,
+    final: Callable[[DemoConfig], ExperimentConfig] = demo_experiment,
 ) -> RecipeResult:
     """The demo's recipe over `seeds`: each seed generates its own data and trains its own adapter
-    (an ordinary demo run, resumable), the base is evaluated once, then one recipe decision."""
+    (an ordinary demo run, resumable; `stage` may add stages after it, and `final` is the
+    experiment whose adapter a seed ends with), the base is evaluated once, then one recipe
+    decision."""
     replicates = [dataclasses.replace(config, seed=seed) for seed in seeds]
     missing = [one for one in replicates if not (one.data_dir / "train.jsonl").is_file()]
     if missing:  # the base's replay answers are collected once for every seed's dataset
@@ -189,9 +197,11 @@ async def run_demo_recipe(
                 await make_dataset(one, hooks, answers)
     runs = []
     for one in replicates:
-        with hooks_for(demo_experiment(one)) as hooks:
-            runs.append(await run_demo(one, hooks, bench_hooks))
+        with hooks_for(final(one)) as hooks:
+            runs.append(await stage(one, hooks, bench_hooks))
+    last = final(config)
+    training = dataclasses.replace(last.training, init_adapter=None)  # each seed's own
     recipe = dataclasses.replace(
-        demo_experiment(config), name=f"{config.name}-recipe", data_dir=config.workdir / "data"
+        last, name=f"{last.name}-recipe", data_dir=config.workdir / "data", training=training
     )
     return conclude_recipe(recipe, seeds, runs)
