@@ -11,8 +11,18 @@ scored on the held-out prompts, with the recipe interval per category and per to
   `--method dpo` and the demo's settings;
 - `sft-dpo`: template SFT (the demo's recipe and settings), then K samples per selection prompt
   from that adapter, its scorer pairs trained with `--method dpo`, starting from the SFT adapter
-  (`--init-adapter`), which is also DPO's reference (`--dpo-reference start`): the SFT adapter
-  calls tools, so its pairs hold calls, which the base model's never do;
+  (`--init-adapter`), with the base model as DPO's reference (`--dpo-reference base`, the
+  default): the SFT adapter calls tools, so its pairs hold calls, which the base model's never do;
+- `sft-dpo-gen`: as `sft-dpo`, but the SFT adapter answers punie's training-prompt generator
+  (`dataset sample --prompts generator`: 48 requests of generator seed 100+S, writes included)
+  instead of the selection half: the pairs then hold writes where the adapter sometimes makes
+  them, and the suite's selection half stays unseen, so it can choose between recipes;
+- `sft-onpolicy-gen`: the same SFT adapter's passing answers to those requests, trained as SFT
+  from that adapter (a second, on-policy round);
+- `sft-dpo-gen-ref`: as `sft-dpo-gen`, plus reference pairs (`dataset sample --reference-pairs`):
+  for each generated request none of the K answers passed, its template call (checked by the
+  scorer) chosen against a failing answer's first turn: pairs for the writes the adapter never
+  gets right;
 - `template-dpo`: the demo's template requests (each seed its own), the template's structured call
   chosen and the base model's own greedy answer rejected (skipped where it made the same calls),
   trained with `--method dpo`: pairs for every tool, writes included, which the base model's own
@@ -30,6 +40,7 @@ import argparse
 import asyncio
 import dataclasses
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -39,15 +50,19 @@ from typing import Any
 import httpx
 
 from punie.data.generate_tool_calling import generate_tool_calling
+from punie.data.generated_prompts import generated_prompts
 from punie.data.jsonl_io import write_dataset
 from punie.data.samples import wanted_tool
 from punie.data.sampling import SampleConfig, sample, write_splits
 from punie.errors import UsageError
 from punie.eval.client import ChatClient, SamplingSettings
 from punie.eval.recipe_stats import recipe_effect
-from punie.eval.report import EvalReport
+from punie.eval.report import RESULTS_FILE, EvalReport
 from punie.eval.response import Turn
+from punie.eval.run_config import EvalRunConfig
+from punie.eval.runner import run_evaluation
 from punie.eval.suite_load import load_suite
+from punie.eval.suite_split import split_ids
 from punie.experiment.demo import HELD_OUT_OF, DemoConfig, collect_demo_replay, demo_experiment, demo_splits
 from punie.experiment.grid import train_cell, training_cell
 from punie.experiment.run import ExperimentResult, Hooks, run_experiment
@@ -59,10 +74,29 @@ from punie.serve.process import ServerProcess
 Data = tuple[Path, dict[str, Any]]  # a seed's training data, and settings of that seed's own
 
 
-async def sampled(config: DemoConfig, k: int, seed: int, adapter: Path | None = None) -> Path:
+GENERATED = 48  # generator requests an `sft-dpo-gen` adapter answers
+SFT_STAGE: dict[int, tuple[ExperimentResult, Path]] = {}  # seed -> a two-stage recipe's SFT result, adapter
+
+
+async def sampled(
+    config: DemoConfig,
+    k: int,
+    seed: int,
+    adapter: Path | None = None,
+    generated: int = 0,
+    reference: bool = False,
+) -> Path:
     """The scored samples of the base model (or of the base with `adapter`) on the selection
-    share, once per seed."""
-    out = config.workdir / ("sampled" if adapter is None else "sampled-sft") / f"seed{seed}"
+    share, or on `generated` requests of the training-prompt generator, once per seed; with
+    `reference`, reference pairs too (the same samples, when the plain run has them)."""
+    name = ("sampled" if adapter is None else "sampled-sft") + ("-gen" if generated else "")
+    out = config.workdir / (name + ("-ref" if reference else "")) / f"seed{seed}"
+    if (
+        reference
+        and not (out / "samples").is_dir()
+        and (config.workdir / name / f"seed{seed}" / "samples").is_dir()
+    ):
+        shutil.copytree(config.workdir / name / f"seed{seed}" / "samples", out / "samples")
     if not (out / "sample.json").is_file():
         suite = load_suite()
         settings = SamplingSettings(temperature=0.8, max_tokens=config.eval.sampling.max_tokens, seed=seed)
@@ -72,7 +106,18 @@ async def sampled(config: DemoConfig, k: int, seed: int, adapter: Path | None = 
             engine=config.eval.engine,
             adapter_path=str(adapter) if adapter else None,
         )
-        result = await sample(SampleConfig(suite, out, k=k, sampling=settings, server=server))
+        requests = generated_prompts(generated, 100 + seed) if generated else ()
+        sample_config = SampleConfig(
+            suite,
+            out,
+            k=k,
+            sampling=settings,
+            server=server,
+            generated=requests,
+            from_suite=not generated,
+            reference_pairs=reference,
+        )
+        result = await sample(sample_config)
         print(f"  sampled seed {seed}: {result.sft} SFT examples, {result.pairs} pairs", flush=True)
     return out
 
@@ -91,16 +136,35 @@ async def pair_data(config: DemoConfig, k: int) -> Data:
     return await sampled(config, k, config.seed) / "pairs", {}
 
 
-async def sft_pair_data(config: DemoConfig, k: int) -> Data:
+async def sft_pair_data(config: DemoConfig, k: int, generated: int = 0, reference: bool = False) -> Data:
     """Template SFT with the demo's own settings (this seed's; reported as it goes), then that
-    adapter's own samples as pairs; DPO then starts from the SFT adapter, which is its reference."""
+    adapter's own samples as pairs; DPO then starts from the SFT adapter (the base is its reference)."""
     demo = dataclasses.replace(config, train=DemoConfig(model=config.model, workdir=config.workdir).train)
     data, _ = await template_data(demo, k)
     sft = dataclasses.replace(demo_experiment(demo), name=f"sft-seed{config.seed}", data_dir=data)
     result = await run_experiment(sft, Hooks(step=lambda message: print(f"  sft: {message}", flush=True)))
     print(f"  sft seed {config.seed}: {result.decision}", flush=True)
-    pairs = await sampled(config, k, config.seed, adapter=sft.adapter_dir) / "pairs"
+    SFT_STAGE[config.seed] = (result, sft.adapter_dir)
+    out = await sampled(
+        config, k, config.seed, adapter=sft.adapter_dir, generated=generated, reference=reference
+    )
+    pairs = out / "pairs"
     return pairs, {"init_adapter": str(sft.adapter_dir)}
+
+
+async def sft_generated_pair_data(config: DemoConfig, k: int) -> Data:
+    return await sft_pair_data(config, k, GENERATED)
+
+
+async def sft_reference_pair_data(config: DemoConfig, k: int) -> Data:
+    return await sft_pair_data(config, k, GENERATED, reference=True)
+
+
+async def sft_generated_sft_data(config: DemoConfig, k: int) -> Data:
+    """A second, on-policy SFT round: the SFT adapter's own passing answers to the generated
+    requests (the same samples as `sft-dpo-gen`'s pairs), trained from that adapter."""
+    pairs, own = await sft_pair_data(config, k, GENERATED)
+    return pairs.parent / "sft", own
 
 
 def first_call(messages: list[dict[str, Any]]) -> int | None:
@@ -155,13 +219,42 @@ async def template_pair_data(config: DemoConfig, _k: int) -> Data:
     return out, {}
 
 
-RECIPES: dict[str, tuple[Callable[[DemoConfig, int], Awaitable[Data]], dict[str, object]]] = {
+RECIPES: dict[str, tuple[Callable[[DemoConfig, int], Awaitable[Data]], dict[str, Any]]] = {
     "template-sft": (template_data, {}),
     "onpolicy-sft": (onpolicy_data, {}),
     "dpo": (pair_data, {"method": "dpo"}),
     "template-dpo": (template_pair_data, {"method": "dpo"}),
-    "sft-dpo": (sft_pair_data, {"method": "dpo", "reference": "start"}),
+    "sft-dpo": (sft_pair_data, {"method": "dpo"}),
+    "sft-dpo-gen": (sft_generated_pair_data, {"method": "dpo"}),
+    "sft-onpolicy-gen": (sft_generated_sft_data, {}),
+    "sft-dpo-gen-ref": (sft_reference_pair_data, {"method": "dpo"}),
 }
+
+
+async def on_selection(config: DemoConfig, adapter: Path | None, out: Path) -> EvalReport:
+    """`adapter` (None: the base) scored on the selection half, as the held-out half is scored."""
+    suite = load_suite()
+    chosen = split_ids(((p.id, p.category) for p in suite.prompts), HELD_OUT_OF).selection
+    server = ServerConfig(
+        model_path=config.model,
+        port=0,
+        adapter_path=str(adapter) if adapter else None,
+        engine=config.eval.engine,
+    )
+    run = EvalRunConfig(
+        dataclasses.replace(suite, prompts=tuple(p for p in suite.prompts if p.id in chosen)),
+        out,
+        settings=config.eval,
+        server=server,
+        resume=(out / RESULTS_FILE).is_file(),
+    )
+    return await run_evaluation(run)
+
+
+def effects(title: str, base: EvalReport, adapters: Sequence[EvalReport]) -> None:
+    print(title)
+    for effect in recipe_effects(base, adapters):
+        print(f"  {effect.category:16} {effect.text()}")
 
 
 def per_tool(base: EvalReport, adapters: Sequence[EvalReport]) -> list[str]:
@@ -188,20 +281,25 @@ async def main() -> None:
     parser.add_argument("--k", type=int, default=4, help="samples per selection prompt")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--set", action="append", default=[], help="NAME=VALUE, a training setting")
+    parser.add_argument(
+        "--selection", action="store_true", help="also score the base and every adapter on the selection half"
+    )
     args = parser.parse_args()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix=f"punie-recipe-{args.recipe}-"))
     data_for, settings = RECIPES[args.recipe]
-    cell = dict(settings)
     try:
-        cell.update(training_cell(args.set))
+        cell = training_cell(args.set)
     except UsageError as error:
         parser.error(str(error).replace("--vary", "--set"))
     base = DemoConfig(model=DEFAULT_MODEL, workdir=workdir, held_out_of=HELD_OUT_OF)
-    base = dataclasses.replace(base, train=train_cell(base.train, cell))
+    # the recipe's own settings by field name (an unknown one is an error, never dropped), then --set
+    train = train_cell(dataclasses.replace(base.train, **settings), cell)
+    base = dataclasses.replace(base, train=train)
     resolve_model(base.model, "train")
     hooks = Hooks(step=lambda message: print(f"  {message}", flush=True))
     print(f"recipe {args.recipe}, settings {base.train.changed()}, workdir {workdir}", flush=True)
     results: list[ExperimentResult] = []
+    weights: list[Path] = []  # each seed's trained adapter
     for seed in (int(s) for s in args.seeds.split(",")):
         config = dataclasses.replace(base, seed=seed)
         started = time.monotonic()
@@ -213,14 +311,33 @@ async def main() -> None:
         result = await run_experiment(experiment, hooks)
         print(f"seed {seed} ({time.monotonic() - started:.0f} s): {result.decision}", flush=True)
         results.append(result)
+        weights.append(experiment.adapter_dir)
     adapters = [r.adapter for r in results]
     mean = 100 * sum(a.overall_score for a in adapters) / len(adapters)
     base_score = 100 * results[0].base.overall_score
-    print(f"recipe {args.recipe}, seeds {args.seeds}, held-out: base {base_score:.1f}%, adapters {mean:.1f}%")
-    for effect in recipe_effects(results[0].base, adapters):
-        print(f"  {effect.category:16} {effect.text()}")
+    stages = [SFT_STAGE[s][0].adapter for s in sorted(SFT_STAGE)]
+    if stages:
+        effects(f"its SFT stage, seeds {args.seeds}, held-out:", results[0].base, stages)
+        print("\n".join(per_tool(results[0].base, stages)))
+    effects(
+        f"recipe {args.recipe}, seeds {args.seeds}, held-out: base {base_score:.1f}%, adapters {mean:.1f}%",
+        results[0].base,
+        adapters,
+    )
     print("per tool (tool-calling prompts):")
     print("\n".join(per_tool(results[0].base, adapters)))
+    if args.selection:
+        base_sel = await on_selection(base, None, workdir / "selection" / "base")
+        sft_weights = [SFT_STAGE[s][1] for s in sorted(SFT_STAGE)]
+        for label, runs in (("its SFT stage", sft_weights), (f"recipe {args.recipe}", weights)):
+            if runs:
+                scored = [
+                    await on_selection(base, path, workdir / "selection" / f"{label[:3]}-{i}")
+                    for i, path in enumerate(runs)
+                ]
+                effects(
+                    f"{label}, selection half (base {100 * base_sel.overall_score:.1f}%):", base_sel, scored
+                )
 
 
 if __name__ == "__main__":

@@ -99,6 +99,8 @@ def demo(
         log_recipe(tracking, recipe, way.final(config), config.name)
         print_recipe(recipe)
         _held_out(config, recipe.base)
+        if way.instead:
+            ui.info(way.instead)
         _summary(config, started)
         return
     with (

@@ -1,5 +1,6 @@
-"""`punie demo --recipe sft-dpo`: each seed's DPO stage starts from that seed's SFT adapter, which
-is also its reference, and learns from that adapter's answers to generated requests only."""
+"""`punie demo --recipe sft-dpo`: each seed's DPO stage starts from that seed's SFT adapter (the
+base model is its reference, as measured) and learns from that adapter's answers to generated
+requests only."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ def test_the_dpo_stage_starts_from_its_seeds_sft_adapter_and_keeps_the_demos_eva
 ) -> None:
     config = DemoConfig(model="smollm2-135m", workdir=tmp_path, seed=2)
     sft, dpo = demo_experiment(config), dpo_experiment(config)
-    assert dpo.training.method == "dpo" and dpo.training.reference == "start"
+    assert dpo.training.method == "dpo" and dpo.training.reference == "base"
     assert dpo.training.init_adapter == str(sft.adapter_dir) and dpo.training.seed == 2
     assert dpo.training.learning_rate == 2e-5 and dpo.training.batch_size == 1
     assert dpo.training.iters == sft.training.iters == 20
