@@ -86,13 +86,18 @@ def _ending_with_the_model(response: RecordedResponse) -> list[Message]:
 
 
 def sft_examples(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> list[dict[str, Any]]:
-    """Pure: one chat example per distinct passing answer, ending at the answer's last message
-    that the model wrote (what `mask_prompt` training learns)."""
+    """Pure: per distinct passing answer, one chat example ending at each of its turns that calls
+    a tool, and one ending at its last message that the model wrote. `mask_prompt` training
+    learns only an example's last message, so an answer kept whole alone (request, call, result,
+    final answer) would teach the final answer and never the call: the generator's rule too."""
     out = []
     for sample in _distinct([s for s in samples if s.passed and not s.response.error]):
         prompt = prompts[sample.prompt_id]
-        messages = list(_opening(prompt)) + _ending_with_the_model(sample.response)
-        out.append(ChatExample(tuple(messages), tuple(prompt.tool_schemas()), prompt.category).to_dict())
+        answer = _ending_with_the_model(sample.response)
+        ends = [i + 1 for i, m in enumerate(answer) if m.role == "assistant" and m.tool_calls]
+        for end in dict.fromkeys([*ends, len(answer)]):
+            messages = (*_opening(prompt), *answer[:end])
+            out.append(ChatExample(messages, tuple(prompt.tool_schemas()), prompt.category).to_dict())
     return out
 
 

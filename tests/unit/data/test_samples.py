@@ -161,3 +161,17 @@ def test_reference_pairs_are_made_only_where_no_answer_passed_and_the_reference_
     )
     assert reference_answer(broken) is None
     assert reference_pairs({write.id: broken}, samples[:2]) == []
+
+
+def test_a_passing_answer_that_calls_gives_an_example_ending_at_its_call_so_mask_prompt_learns_it() -> None:
+    call = _call("read_file", "a.py")
+    whole = Turn("a.py holds one line.", (), "stop")
+    response = RecordedResponse((dataclasses.replace(call, tool_results=("x = 1\n",)), whole), None)  # type: ignore[arg-type]
+    examples = sft_examples(PROMPTS, [Sample("t1", True, response)])
+    assert [[m["role"] for m in e["messages"]] for e in examples] == [
+        ["user", "assistant"],  # ends at the call: what mask_prompt trains is the call
+        ["user", "assistant", "tool", "assistant"],  # the whole answer: its final message
+    ]
+    assert examples[0]["messages"][-1]["tool_calls"][0]["function"]["arguments"] == {"path": "a.py"}
+    plain = RecordedResponse((Turn("4", (), "stop"),), None)  # type: ignore[arg-type]
+    assert len(sft_examples(PROMPTS, [Sample("t2", True, plain)])) == 1  # no call: the answer once
