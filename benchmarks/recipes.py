@@ -329,10 +329,14 @@ async def main() -> None:
     if args.selection:
         base_sel = await on_selection(base, None, workdir / "selection" / "base")
         sft_weights = [SFT_STAGE[s][1] for s in sorted(SFT_STAGE)]
-        for label, runs in (("its SFT stage", sft_weights), (f"recipe {args.recipe}", weights)):
-            if runs:
+        stages_and_recipe = (
+            ("its SFT stage", "sft-stage", sft_weights),
+            (f"recipe {args.recipe}", args.recipe, weights),
+        )
+        for label, key, runs in stages_and_recipe:
+            if runs:  # each adapter's own directory: a rerun resumes it, another recipe never reads it
                 scored = [
-                    await on_selection(base, path, workdir / "selection" / f"{label[:3]}-{i}")
+                    await on_selection(base, path, workdir / "selection" / f"{key}-run{i}")
                     for i, path in enumerate(runs)
                 ]
                 effects(
