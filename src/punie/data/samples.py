@@ -85,6 +85,15 @@ def _ending_with_the_model(response: RecordedResponse) -> list[Message]:
     return messages
 
 
+def _answered_by_prompt(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
+    """The samples the server answered, by prompt (an answer never given is on no side)."""
+    by_prompt: dict[str, list[Sample]] = defaultdict(list)
+    for sample in samples:
+        if not sample.response.error:
+            by_prompt[sample.prompt_id].append(sample)
+    return by_prompt
+
+
 def sft_examples(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> list[dict[str, Any]]:
     """Pure: per distinct passing answer, one chat example ending at each of its turns that calls
     a tool, and one ending at its last message that the model wrote. `mask_prompt` training
@@ -106,10 +115,7 @@ def preference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample
     many pairs as the smaller side has), in the conversational layout TRL and mlx-lm-lora read:
     `prompt` (the messages before the answer), `chosen` and `rejected` (the answers' messages),
     `tools`. A pair never joins two prompts, nor two answers with the same verdict."""
-    by_prompt: dict[str, list[Sample]] = defaultdict(list)
-    for sample in samples:
-        if not sample.response.error:  # an answer the server never gave is neither side
-            by_prompt[sample.prompt_id].append(sample)
+    by_prompt = _answered_by_prompt(samples)
     pairs = []
     for prompt_id, answers in by_prompt.items():
         passing = _distinct([s for s in answers if s.passed])
@@ -154,10 +160,7 @@ def reference_pairs(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]
     scorer expects, checked to pass) chosen against the first turn of one failing answer: a pair
     for a tool the model never gets right, which on-policy pairs cannot give. Both sides are one
     assistant turn, so neither is longer for being a whole conversation."""
-    by_prompt: dict[str, list[Sample]] = defaultdict(list)
-    for sample in samples:
-        if not sample.response.error:
-            by_prompt[sample.prompt_id].append(sample)
+    by_prompt = _answered_by_prompt(samples)
     pairs = []
     for prompt_id, answers in by_prompt.items():
         prompt = prompts[prompt_id]
@@ -189,10 +192,7 @@ def group_rows(prompts: Mapping[str, EvalPrompt], samples: Sequence[Sample]) -> 
     answers (Dr. GRPO's, Liu et al. 2025: not divided by the group's spread, which biases toward
     prompts that are nearly always or never solved). A prompt whose answers all got the same
     reward gives no gradient and no row: the rows say what a step can learn from."""
-    by_prompt: dict[str, list[Sample]] = defaultdict(list)
-    for sample in samples:
-        if not sample.response.error:
-            by_prompt[sample.prompt_id].append(sample)
+    by_prompt = _answered_by_prompt(samples)
     rows = []
     for prompt_id, answers in by_prompt.items():
         mean = statistics.fmean(float(s.passed) for s in answers)
