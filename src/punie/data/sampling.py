@@ -9,8 +9,8 @@ them. Prompts come from the *selection* share of the suite (the prompts that cho
 the same split as `experiment grid --select-share` and the demo), never from the held-out share
 that scores the result, unless overlap is explicitly allowed (and then recorded in the output).
 They may also (or only) come from punie's training-prompt generator (`punie.data.generated_prompts`):
-requests the model is trained on, checked against the held-out prompts like any training data
-(`dataset lint --suite`'s overlap check), and refused where they overlap.
+requests the model is trained on, checked against every prompt of the suite like any training
+data (`dataset lint --suite`'s overlap check), and refused where they overlap.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     if overlaps and not config.allow_overlap:
         shown = "; ".join(f"{o.line}: {o.prompt_id} ({o.how})" for o in overlaps[:5])
         raise UsageError(
-            f"{len(overlaps)} generated prompt(s) overlap the prompts that score the result: {shown} "
+            f"{len(overlaps)} generated prompt(s) overlap the suite's prompts (which choose settings or "
+            f"score the result): {shown} "
             "(--allow-overlap samples them anyway, and records it)"
         )
     suite = config.prompts()
@@ -184,7 +185,7 @@ async def sample(config: SampleConfig, on_result: Callable[[EvalResult], None] |
     result = SampleResult(
         len(suite.prompts), len(samples), len(sft), len(pairs), rates, tools, config.output, tuple(samples)
     )
-    write_json_atomic(config.output / SAMPLE_SUMMARY, _summary(config, result, server))
+    write_json_atomic(config.output / SAMPLE_SUMMARY, _summary(config, result, server, overlaps))
     return result
 
 
@@ -204,7 +205,9 @@ def write_splits(directory: Path, rows: list[dict[str, object]]) -> None:
     write_dataset(directory, {k: v for k, v in splits.items() if v})
 
 
-def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess | None) -> dict[str, object]:
+def _summary(
+    config: SampleConfig, result: SampleResult, server: ServerProcess | None, overlaps: list[Overlap]
+) -> dict[str, object]:
     """What sample.json records: which model wrote the data, how, from which prompts."""
     writer = (
         {
@@ -221,7 +224,7 @@ def _summary(config: SampleConfig, result: SampleResult, server: ServerProcess |
         "suite_hash": config.suite.suite_hash(),
         "prompts": _prompt_source(config),
         "generated_prompts": len(config.generated),
-        "overlapping_prompts": [str(o) for o in config.overlaps()],
+        "overlapping_prompts": [str(o) for o in overlaps],
         "k": config.k,
         "sampling": dataclasses.asdict(config.sampling),
         "samples": result.samples,
